@@ -1,0 +1,307 @@
+"""What runs inside a worker: the instrumented chunk runner and the worker initializer.
+
+Child processes import this module (and ``workloads``), never Qt, so it must stay cheap to
+import. Everything that leaves a worker is built to pickle: exceptions travel as three strings
+(type, message, formatted traceback), the way ``concurrent.futures`` carries remote tracebacks,
+because ``multiprocessing.Pool`` hangs for good on an exception that pickles but will not
+unpickle (CPython gh-79492) and on ``SystemExit`` in a job (gh-66587).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import sys
+import threading
+import time
+import traceback
+from array import array
+from typing import Any, Callable, Sequence
+
+# Captured output per chunk is capped so a worker printing megabytes cannot flood the app.
+OUTPUT_LIMIT = 64 * 1024
+
+_local = threading.local()
+
+
+def describe_exception(exc: BaseException) -> tuple[str, str, str]:
+    """Type name, message and the formatted traceback of ``exc``, as plain strings."""
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else (
+        f"{kind.__module__}.{kind.__qualname__}"
+    )
+    try:
+        message = str(exc)
+    except BaseException as str_error:  # an exception whose __str__ itself raises
+        message = f"<unprintable {kind.__name__}: {str_error!r}>"
+    text = "".join(traceback.format_exception(kind, exc, exc.__traceback__))
+    return name, message, text
+
+
+class _CapturingStdout(io.TextIOBase):
+    """``sys.stdout`` stand-in: text written by a thread that is capturing goes to its buffer.
+
+    It replaces ``redirect_stdout``, which is process-wide and so wrong for thread workers. Where
+    a windowed frozen app has no stdout at all, uncaptured text is dropped instead of crashing.
+    """
+
+    def __init__(self, fallback: Any) -> None:
+        self._fallback = fallback
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        buffer = getattr(_local, "capture", None)
+        if buffer is not None:
+            if buffer.tell() < OUTPUT_LIMIT:
+                buffer.write(text)
+            else:
+                _local.dropped = getattr(_local, "dropped", 0) + len(text)
+            return len(text)
+        if self._fallback is not None:
+            return self._fallback.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._fallback is not None and getattr(_local, "capture", None) is None:
+            self._fallback.flush()
+
+
+def install_stdout_capture() -> None:
+    """Route ``print`` in worker threads to per-thread buffers (idempotent)."""
+    if not isinstance(sys.stdout, _CapturingStdout):
+        sys.stdout = _CapturingStdout(sys.stdout)
+
+
+def _begin_capture() -> None:
+    _local.capture = io.StringIO()
+    _local.dropped = 0
+
+
+def _end_capture() -> str:
+    buffer = getattr(_local, "capture", None)
+    _local.capture = None
+    if buffer is None:
+        return ""
+    text = buffer.getvalue()
+    dropped = getattr(_local, "dropped", 0)
+    if dropped:
+        text += f"\n… [{dropped} more characters of output dropped]\n"
+    return text
+
+
+# --- the worker board: which task each worker is running right now -------------------------
+
+
+class ThreadBoard:
+    """In-process board for thread workers: slot -> [pid, task, start]; task -1 when idle."""
+
+    def __init__(self, slots: int) -> None:
+        self.values = [0.0] * (3 * slots)
+        self.slots = slots
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def claim_slot(self) -> int:
+        with self._lock:
+            slot = self._next % self.slots
+            self._next += 1
+        return slot
+
+
+def running_tasks(values: Sequence[float], slots: int) -> list[tuple[int, int, float]]:
+    """(pid, task, start) for every busy slot of a board's values."""
+    out = []
+    for slot in range(slots):
+        pid, task, start = values[3 * slot : 3 * slot + 3]
+        if task >= 0 and pid:
+            out.append((int(pid), int(task), start))
+    return out
+
+
+def _mark(task: int, start: float) -> None:
+    values = getattr(_local, "board", None)
+    if values is not None:
+        base = 3 * _local.slot
+        values[base + 2] = start
+        values[base + 1] = task
+
+
+def init_thread_worker(board: ThreadBoard) -> None:
+    """``ThreadPoolExecutor`` initializer: claim a board slot for this thread."""
+    _local.slot = board.claim_slot()
+    _local.board = board.values
+    board.values[3 * _local.slot] = os.getpid()
+    board.values[3 * _local.slot + 1] = -1
+
+
+def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: int) -> None:
+    """Process-pool initializer: board slot, parent-death watch, stdout capture, readiness.
+
+    The watch thread exits the worker as soon as the app dies, even by SIGKILL; without it
+    pool workers (and then the forkserver and resource tracker) lived on for good.
+    """
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        sentinel = parent.sentinel
+
+        def _exit_with_parent() -> None:
+            from multiprocessing.connection import wait
+
+            wait([sentinel])
+            os._exit(0)
+
+        threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+    if nice:
+        try:
+            os.nice(nice)
+        except (AttributeError, OSError):  # Windows has no nice(); not being nicer is harmless
+            pass
+    install_stdout_capture()
+    with counter.get_lock():
+        _local.slot = counter.value % slots
+        counter.value += 1
+    _local.board = board
+    board[3 * _local.slot] = os.getpid()
+    board[3 * _local.slot + 1] = -1
+    ready.release()
+
+
+# --- the chunk runner ----------------------------------------------------------------------
+
+
+class ChunkResult:
+    """Outcome of a contiguous chunk of tasks run by one worker."""
+
+    __slots__ = ("first", "pid", "thread", "results", "starts", "ends", "ok", "errors", "output")
+
+    def __init__(self, first: int, pid: int, thread: str) -> None:
+        self.first = first
+        self.pid = pid
+        self.thread = thread
+        self.results: list[Any] = []
+        self.starts = array("d")
+        self.ends = array("d")
+        self.ok = array("b")
+        # (task, type, message, traceback) of every failed task
+        self.errors: list[tuple[int, str, str, str]] = []
+        self.output = ""
+
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setstate__(self, state: tuple) -> None:
+        for name, value in zip(self.__slots__, state):
+            setattr(self, name, value)
+
+
+def run_chunk(func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> ChunkResult:
+    """Run ``func`` on each item, timing each task; never raises for a task's exception."""
+    chunk = ChunkResult(first, os.getpid(), threading.current_thread().name)
+    clock = time.perf_counter
+    results, starts, ends, ok = chunk.results, chunk.starts, chunk.ends, chunk.ok
+    _begin_capture()
+    try:
+        for offset, item in enumerate(items):
+            start = clock()
+            _mark(first + offset, start)
+            try:
+                value = func(item)
+            except BaseException as exc:  # SystemExit too: it must not kill a pool worker
+                end = clock()
+                chunk.errors.append((first + offset, *describe_exception(exc)))
+                results.append(None)
+                ok.append(0)
+            else:
+                end = clock()
+                results.append(value)
+                ok.append(1)
+            starts.append(start)
+            ends.append(end)
+    finally:
+        _mark(-1, 0.0)
+        chunk.output = _end_capture()
+    return chunk
+
+
+def run_chunk_pickled(func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> bytes:
+    """:func:`run_chunk` for process workers: returns the chunk already pickled.
+
+    Pickling here, not in the pool's machinery, lets one unpicklable result become an error
+    record for its own task instead of failing (or, in ``multiprocessing.Pool``, hanging) the
+    whole chunk.
+    """
+    chunk = run_chunk(func, first, items)
+    try:
+        return pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        for offset, value in enumerate(chunk.results):
+            try:
+                pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
+                name, message, text = describe_exception(exc)
+                message = f"result of task {first + offset} cannot be pickled: {message}"
+                chunk.errors.append((first + offset, name, message, text))
+                chunk.results[offset] = None
+                chunk.ok[offset] = 0
+        return pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# --- a lesson's own Process ----------------------------------------------------------------
+
+
+def process_entry(conn: Any, func: Callable[..., Any], args: tuple) -> None:
+    """Target of a lesson's ``Process``: runs ``func(*args)`` and reports back on ``conn``.
+
+    What comes back: pid, start, end, ok, captured output, the error as strings, the result.
+    The parent-death watch runs here too, so a lesson's children never outlive the app.
+    """
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        sentinel = parent.sentinel
+
+        def _exit_with_parent() -> None:
+            from multiprocessing.connection import wait
+
+            wait([sentinel])
+            os._exit(0)
+
+        threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+    install_stdout_capture()
+    _begin_capture()
+    error: tuple[str, str, str] | None = None
+    result: Any = None
+    start = time.perf_counter()
+    try:
+        result = func(*args)
+    except BaseException as exc:
+        error = describe_exception(exc)
+    end = time.perf_counter()
+    output = _end_capture()
+    try:
+        pickle.dumps(result)
+    except Exception:
+        result = repr(result)
+    conn.send((os.getpid(), start, end, error is None, output, error, result))
+    conn.close()
+
+
+def run_captured(func: Callable[..., Any], args: tuple) -> tuple[float, float, str, Any, BaseException | None]:
+    """Run ``func(*args)`` in this thread, capturing its prints: start, end, output, result, error."""
+    install_stdout_capture()
+    _begin_capture()
+    result: Any = None
+    error: BaseException | None = None
+    start = time.perf_counter()
+    try:
+        result = func(*args)
+    except BaseException as exc:  # reported by the caller with its own traceback
+        error = exc
+    end = time.perf_counter()
+    return start, end, _end_capture(), result, error

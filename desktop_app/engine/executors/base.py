@@ -1,0 +1,289 @@
+"""The executor interface, and the dispatch loop the pooled executors share.
+
+In the spirit of ``concurrent.futures.Executor``: one small class per kind of worker, one
+``map`` that returns results in input order plus a span for every task. The loop keeps at most
+two chunks per worker in flight, so memory stays bounded for any ``n`` and a cancel or a dead
+worker is noticed within one poll (50 ms).
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from abc import ABC, abstractmethod
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Sequence
+
+from ..cancel import CancelToken
+from ..records import ErrorRecord, SpanTable, worker_label
+from .._worker import ChunkResult, describe_exception
+
+MIN_POOL_SIZE = 1
+MAX_POOL_SIZE = 64
+POLL_S = 0.05
+
+ChunkCallback = Callable[[SpanTable, int, int, tuple], None]
+
+
+class PoolSizeError(ValueError):
+    """A pool size outside 1..64."""
+
+
+def check_pool_size(size: int) -> int:
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise PoolSizeError(f"pool size must be a whole number, got {size!r}")
+    if not MIN_POOL_SIZE <= size <= MAX_POOL_SIZE:
+        raise PoolSizeError(
+            f"pool size must be between {MIN_POOL_SIZE} and {MAX_POOL_SIZE}, got {size}"
+        )
+    return size
+
+
+def default_chunksize(count: int, pool_size: int) -> int:
+    """``multiprocessing.Pool.map``'s rule: about four chunks per worker."""
+    chunksize, extra = divmod(count, pool_size * 4)
+    return max(1, chunksize + (1 if extra else 0))
+
+
+@dataclass
+class MapOutcome:
+    """What one ``map`` produced: results in input order, a span per task, errors, state."""
+
+    results: list[Any]
+    spans: SpanTable
+    errors: list[ErrorRecord] = field(default_factory=list)
+    state: str = "completed"  # completed | failed | cancelled
+    wall_s: float = 0.0
+
+    @property
+    def failed_tasks(self) -> int:
+        return sum(1 for ok in self.spans.ok if not ok)
+
+
+@dataclass
+class MapHooks:
+    """How a running map reports: spans as chunks finish, progress with the running tasks."""
+
+    on_spans: Callable[[SpanTable], None] | None = None
+    on_progress: Callable[[int, int, tuple[tuple[int, int, float], ...]], None] | None = None
+    on_output: Callable[[str, str], None] | None = None
+    context: str = ""
+
+
+class Executor(ABC):
+    """A pool of workers of one kind, started once and reused warm across runs."""
+
+    kind: ClassVar[str]  # serial | threads | processes | pool
+    origin: ClassVar[str]  # the error-record origin of its workers' exceptions
+
+    def __init__(self, pool_size: int) -> None:
+        self.pool_size = check_pool_size(pool_size)
+        self.broken = False
+        self.context = ""  # what the current map is part of, for error records
+        self._started = False
+
+    @property
+    def warm(self) -> bool:
+        return self._started and not self.broken
+
+    def start(self) -> float:
+        """Start every worker and wait until each is ready; seconds taken (0.0 when warm).
+
+        A broken executor (a worker died, a run was cancelled or timed out) is rebuilt here,
+        so the next run after a failure works.
+        """
+        if self._started and not self.broken:
+            return 0.0
+        if self.broken:
+            self.shutdown()
+            self.broken = False
+        began = time.perf_counter()
+        self._start()
+        self._started = True
+        return time.perf_counter() - began
+
+    @abstractmethod
+    def _start(self) -> None: ...
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """Stop every worker now; afterwards no thread or process of this executor runs."""
+
+    def map(
+        self,
+        func: Callable[[Any], Any],
+        items: Sequence[Any],
+        *,
+        chunksize: int | None = None,
+        cancel: CancelToken | None = None,
+        timeout: float | None = None,
+        hooks: MapHooks | None = None,
+    ) -> MapOutcome:
+        """Run ``func`` over ``items``; task exceptions become error records, never raise."""
+        self.start()
+        return _Dispatch(self, func, items, chunksize, cancel, timeout, hooks or MapHooks()).run()
+
+    # --- what a pooled executor provides to the dispatch loop -------------------------------
+
+    @abstractmethod
+    def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
+        """Submit one chunk; the future's result is a ChunkResult or its pickled bytes."""
+
+    def _running(self) -> tuple[tuple[int, int, float], ...]:
+        """(pid, task, start) of the tasks running now."""
+        return ()
+
+    def _dead_workers(self) -> list[ErrorRecord]:
+        """Records for workers that died (empty while all are alive)."""
+        return []
+
+    @abstractmethod
+    def _abort(self) -> None:
+        """Stop the work in flight at once (cancel, timeout, dead worker); mark broken."""
+
+
+class _Dispatch:
+    """One ``map`` call: submits chunks, gathers results, watches cancel, timeout and crashes."""
+
+    def __init__(self, executor, func, items, chunksize, cancel, timeout, hooks) -> None:
+        self.executor: Executor = executor
+        self.func = func
+        self.items = items
+        self.count = len(items)
+        self.chunksize = chunksize or default_chunksize(self.count, executor.pool_size)
+        self.cancel = cancel or CancelToken()
+        self.timeout = timeout
+        self.hooks: MapHooks = hooks
+        executor.context = hooks.context
+        self.results: list[Any] = [None] * self.count
+        self.spans = SpanTable()
+        self.errors: list[ErrorRecord] = []
+        self.done = 0
+
+    def _chunks(self):
+        for first in range(0, self.count, self.chunksize):
+            yield first, self.items[first : first + self.chunksize]
+
+    def run(self) -> MapOutcome:
+        began = time.perf_counter()
+        state = self._loop(began)
+        outcome = MapOutcome(self.results, self.spans, self.errors, state)
+        outcome.wall_s = time.perf_counter() - began
+        if self.hooks.on_progress:
+            self.hooks.on_progress(self.done, self.count, ())
+        return outcome
+
+    def _loop(self, began: float) -> str:
+        executor = self.executor
+        chunks = self._chunks()
+        pending: dict[Future, tuple[int, int]] = {}
+        limit = 2 * executor.pool_size
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < limit:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                pending[executor._submit(self.func, *chunk)] = (chunk[0], len(chunk[1]))
+            if not pending:
+                return "completed"
+            finished, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for future in finished:
+                first, size = pending.pop(future)
+                self._collect(future, first, size)
+            state = self._check(began)
+            if state:
+                for future in pending:
+                    future.cancel()
+                return state
+            if self.hooks.on_progress:
+                self.hooks.on_progress(self.done, self.count, executor._running())
+
+    def _check(self, began: float) -> str | None:
+        executor = self.executor
+        dead = executor._dead_workers()
+        if dead:
+            self.errors.extend(dead)
+            executor._abort()
+            return "failed"
+        if self.cancel.cancelled:
+            executor._abort()
+            return "cancelled"
+        if self.timeout is not None and time.perf_counter() - began > self.timeout:
+            self.errors.append(self._timeout_record())
+            executor._abort()
+            return "failed"
+        return None
+
+    def _timeout_record(self) -> ErrorRecord:
+        running = self.executor._running()
+        tasks = ", ".join(f"task {task} on pid {pid}" for pid, task, _ in running) or "none"
+        return ErrorRecord(
+            origin=self.executor.origin,
+            type="TimeoutError",
+            message=f"run did not finish within {self.timeout:g} s (still running: {tasks})",
+            traceback="",
+            task=running[0][1] if running else None,
+            pid=running[0][0] if running else None,
+            context=self.hooks.context,
+        )
+
+    def _collect(self, future: Future, first: int, size: int) -> None:
+        try:
+            value = future.result()
+            chunk: ChunkResult = pickle.loads(value) if isinstance(value, bytes) else value
+        except BaseException as exc:
+            self._chunk_failed(exc, first, size)
+            return
+        self.results[first : first + len(chunk.results)] = chunk.results
+        table = SpanTable()
+        table.extend_chunk(first, chunk.pid, chunk.thread, chunk.starts, chunk.ends, chunk.ok)
+        self.spans.extend(table)
+        self.done += size
+        worker = worker_label(chunk.pid, chunk.thread)
+        for task, name, message, text in chunk.errors:
+            self.errors.append(
+                ErrorRecord(
+                    origin=self.executor.origin,
+                    type=name,
+                    message=message,
+                    traceback=text,
+                    task=task,
+                    worker=worker,
+                    pid=chunk.pid,
+                    context=self.hooks.context,
+                )
+            )
+        if self.hooks.on_spans:
+            self.hooks.on_spans(table)
+        if chunk.output and self.hooks.on_output:
+            self.hooks.on_output(chunk.output, worker)
+
+    def _chunk_failed(self, exc: BaseException, first: int, size: int) -> None:
+        """A chunk that never ran: its arguments did not pickle, or its worker is gone."""
+        if self.executor.broken or type(exc).__name__ in ("BrokenProcessPool", "CancelledError"):
+            return  # reported by _dead_workers / the abort that caused it
+        task = first + _first_unpicklable(self.items[first : first + size])
+        name, message, text = describe_exception(exc)
+        self.errors.append(
+            ErrorRecord(
+                origin=self.executor.origin,
+                type=name,
+                message=f"task {task} could not be sent to a worker: {message}",
+                traceback=text,
+                task=task,
+                context=self.hooks.context,
+            )
+        )
+        self.done += size
+
+
+def _first_unpicklable(items: Sequence[Any]) -> int:
+    for offset, item in enumerate(items):
+        try:
+            pickle.dumps(item)
+        except Exception:
+            return offset
+    return 0

@@ -1,0 +1,91 @@
+"""``pool``: a real ``multiprocessing.Pool``, the API the lessons teach, with the guards it lacks.
+
+``Pool`` on its own hangs forever when a worker is killed (it quietly replaces the worker and
+waits for a result that will never come) and when a job raises ``SystemExit`` or an exception
+that will not unpickle. The guards: every job runs inside :func:`run_chunk_pickled`, which
+catches everything and sends strings; the original worker processes are watched through their
+sentinels (``Pool._pool`` is private, and the only handle on them); and on a death, a cancel or
+a timeout the pool is terminated from a side thread and any worker still alive is killed.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable, Sequence
+
+from ..records import ErrorRecord
+from .._worker import init_process_worker, run_chunk_pickled
+from .base import Executor
+from .processes import ProcessWorkers, kill_and_reap
+
+TERMINATE_GRACE_S = 0.3
+
+
+class PoolExecutor(Executor):
+    """``multiprocessing.Pool(pool_size)`` on the app's start method, watched for crashes."""
+
+    kind = "pool"
+    origin = "pool"
+
+    def __init__(self, pool_size: int, nice: int = 0) -> None:
+        super().__init__(pool_size)
+        self._nice = nice
+        self._workers: ProcessWorkers | None = None
+        self._pool: Any = None
+        self._processes: list[Any] = []
+
+    def _start(self) -> None:
+        workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
+        self._pool = workers.ctx.Pool(
+            self.pool_size, initializer=init_process_worker, initargs=workers.initargs
+        )
+        self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
+        workers.wait_ready(self.pool_size, lambda: all(p.exitcode is None for p in self._processes))
+
+    def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+
+        def _failed(exc: BaseException) -> None:
+            if not future.done():
+                future.set_exception(exc)
+
+        def _succeeded(value: Any) -> None:
+            if not future.done():
+                future.set_result(value)
+
+        self._pool.apply_async(
+            run_chunk_pickled, (func, first, items), callback=_succeeded, error_callback=_failed
+        )
+        return future
+
+    def _running(self):
+        return self._workers.running() if self._workers else ()
+
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in self._processes]
+
+    def _dead_workers(self) -> list[ErrorRecord]:
+        if self._workers is None or all(p.exitcode is None for p in self._processes):
+            return []
+        return self._workers.death_records(self._processes, self.origin, self.context)
+
+    def _abort(self) -> None:
+        self.broken = True
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(self._processes) + list(getattr(pool, "_pool", []))
+        if self.broken:
+            # A busy or dead worker can keep terminate() waiting; give it a moment, then kill.
+            closer = threading.Thread(target=pool.terminate, name="pool-terminate", daemon=True)
+            closer.start()
+            closer.join(TERMINATE_GRACE_S)
+        else:
+            pool.close()
+            pool.terminate()
+        kill_and_reap(processes + list(getattr(pool, "_pool", [])))

@@ -1,0 +1,169 @@
+"""``processes``: a ``ProcessPoolExecutor`` on the app's start method, made crash-proof.
+
+Why this executor over a bare ``multiprocessing.Pool``: a killed worker makes ``Pool.map`` hang
+forever, while ``ProcessPoolExecutor`` fails every pending future with ``BrokenProcessPool`` in
+a few milliseconds. The executor is then unusable, so it is marked broken and the pool manager
+builds a new one for the next run. Which worker died, with what exit code and on which task, is
+read from the worker processes (a private but long-stable attribute) and the worker board.
+"""
+
+from __future__ import annotations
+
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Callable, Sequence
+
+from ..records import ErrorRecord
+from ..start_method import get_context
+from .._worker import init_process_worker, run_chunk_pickled, running_tasks
+from .base import Executor
+
+READY_TIMEOUT_S = 60.0
+
+
+def exit_description(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "still running"
+    if exitcode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-exitcode).name} (exit code {exitcode})"
+        except ValueError:
+            return f"killed by signal {-exitcode} (exit code {exitcode})"
+    return f"exit code {exitcode}"
+
+
+class ProcessWorkers:
+    """What the process executors share: a board, a ready semaphore and worker bookkeeping."""
+
+    def __init__(self, pool_size: int, nice: int) -> None:
+        ctx = get_context()
+        self.ctx = ctx
+        self.slots = pool_size
+        self.board = ctx.RawArray("d", 3 * pool_size)
+        for slot in range(pool_size):
+            self.board[3 * slot + 1] = -1
+        self.counter = ctx.Value("i", 0)
+        self.ready = ctx.Semaphore(0)
+        self.initargs = (self.board, pool_size, self.counter, self.ready, nice)
+
+    def running(self) -> tuple[tuple[int, int, float], ...]:
+        return tuple(running_tasks(self.board, self.slots))
+
+    def task_of(self, pid: int) -> int | None:
+        for running_pid, task, _ in running_tasks(self.board, self.slots):
+            if running_pid == pid:
+                return task
+        return None
+
+    def wait_ready(self, count: int, alive: Callable[[], bool]) -> None:
+        """Block until ``count`` workers ran their initializer (or fail if one died)."""
+        waited = 0.0
+        for _ in range(count):
+            while not self.ready.acquire(timeout=0.05):
+                waited += 0.05
+                if not alive() or waited > READY_TIMEOUT_S:
+                    raise RuntimeError("worker processes failed to start")
+
+    def death_records(self, processes: Sequence[Any], origin: str, context: str) -> list[ErrorRecord]:
+        """One record per worker that exited on its own (not by our terminate)."""
+        records = []
+        for process in processes:
+            code = process.exitcode
+            if code is None or code == -signal.SIGTERM:
+                continue
+            task = self.task_of(process.pid)
+            records.append(
+                ErrorRecord(
+                    origin=origin,
+                    type="WorkerDied",
+                    message=(
+                        f"worker pid {process.pid} died ({exit_description(code)})"
+                        + (f" while running task {task}" if task is not None else "")
+                    ),
+                    traceback="",
+                    task=task,
+                    worker=f"pid {process.pid}",
+                    pid=process.pid,
+                    exitcode=code,
+                    context=context,
+                )
+            )
+        return records
+
+
+def kill_and_reap(processes: Sequence[Any], timeout: float = 1.0) -> None:
+    """SIGKILL every live process and wait for it, so none is left behind or a zombie."""
+    for process in processes:
+        if process.exitcode is None:
+            try:
+                process.kill()
+            except (OSError, ValueError):
+                pass
+    for process in processes:
+        try:
+            process.join(timeout)
+        except (AssertionError, ValueError):
+            pass
+
+
+class ProcessExecutor(Executor):
+    """Processes: one interpreter (and one GIL) per worker, so CPU-bound work runs in parallel."""
+
+    kind = "processes"
+    origin = "process"
+
+    def __init__(self, pool_size: int, nice: int = 0) -> None:
+        super().__init__(pool_size)
+        self._nice = nice
+        self._workers: ProcessWorkers | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._processes: list[Any] = []
+
+    def _start(self) -> None:
+        workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.pool_size,
+            mp_context=workers.ctx,
+            initializer=init_process_worker,
+            initargs=workers.initargs,
+        )
+        # ProcessPoolExecutor spawns workers on demand; one no-op per worker makes them all
+        # start now, so start-up is measured apart from the work.
+        for _ in range(self.pool_size):
+            self._pool.submit(int)
+        self._processes = list(self._pool._processes.values())  # noqa: SLF001 (see module doc)
+        workers.wait_ready(self.pool_size, lambda: all(p.exitcode is None for p in self._processes))
+
+    def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
+        assert self._pool is not None
+        return self._pool.submit(run_chunk_pickled, func, first, items)
+
+    def _running(self):
+        return self._workers.running() if self._workers else ()
+
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in self._processes]
+
+    def _dead_workers(self) -> list[ErrorRecord]:
+        if self._workers is None or all(p.exitcode is None for p in self._processes):
+            return []
+        records = self._workers.death_records(self._processes, self.origin, self.context)
+        return records or [
+            ErrorRecord(
+                origin=self.origin,
+                type="BrokenProcessPool",
+                message="a worker process ended unexpectedly; the pool was rebuilt",
+                traceback="",
+                context=self.context,
+            )
+        ]
+
+    def _abort(self) -> None:
+        self.broken = True
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            kill_and_reap(self._processes)
+            self._pool = None

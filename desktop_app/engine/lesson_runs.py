@@ -1,0 +1,157 @@
+"""Running a lesson's own ``Thread`` and ``Process`` objects, measured and guarded.
+
+Lessons such as start/join or producer/consumer are about the objects themselves, not pools,
+so these helpers start real ``threading.Thread`` and ``Process`` objects, exactly as the lesson
+code does, and add what the lab needs: captured output, a span per worker, error records with
+the worker's own traceback, a dead child's exit code, and cancel and timeout that kill.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any, Callable
+
+from ._worker import process_entry, run_captured
+from .cancel import RunCancelled
+from .executors.processes import exit_description, kill_and_reap
+from .records import ErrorRecord, SpanTable, TaskSpan
+from .start_method import get_context
+
+
+@dataclass(frozen=True)
+class Job:
+    """A function to run in its own thread or process, under a name the user sees."""
+
+    name: str
+    func: Callable[..., Any]
+    args: tuple = ()
+
+
+@dataclass
+class JobOutcome:
+    name: str
+    pid: int
+    ok: bool
+    result: Any = None
+    exitcode: int | None = None
+
+
+def run_processes(ctx: Any, series: str, jobs: list[Job], *, timeout: float = 30.0) -> list[JobOutcome]:
+    """``start()`` every job's ``Process``, then ``join()`` them all, as the lesson does.
+
+    Raises :class:`RunCancelled` after killing the children when the run is cancelled.
+    """
+    mp = get_context()
+    began = time.perf_counter()
+    started = []
+    for index, job in enumerate(jobs):
+        reader, writer = mp.Pipe(duplex=False)
+        process = mp.Process(target=process_entry, args=(writer, job.func, job.args), name=job.name)
+        process.start()
+        writer.close()
+        started.append((index, job, process, reader))
+    reports = _gather(ctx, started, timeout)
+    spans = SpanTable()
+    outcomes = []
+    for index, job, process, _ in started:
+        outcomes.append(_outcome(ctx, index, job, process, reports.get(index), spans))
+    state = "completed" if all(o.exitcode == 0 for o in outcomes) else "failed"
+    ctx.record(series, "process", len(jobs), 0, spans, [o.result for o in outcomes],
+               time.perf_counter() - began, 0.0, state)
+    return outcomes
+
+
+def _gather(ctx: Any, started: list, timeout: float) -> dict[int, tuple]:
+    """Read each child's report and wait for it to exit; kill all on cancel or timeout."""
+    reports: dict[int, tuple] = {}
+    readers = {reader: index for index, _, _, reader in started}
+    processes = [process for _, _, process, _ in started]
+    deadline = time.perf_counter() + timeout
+    waiting = set(readers) | {p.sentinel for p in processes}
+    while waiting:
+        for ready in wait(list(waiting), timeout=0.05):
+            waiting.discard(ready)
+            if ready in readers:
+                try:
+                    reports[readers[ready]] = ready.recv()
+                except (EOFError, OSError):
+                    pass  # the child died before reporting: its exit code tells why
+        if ctx.cancel.cancelled:
+            kill_and_reap(processes)
+            raise RunCancelled("run cancelled")
+        if time.perf_counter() > deadline:
+            kill_and_reap(processes)
+            ctx.report_error(ErrorRecord("process", "TimeoutError",
+                                         f"processes did not finish within {timeout:g} s", ""))
+            break
+    for process in processes:
+        process.join(1.0)
+    for reader in readers:
+        reader.close()
+    return reports
+
+
+def _outcome(ctx: Any, index: int, job: Job, process: Any, report: tuple | None, spans: SpanTable) -> JobOutcome:
+    worker = f"pid {process.pid} {job.name}"
+    if report is None:
+        ctx.report_error(ErrorRecord(
+            origin="process", type="WorkerDied",
+            message=f"process {job.name} (pid {process.pid}) died ({exit_description(process.exitcode)})",
+            traceback="", task=index, worker=worker, pid=process.pid, exitcode=process.exitcode,
+            context=ctx.scenario,
+        ))
+        return JobOutcome(job.name, process.pid, False, exitcode=process.exitcode)
+    pid, start, end, ok, output, error, result = report
+    spans.append(TaskSpan(index, pid, job.name, start, end, ok))
+    if output:
+        ctx.print(output.rstrip("\n"), f"pid {pid} {job.name}")
+    if error is not None:
+        name, message, text = error
+        ctx.report_error(ErrorRecord(origin="process", type=name, message=message, traceback=text,
+                                     task=index, worker=worker, pid=pid,
+                                     exitcode=process.exitcode, context=ctx.scenario))
+    return JobOutcome(job.name, pid, ok, result, process.exitcode)
+
+
+def run_threads(ctx: Any, series: str, jobs: list[Job], *, report_errors: bool = True) -> list[JobOutcome]:
+    """``start()`` every job's ``Thread``, then ``join()`` them; spans, output, errors recorded.
+
+    A job's exception is caught in its own thread (where the traceback lives) and reported
+    with origin ``thread``. Threads cannot be killed: jobs should check ``ctx.cancel``.
+    """
+    began = time.perf_counter()
+    spans = SpanTable()
+    outcomes: list[JobOutcome | None] = [None] * len(jobs)
+    lock = threading.Lock()
+
+    def body(index: int, job: Job) -> None:
+        start, end, output, result, error = run_captured(job.func, job.args)
+        thread = threading.current_thread()
+        with lock:
+            spans.append(TaskSpan(index, _pid(), thread.name, start, end, error is None))
+        if output:
+            ctx.print(output.rstrip("\n"), thread.name)
+        if error is not None and report_errors and not isinstance(error, RunCancelled):
+            ctx.report_exception(error, "thread", task=index, worker=thread.name)
+        outcomes[index] = JobOutcome(job.name, _pid(), error is None, result)
+
+    threads = [threading.Thread(target=body, args=(i, job), name=job.name, daemon=True)
+               for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.05)
+    ctx.record(series, "threads", len(jobs), 0, spans, [o.result for o in outcomes if o],
+               time.perf_counter() - began)
+    ctx.check_cancel()
+    return [o for o in outcomes if o is not None]
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()

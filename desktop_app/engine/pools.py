@@ -1,0 +1,73 @@
+"""Warm pools: executors kept alive between runs, within a budget of idle workers.
+
+A sweep over sizes 2, 4, 8 with repeats starts each pool once; the next run at the same sizes
+starts none. Past ``max_workers`` idle workers the least recently used pool is shut down.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from .executors import Executor, make_executor
+
+
+class PoolManager:
+    """Hands out executors by (kind, size), reusing warm ones; thread-safe."""
+
+    def __init__(self, nice: int = 0, max_workers: int = 24) -> None:
+        self._nice = nice
+        self._max_workers = max_workers
+        self._pools: OrderedDict[tuple[str, int], Executor] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, pool_size: int) -> Executor:
+        key = (kind, 1 if kind == "serial" else pool_size)
+        with self._lock:
+            executor = self._pools.pop(key, None)
+            if executor is None:
+                executor = make_executor(kind, key[1], nice=self._nice)
+            self._pools[key] = executor
+            evicted = self._evict(keep=key)
+        for old in evicted:
+            old.shutdown()
+        return executor
+
+    def _evict(self, keep: tuple[str, int]) -> list[Executor]:
+        evicted = []
+        while sum(e.pool_size for e in self._pools.values()) > self._max_workers:
+            candidates = [key for key in self._pools if key != keep]
+            if not candidates:
+                break
+            evicted.append(self._pools.pop(candidates[0]))
+        return evicted
+
+    def describe(self) -> list[tuple[str, int, bool]]:
+        """(kind, size, warm) of every pool held, most recently used last."""
+        with self._lock:
+            return [(kind, size, e.warm) for (kind, size), e in self._pools.items()]
+
+    def shutdown(self) -> None:
+        """Stop every pool; afterwards no worker of ours runs."""
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for executor in pools:
+            executor.shutdown()
+
+
+def stop_process_helpers() -> None:
+    """Stop the forkserver and the resource tracker, the last children a run leaves.
+
+    Both are started lazily by multiprocessing and kept for the life of the process; at quit
+    they would otherwise outlive the window by a moment. Uses the modules' own stop hooks.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+        stop = getattr(helper, "_stop", None)
+        if stop is not None:
+            try:
+                stop()
+            except Exception:  # already gone or never started
+                pass

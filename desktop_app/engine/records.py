@@ -1,0 +1,169 @@
+"""Immutable records a run produces: task spans, error records and measurements.
+
+Spans are stored column-wise (:class:`SpanTable`) because a run may hold a million of them: a
+span then costs 8 + 8 + 8 + 4 + 2 + 1 = 31 bytes instead of a few hundred for an object.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpan:
+    """One task: which worker ran it, and when, on ``time.perf_counter()``."""
+
+    task: int
+    pid: int
+    thread: str
+    start: float
+    end: float
+    ok: bool
+
+    @property
+    def worker(self) -> str:
+        """A worker's display name: process id, and the thread when it is not the main one."""
+        return worker_label(self.pid, self.thread)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def worker_label(pid: int, thread: str) -> str:
+    if thread in ("", "MainThread"):
+        return f"pid {pid}"
+    return f"pid {pid} {thread}"
+
+
+class SpanTable:
+    """Column store of task spans; appends are cheap and the memory per span is fixed."""
+
+    __slots__ = ("task", "pid", "thread_index", "start", "end", "ok", "threads", "_thread_ids")
+
+    def __init__(self) -> None:
+        self.task = array("q")
+        self.pid = array("i")
+        self.thread_index = array("H")
+        self.start = array("d")
+        self.end = array("d")
+        self.ok = array("b")
+        self.threads: list[str] = []
+        self._thread_ids: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.task)
+
+    def _thread_id(self, name: str) -> int:
+        index = self._thread_ids.get(name)
+        if index is None:
+            index = self._thread_ids[name] = len(self.threads)
+            self.threads.append(name)
+        return index
+
+    def append(self, span: TaskSpan) -> None:
+        self.task.append(span.task)
+        self.pid.append(span.pid)
+        self.thread_index.append(self._thread_id(span.thread))
+        self.start.append(span.start)
+        self.end.append(span.end)
+        self.ok.append(1 if span.ok else 0)
+
+    def extend_chunk(
+        self, first: int, pid: int, thread: str, starts: array, ends: array, ok: array
+    ) -> None:
+        """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker."""
+        count = len(starts)
+        self.task.extend(range(first, first + count))
+        self.pid.extend([pid] * count)
+        self.thread_index.extend([self._thread_id(thread)] * count)
+        self.start.extend(starts)
+        self.end.extend(ends)
+        self.ok.extend(ok)
+
+    def extend(self, other: SpanTable) -> None:
+        """Append every span of ``other`` (column-wise, without building span objects)."""
+        remap = [self._thread_id(name) for name in other.threads]
+        self.task.extend(other.task)
+        self.pid.extend(other.pid)
+        self.thread_index.extend(remap[index] for index in other.thread_index)
+        self.start.extend(other.start)
+        self.end.extend(other.end)
+        self.ok.extend(other.ok)
+
+    def __getitem__(self, index: int) -> TaskSpan:
+        return TaskSpan(
+            self.task[index],
+            self.pid[index],
+            self.threads[self.thread_index[index]],
+            self.start[index],
+            self.end[index],
+            bool(self.ok[index]),
+        )
+
+    def __iter__(self) -> Iterator[TaskSpan]:
+        for index in range(len(self.task)):
+            yield self[index]
+
+    def slice_from(self, index: int) -> SpanTable:
+        """A new table holding the spans from ``index`` on (for incremental UI updates)."""
+        out = SpanTable()
+        for span_index in range(index, len(self)):
+            out.append(self[span_index])
+        return out
+
+    def nbytes(self) -> int:
+        """Memory held by the columns (not counting the small thread-name list)."""
+        columns = (self.task, self.pid, self.thread_index, self.start, self.end, self.ok)
+        return sum(col.buffer_info()[1] * col.itemsize for col in columns)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """An exception or a crash in a worker, carried as plain strings so it always pickles.
+
+    ``origin`` says what kind of worker raised it: ``thread``, ``process``, ``future`` or
+    ``pool``; ``traceback`` is the worker's own formatted traceback (its frames, files, lines).
+    """
+
+    origin: str
+    type: str
+    message: str
+    traceback: str
+    task: int | None = None
+    worker: str = ""
+    pid: int | None = None
+    exitcode: int | None = None
+    context: str = ""
+    time: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "type": self.type,
+            "message": self.message,
+            "traceback": self.traceback,
+            "task": self.task,
+            "worker": self.worker,
+            "pid": self.pid,
+            "exitcode": self.exitcode,
+            "context": self.context,
+            "time": self.time,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One timed map: a backend at a pool size, one repeat of one series of a scenario."""
+
+    series: str
+    backend: str
+    pool_size: int
+    repeat: int
+    wall_s: float
+    startup_s: float
+    state: str
+    task_count: int

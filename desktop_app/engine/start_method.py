@@ -1,0 +1,32 @@
+"""The one place that chooses how worker processes start.
+
+``fork`` is never used: Qt (and the engine's own dispatch threads) run threads, and forking a
+threaded process can deadlock the child on a lock some other thread held at fork time (reproduced
+with a QRunnable holding a lock). ``forkserver`` forks from a clean single-threaded server and
+starts pools fastest; ``spawn`` is the portable fallback (Windows, and anywhere forkserver is
+missing).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.context import BaseContext
+
+_PREFERRED = ("forkserver", "spawn")
+
+
+def choose_start_method() -> str:
+    """Return the first safe start method this platform offers."""
+    available = multiprocessing.get_all_start_methods()
+    for method in _PREFERRED:
+        if method in available:
+            return method
+    raise RuntimeError(f"no safe start method available (have {available})")
+
+
+START_METHOD: str = choose_start_method()
+
+
+def get_context() -> BaseContext:
+    """The multiprocessing context every process, pool and primitive of the app must use."""
+    return multiprocessing.get_context(START_METHOD)

@@ -1,0 +1,112 @@
+"""The task functions workers run.
+
+Top-level and picklable, with no import heavier than the standard library, because every worker
+process imports this module (a job defined next to Qt code made each child import Qt).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import threading
+import time
+
+# -- the lessons' own functions ------------------------------------------------------------
+
+
+def square(x: int) -> int:
+    """The lessons' classic task: almost no work, so pool overhead dominates its timing."""
+    return x * x
+
+
+def cube(x: int) -> int:
+    return x * x * x
+
+
+def factorial(n: int) -> int:
+    """n! with a loop: the recursive version in many tutorials fails past ~1000 (recursion limit)."""
+    if n < 0:
+        raise ValueError(f"factorial is not defined for negative numbers ({n})")
+    result = 1
+    for k in range(2, n + 1):
+        result *= k
+    return result
+
+
+def cpu_burn(iterations: int) -> int:
+    """Pure-Python arithmetic that holds the GIL the whole time: the CPU-bound task."""
+    total = 0
+    for i in range(iterations):
+        total += i * i % 7
+    return total
+
+
+def io_wait(seconds: float) -> float:
+    """Real waiting with the GIL released, as a network or disk call would: the I/O-bound task."""
+    time.sleep(seconds)
+    return seconds
+
+
+def noop(x: int) -> int:
+    """A task that does nothing: measures the machinery's own cost per task."""
+    return x
+
+
+def square_fails_at_five(x: int) -> int:
+    """The exceptions lesson's pool job: squares, except that 5 raises."""
+    if x == 5:
+        raise ValueError("Deliberate exception")
+    return x * x
+
+
+def raise_in_task(message: str) -> None:
+    raise ValueError(message)
+
+
+# -- faults, for the exceptions lesson and the reliability tests ------------------------------
+
+
+class UnpicklableError(Exception):
+    """An exception that cannot cross a process boundary (it carries a lock)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.lock = threading.Lock()
+
+
+def raise_unpicklable(x: int) -> None:
+    raise UnpicklableError(f"task {x} raised an exception that cannot be pickled")
+
+
+def return_unpicklable(x: int) -> object:
+    return threading.Lock()
+
+
+def exit_worker(x: int) -> None:
+    """Ends the worker process at once, as a C extension calling exit() would."""
+    os._exit(3)
+
+
+def kill_worker(x: int) -> None:
+    """The worker SIGKILLs itself, as the kernel's out-of-memory killer would."""
+    os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+    time.sleep(10)
+
+
+def segfault_worker(x: int) -> None:
+    """A segmentation fault, as a buggy C extension would cause."""
+    ctypes.string_at(0)
+
+
+def hang(x: int) -> None:
+    """A task that never returns by itself; only a timeout or a cancel stops it."""
+    while True:
+        time.sleep(0.05)
+
+
+def print_lines(count: int) -> int:
+    """A task that prints ``count`` lines (megabytes of output at large counts)."""
+    for line in range(count):
+        print(f"line {line} from pid {os.getpid()}: " + "x" * 60)
+    return count
