@@ -1,0 +1,71 @@
+"""Suite-wide set-up: offscreen Qt before anything imports it, and a guard against leaks.
+
+A test that leaves a worker process or a thread of ours running fails here, so the suite
+itself can never leave a process behind.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import psutil  # noqa: E402
+import pytest  # noqa: E402
+
+# multiprocessing's own long-lived helpers are not leaks: they live as long as the process.
+_HELPER_MARKERS = ("forkserver", "resource_tracker")
+_THREAD_ALLOW = ("event-sink", "parent-watch", "QueueFeederThread", "pydevd", "pool-terminate")
+
+
+def _our_children() -> list[psutil.Process]:
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            cmdline = " ".join(child.cmdline())
+            if child.status() == psutil.STATUS_ZOMBIE:
+                out.append(child)
+            elif not any(marker in cmdline for marker in _HELPER_MARKERS):
+                out.append(child)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return out
+
+
+def wait_no_children(timeout: float = 3.0) -> list[psutil.Process]:
+    """Children of ours (not multiprocessing's helpers) still alive after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    left = _our_children()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = _our_children()
+    return left
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_workers(request):
+    """Fail a test that leaves a child process or a worker thread of ours behind."""
+    threads_before = set(threading.enumerate())
+    yield
+    if request.node.get_closest_marker("allow_leaks"):
+        return
+    left = wait_no_children()
+    assert not left, f"test left child processes behind: {left}"
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        extra = [
+            t for t in set(threading.enumerate()) - threads_before
+            if t.is_alive() and not t.daemon and not t.name.startswith(_THREAD_ALLOW)
+        ]
+        if not extra:
+            break
+        time.sleep(0.05)
+    assert not extra, f"test left threads running: {extra}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_leaks: the test manages its own processes")
