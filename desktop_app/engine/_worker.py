@@ -199,14 +199,24 @@ class ChunkResult:
             setattr(self, name, value)
 
 
-def run_chunk(func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> ChunkResult:
-    """Run ``func`` on each item, timing each task; never raises for a task's exception."""
+def run_chunk(
+    func: Callable[[Any], Any],
+    first: int,
+    items: Sequence[Any],
+    stop: threading.Event | None = None,
+) -> ChunkResult:
+    """Run ``func`` on each item, timing each task; never raises for a task's exception.
+
+    ``stop`` (thread workers only: they cannot be killed) ends the chunk between two tasks.
+    """
     chunk = ChunkResult(first, os.getpid(), threading.current_thread().name)
     clock = time.perf_counter
     results, starts, ends, ok = chunk.results, chunk.starts, chunk.ends, chunk.ok
     _begin_capture()
     try:
         for offset, item in enumerate(items):
+            if stop is not None and stop.is_set():
+                break
             start = clock()
             _mark(first + offset, start)
             try:

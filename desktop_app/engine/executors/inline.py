@@ -1,4 +1,4 @@
-"""Executors whose workers are threads of this process: ``serial`` and ``threads``."""
+"""Executors whose workers are threads of this process: ``threads`` and the ``serial`` baseline."""
 
 from __future__ import annotations
 
@@ -6,41 +6,22 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
-from .._worker import ThreadBoard, init_thread_worker, install_stdout_capture, run_chunk, running_tasks
+from .._worker import (
+    ThreadBoard,
+    init_thread_worker,
+    install_stdout_capture,
+    run_chunk,
+    running_tasks,
+)
 from .base import Executor
 
 
-class SerialExecutor(Executor):
-    """The baseline: every task in the calling thread, one after another."""
-
-    kind = "serial"
-    origin = "thread"
-
-    def __init__(self, pool_size: int = 1) -> None:
-        super().__init__(1)
-        self._board = ThreadBoard(1)
-
-    def _start(self) -> None:
-        install_stdout_capture()
-
-    def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
-        init_thread_worker(self._board)
-        future: Future = Future()
-        future.set_result(run_chunk(func, first, items))
-        return future
-
-    def _running(self):
-        return tuple(running_tasks(self._board.values, 1))
-
-    def _abort(self) -> None:
-        pass  # nothing runs between chunks
-
-    def shutdown(self) -> None:
-        pass
-
-
 class ThreadExecutor(Executor):
-    """A ``ThreadPoolExecutor``: concurrency for waiting, but one GIL for computing."""
+    """A ``ThreadPoolExecutor``: concurrency for waiting, but one GIL for computing.
+
+    Threads cannot be killed, so a cancel drops the queued chunks and asks running chunks to
+    stop between two tasks; a task that never returns keeps its thread until it does.
+    """
 
     kind = "threads"
     origin = "thread"
@@ -49,12 +30,14 @@ class ThreadExecutor(Executor):
         super().__init__(pool_size)
         self._board = ThreadBoard(self.pool_size)
         self._pool: ThreadPoolExecutor | None = None
+        self._stop = threading.Event()
 
     def _start(self) -> None:
         install_stdout_capture()
+        self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(
             max_workers=self.pool_size,
-            thread_name_prefix=f"lab-thread-{self.pool_size}",
+            thread_name_prefix=f"lab-{self.kind}-{self.pool_size}",
             initializer=init_thread_worker,
             initargs=(self._board,),
         )
@@ -66,18 +49,32 @@ class ThreadExecutor(Executor):
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         assert self._pool is not None
-        return self._pool.submit(run_chunk, func, first, items)
+        return self._pool.submit(run_chunk, func, first, items, self._stop)
 
     def _running(self):
         return tuple(running_tasks(self._board.values, self.pool_size))
 
     def _abort(self) -> None:
-        # Threads cannot be killed: drop queued chunks; a running task finishes on its own.
         self.broken = True
+        self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self) -> None:
+        self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=not self.broken, cancel_futures=True)
             self._pool = None
+
+
+class SerialExecutor(ThreadExecutor):
+    """The baseline: one task after another on a single worker thread.
+
+    One thread rather than the caller's own, so the caller stays free to report progress,
+    show the running task and notice a cancel while a task runs.
+    """
+
+    kind = "serial"
+
+    def __init__(self, pool_size: int = 1) -> None:
+        super().__init__(1)

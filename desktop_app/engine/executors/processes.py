@@ -38,13 +38,15 @@ class ProcessWorkers:
     def __init__(self, pool_size: int, nice: int) -> None:
         ctx = get_context()
         self.ctx = ctx
-        self.slots = pool_size
-        self.board = ctx.RawArray("d", 3 * pool_size)
-        for slot in range(pool_size):
+        # Spare slots: multiprocessing.Pool replaces a dead worker at once, and the replacement
+        # must not overwrite the slot that says which task the dead one was running.
+        self.slots = 4 * pool_size
+        self.board = ctx.RawArray("d", 3 * self.slots)
+        for slot in range(self.slots):
             self.board[3 * slot + 1] = -1
         self.counter = ctx.Value("i", 0)
         self.ready = ctx.Semaphore(0)
-        self.initargs = (self.board, pool_size, self.counter, self.ready, nice)
+        self.initargs = (self.board, self.slots, self.counter, self.ready, nice)
 
     def running(self) -> tuple[tuple[int, int, float], ...]:
         return tuple(running_tasks(self.board, self.slots))

@@ -1,0 +1,141 @@
+"""Batching of events, statistics over repeats, warm pools and the run entry."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from desktop_app import workloads
+from desktop_app.engine.cancel import CancelToken
+from desktop_app.engine.context import run_scenario
+from desktop_app.engine.events import EventSink, Progress, TasksFinished
+from desktop_app.engine.pools import PoolManager
+from desktop_app.engine.records import Measurement, SpanTable, TaskSpan
+from desktop_app.engine.stats import ideal_speedup, is_noisy, mad, summarize
+from desktop_app.scenarios.base import Param, ParamError, Scenario
+
+
+def _table(first: int, count: int) -> SpanTable:
+    table = SpanTable()
+    for task in range(first, first + count):
+        table.append(TaskSpan(task, 1, "MainThread", 0.0, 1.0, True))
+    return table
+
+
+def test_a_flood_of_events_arrives_in_few_merged_batches():
+    batches = []
+    sink = EventSink(batches.append, interval=0.05)
+    for chunk in range(10_000):
+        sink.emit(TasksFinished("s", "pool", 2, 0, _table(chunk * 10, 10)))
+        sink.emit(Progress(chunk, 10_000))
+    sink.close()
+    assert len(batches) < 200
+    spans = sum(len(e.spans) for b in batches for e in b if isinstance(e, TasksFinished))
+    assert spans == 100_000
+    assert isinstance(batches[-1][-1], Progress) and batches[-1][-1].done == 9_999
+
+
+@pytest.mark.qt_no_exception_capture
+def test_sink_keeps_delivering_after_a_consumer_error(capsys):
+    seen = []
+
+    def consumer(batch):
+        seen.append(batch)
+        if len(seen) == 1:
+            raise RuntimeError("consumer bug")
+
+    sink = EventSink(consumer, interval=0.01)
+    sink.emit(Progress(1, 2))
+    threading.Event().wait(0.1)
+    sink.emit(Progress(2, 2))
+    sink.close()
+    assert len(seen) == 2
+    assert "consumer bug" in capsys.readouterr().err
+
+
+def test_span_table_is_compact():
+    table = _table(0, 100_000)
+    assert table.nbytes() / len(table) < 64
+    assert table[5].task == 5 and table[5].worker == "pid 1"
+
+
+def _m(series, backend, size, wall, repeat=0, state="completed"):
+    return Measurement(series, backend, size, repeat, wall, 0.0, state, 10)
+
+
+def test_summary_gives_median_spread_and_speedup_against_serial():
+    ms = [_m("cpu", "serial", 1, w, r) for r, w in enumerate([4.0, 4.2, 3.8])]
+    ms += [_m("cpu", "processes", 2, w, r) for r, w in enumerate([2.0, 2.1, 1.9])]
+    ms.append(_m("cpu", "processes", 2, 99.0, 3, state="failed"))
+    rows = {row.backend: row for row in summarize(ms, cores=2)}
+    assert rows["serial"].speedup == pytest.approx(1.0)
+    proc = rows["processes"]
+    assert (proc.median_s, proc.min_s, proc.max_s, proc.repeats) == (2.0, 1.9, 2.1, 3)
+    assert proc.speedup == pytest.approx(2.0) and proc.efficiency == pytest.approx(1.0)
+    assert proc.ideal_speedup == 2.0 and not proc.noisy
+
+
+def test_noise_and_ideal_curve():
+    assert is_noisy([1.0, 1.0, 3.0, 1.5, 0.4])
+    assert not is_noisy([1.0, 1.01, 0.99])
+    assert mad([1.0, 2.0, 3.0]) == 1.0
+    assert ideal_speedup(8, cores=2) == 2.0 and ideal_speedup(1, cores=2) == 1.0
+
+
+def test_pool_manager_reuses_warm_pools_and_shuts_all_down():
+    pools = PoolManager(max_workers=4)
+    try:
+        first = pools.get("processes", 2)
+        first.start()
+        assert pools.get("processes", 2) is first and first.start() == 0.0
+        pools.get("threads", 4).start()  # over budget: the least recently used goes
+        assert [(k, s) for k, s, _ in pools.describe()] == [("threads", 4)]
+    finally:
+        pools.shutdown()
+    assert pools.describe() == []
+
+
+def _scenario(run) -> Scenario:
+    return Scenario("demo", "Demo", "Tests", "s", "w", (Param("n", "N", "int", 3, "", 1, 10),), run)
+
+
+def test_run_scenario_reports_a_bug_in_the_scenario_as_a_failed_run():
+    def broken(ctx):
+        raise KeyError("oops")
+
+    report = run_scenario(_scenario(broken), {"n": 3})
+    assert report.state == "failed"
+    assert report.errors[0].type == "KeyError" and "in broken" in report.errors[0].traceback
+
+
+def test_run_scenario_cancel_and_report_document():
+    def measured(ctx):
+        ctx.measure("sq", "threads", 2, workloads.square, list(range(ctx.params["n"])))
+        ctx.print("done")
+        ctx.sleep(30)
+
+    cancel = CancelToken()
+    threading.Timer(0.3, cancel.cancel).start()
+    report = run_scenario(_scenario(measured), {"n": 3}, cancel=cancel)
+    assert report.state == "cancelled"
+    doc = report.to_json()
+    assert doc["runs"][0]["results"] == [0, 1, 4]
+    assert {"id", "worker", "start_s", "end_s", "ok"} <= set(doc["runs"][0]["tasks"][0])
+    assert doc["output"] == ["done"]
+    assert set(doc["environment"]) >= {"python", "platform", "cpu_count", "start_method", "gil_enabled"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("0", "from 1 to 10"), ("11", "from 1 to 10"), ("x", "whole number"), ("2.5", "whole number")],
+)
+def test_params_parse_with_clear_messages(text, message):
+    param = Param("n", "N", "int", 3, "", 1, 10)
+    with pytest.raises(ParamError, match=message):
+        param.parse(text)
+
+
+def test_unknown_parameter_names_the_ones_there_are():
+    with pytest.raises(ParamError, match=r"has no parameter 'm' \(it has: n\)"):
+        _scenario(lambda ctx: None).parse_settings(["m=3"])
