@@ -77,9 +77,9 @@ class SpanTable:
     ) -> None:
         """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker."""
         count = len(starts)
-        self.task.extend(range(first, first + count))
-        self.pid.extend([pid] * count)
-        self.thread_index.extend([self._thread_id(thread)] * count)
+        self.task.extend(array("q", range(first, first + count)))
+        self.pid.extend(array("i", [pid]) * count)
+        self.thread_index.extend(array("H", [self._thread_id(thread)]) * count)
         self.start.extend(starts)
         self.end.extend(ends)
         self.ok.extend(ok)
@@ -89,7 +89,10 @@ class SpanTable:
         remap = [self._thread_id(name) for name in other.threads]
         self.task.extend(other.task)
         self.pid.extend(other.pid)
-        self.thread_index.extend(remap[index] for index in other.thread_index)
+        if remap == list(range(len(remap))):
+            self.thread_index.extend(other.thread_index)
+        else:
+            self.thread_index.extend(array("H", (remap[i] for i in other.thread_index)))
         self.start.extend(other.start)
         self.end.extend(other.end)
         self.ok.extend(other.ok)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 from ..records import ErrorRecord
 from .._worker import init_process_worker, run_chunk_pickled
 from .base import Executor
-from .processes import ProcessWorkers, kill_and_reap
+from .processes import ProcessWorkers, dead_processes, kill_and_reap
 
 TERMINATE_GRACE_S = 0.3
 
@@ -41,7 +41,7 @@ class PoolExecutor(Executor):
             self.pool_size, initializer=init_process_worker, initargs=workers.initargs
         )
         self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
-        workers.wait_ready(self.pool_size, lambda: all(p.exitcode is None for p in self._processes))
+        workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         future: Future = Future()
@@ -67,9 +67,15 @@ class PoolExecutor(Executor):
         return [p.pid for p in self._processes]
 
     def _dead_workers(self) -> list[ErrorRecord]:
-        if self._workers is None or all(p.exitcode is None for p in self._processes):
+        dead = dead_processes(self._processes) if self._workers is not None else []
+        if not dead:
             return []
-        return self._workers.death_records(self._processes, self.origin, self.context)
+        # Stop the pool first: its worker-handler thread polls exit codes too, and two
+        # readers race for a forkserver child's code (see processes.py). The others exit
+        # through terminate(); only the ones found dead before it are reported.
+        workers = self._workers
+        self._abort()
+        return workers.death_records(dead, self.origin, self.context)
 
     def _abort(self) -> None:
         self.broken = True
@@ -78,7 +84,7 @@ class PoolExecutor(Executor):
     def shutdown(self) -> None:
         pool, self._pool = self._pool, None
         if pool is None:
-            return
+            return  # idempotent: a death is handled by an abort, then the dispatch aborts again
         processes = list(self._processes) + list(getattr(pool, "_pool", []))
         if self.broken:
             # A busy or dead worker can keep terminate() waiting; give it a moment, then kill.

@@ -5,6 +5,11 @@ forever, while ``ProcessPoolExecutor`` fails every pending future with ``BrokenP
 a few milliseconds. The executor is then unusable, so it is marked broken and the pool manager
 builds a new one for the next run. Which worker died, with what exit code and on which task, is
 read from the worker processes (a private but long-stable attribute) and the worker board.
+
+Trap: under forkserver a worker's exit code arrives once, through its sentinel pipe. Two
+threads polling ``Process.exitcode`` at the same moment race for it and one reads EOF (exit
+code 255). So the executors here only *select* on sentinels to notice a death, and read exit
+codes after the pool's own management thread has finished.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from .._worker import init_process_worker, run_chunk_pickled, running_tasks
 from .base import Executor
 
 READY_TIMEOUT_S = 60.0
+
+
+def dead_processes(processes: Sequence[Any]) -> list[Any]:
+    """Processes whose sentinel is ready (they exited), found without reading exit codes."""
+    from multiprocessing.connection import wait
+
+    by_sentinel = {p.sentinel: p for p in processes}
+    return [by_sentinel[s] for s in wait(list(by_sentinel), timeout=0)] if by_sentinel else []
 
 
 def exit_description(exitcode: int | None) -> str:
@@ -129,12 +142,11 @@ class ProcessExecutor(Executor):
             initializer=init_process_worker,
             initargs=workers.initargs,
         )
-        # ProcessPoolExecutor spawns workers on demand; one no-op per worker makes them all
-        # start now, so start-up is measured apart from the work.
-        for _ in range(self.pool_size):
-            self._pool.submit(int)
-        self._processes = list(self._pool._processes.values())  # noqa: SLF001 (see module doc)
-        workers.wait_ready(self.pool_size, lambda: all(p.exitcode is None for p in self._processes))
+        # ProcessPoolExecutor spawns workers on demand; start them all now (before its manager
+        # thread exists, as the method requires), so start-up is measured apart from the work.
+        self._pool._launch_processes()  # noqa: SLF001 (see module doc)
+        self._processes = list(self._pool._processes.values())  # noqa: SLF001
+        workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         assert self._pool is not None
@@ -147,8 +159,14 @@ class ProcessExecutor(Executor):
         return [p.pid for p in self._processes]
 
     def _dead_workers(self) -> list[ErrorRecord]:
-        if self._workers is None or all(p.exitcode is None for p in self._processes):
+        pool = self._pool
+        if self._workers is None or pool is None or not getattr(pool, "_broken", False):
             return []
+        # The pool noticed the death itself; once its manager thread has reaped every worker,
+        # the exit codes can be read without racing it.
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(2.0)
         records = self._workers.death_records(self._processes, self.origin, self.context)
         return records or [
             ErrorRecord(
