@@ -110,3 +110,48 @@ def print_lines(count: int) -> int:
     for line in range(count):
         print(f"line {line} from pid {os.getpid()}: " + "x" * 60)
     return count
+
+
+# -- helpers for the start/join, io-vs-cpu and pool-timing lessons ------------------------
+
+
+def print_square(number: int, hold_s: float = 0.0) -> int:
+    """The start/join lesson's first child: prints the square (after an optional wait)."""
+    if hold_s > 0:
+        time.sleep(hold_s)  # long enough and the two children visibly overlap
+    print(f"Square: {number * number}")
+    return number * number
+
+
+def print_cube(number: int, hold_s: float = 0.0) -> int:
+    """The start/join lesson's second child: prints the cube (after an optional wait)."""
+    if hold_s > 0:
+        time.sleep(hold_s)
+    print(f"Cube: {number * number * number}")
+    return number * number * number
+
+
+def heavy_square(x: int, iterations: int = 0) -> int:
+    """``square`` made CPU-heavy: burns ``iterations`` first, so the results stay the lesson's."""
+    cpu_burn(iterations)
+    return x * x
+
+
+_BURN_RATE: list[float] = []  # cpu_burn iterations per second in this process, once measured
+
+
+def burn_iterations(milliseconds: float) -> int:
+    """How many ``cpu_burn`` iterations take about ``milliseconds`` on this machine.
+
+    Measured once per process (best of three short bursts, so a busy moment does not skew
+    it) and cached: tasks then cost a chosen time rather than a machine-dependent count.
+    """
+    if not _BURN_RATE:
+        probe = 50_000
+        best = float("inf")
+        for _ in range(3):
+            began = time.perf_counter()
+            cpu_burn(probe)
+            best = min(best, time.perf_counter() - began)
+        _BURN_RATE.append(probe / max(best, 1e-6))
+    return max(1, round(_BURN_RATE[0] * milliseconds / 1000.0))

@@ -11,6 +11,7 @@ startup_s, state, tasks [{id, worker, start_s, end_s, ok}], results}], ``summary
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 import json
 import platform
@@ -157,8 +158,9 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, float, str)):
         return value
     if isinstance(value, int):
-        # json handles big ints, but 2000! has 5,736 digits: keep it exact as a string past 2**53
-        return value if abs(value) < 2**53 else str(value)
+        # Past 2**53 a JSON reader may round an int: keep it exact as a string. Decimal, not
+        # str(): str() refuses ints over 4,300 digits (CPython's limit; 2000! has 5,736).
+        return value if abs(value) < 2**53 else str(decimal.Decimal(value))
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):

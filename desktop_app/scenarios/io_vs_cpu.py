@@ -1,0 +1,235 @@
+"""Lesson 1: threads win when tasks wait, processes win when they compute — because of the GIL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..engine.report import gil_enabled
+from ..engine.stats import SummaryRow, cpu_count, summarize
+from ..workloads import burn_iterations, cpu_burn, io_wait
+from .base import Param, Scenario
+from .registry import register
+
+if TYPE_CHECKING:
+    from ..engine.context import RunContext
+
+SERIES = ("io", "cpu")
+BACKENDS = ("serial", "threads", "processes")
+
+
+def compare_io_and_cpu(ctx: RunContext) -> None:
+    """The same n tasks, waiting then computing, on serial, threads and processes."""
+    n = ctx.params["n"]
+    size = ctx.pool_sizes[0]
+    work = {
+        "io": (io_wait, [ctx.params["io_ms"] / 1000.0] * n),
+        "cpu": (cpu_burn, [burn_iterations(ctx.params["cpu_ms"])] * n),
+    }
+    for repeat in range(ctx.repeats):
+        for series, (func, items) in work.items():
+            for backend in BACKENDS:
+                # One task per chunk: the tasks are long, and cancel is checked between chunks.
+                outcome = ctx.measure(
+                    series, backend, size, func, items, repeat=repeat, chunksize=1
+                )
+                workers = "1 worker" if backend == "serial" else f"{size} workers"
+                ctx.print(
+                    f"{series}: {n} tasks on {backend} ({workers}) took {outcome.wall_s:.3f} s"
+                    f" [{outcome.state}]"
+                )
+    rows = {(r.series, r.backend): r for r in summarize(e.measurement for e in ctx.report.runs)}
+    table = []
+    for series in SERIES:
+        for backend in BACKENDS:
+            row = rows.get((series, backend))
+            if row is not None:
+                speedup = None if row.speedup is None else round(row.speedup, 2)
+                table.append([series, backend, round(row.median_s, 4), speedup])
+    ctx.set_table(["series", "backend", "median (s)", "speedup"], table)
+    notes = _io_notes(rows, n, size) + _cpu_notes(rows, n, size, ctx.params["cpu_ms"])
+    for text in notes + _startup_notes(rows, size):
+        ctx.note(text)
+
+
+def _speedup(rows: dict[tuple[str, str], SummaryRow], series: str, backend: str) -> float | None:
+    row = rows.get((series, backend))
+    return None if row is None else row.speedup
+
+
+def _io_notes(rows: dict[tuple[str, str], SummaryRow], n: int, size: int) -> list[str]:
+    """What the waiting tasks showed, worded from the measured speedups."""
+    threads, processes = _speedup(rows, "io", "threads"), _speedup(rows, "io", "processes")
+    if threads is None or processes is None:
+        return ["I/O: not every backend completed, so there is no comparison to draw."]
+    ideal = min(size, n)
+    if threads >= 1.5:
+        notes = [
+            f"I/O: {size} threads finished the {n} waits {threads:.1f}× faster than serial "
+            f"(ideal {ideal}×). A thread that sleeps (or waits on a disk or a socket) releases "
+            "the GIL, so the waits overlap; waiting needs no core, so even more threads than "
+            "cores help."
+        ]
+    elif ideal < 2:
+        notes = [
+            f"I/O: with {n} task(s) and {size} worker(s) there was nothing to overlap "
+            f"(threads {threads:.2f}×)."
+        ]
+    else:
+        notes = [
+            f"I/O: threads were only {threads:.2f}× serial this run, short of the ideal "
+            f"{ideal}×: the machine may have been too busy to wake the waiting threads."
+        ]
+    if processes < threads:
+        notes.append(
+            f"I/O: processes overlapped the waits too ({processes:.1f}×) but came "
+            "second: each task and result crosses a process boundary, and a process is "
+            "a heavier worker than a thread for work that only waits."
+        )
+    else:
+        notes.append(
+            f"I/O: processes did as well as threads here ({processes:.2f}× vs "
+            f"{threads:.2f}×): waiting needs no GIL, so any worker that can wait "
+            "alongside others helps; threads remain the cheaper worker to start."
+        )
+    return notes
+
+
+def _cpu_notes(
+    rows: dict[tuple[str, str], SummaryRow], n: int, size: int, cpu_ms: int
+) -> list[str]:
+    """What the computing tasks showed, worded from the measured speedups."""
+    threads, processes = _speedup(rows, "cpu", "threads"), _speedup(rows, "cpu", "processes")
+    if threads is None or processes is None:
+        return ["CPU: not every backend completed, so there is no comparison to draw."]
+    cores = cpu_count()
+    ideal = min(size, n, cores)
+    notes = [_cpu_threads_note(threads, size)]
+    if processes >= 1.3 and processes > threads:
+        notes.append(
+            f"CPU: processes gave {processes:.1f}× (ideal {ideal}×: {size} workers, "
+            f"{cores} core(s)). Each process has its own interpreter and its own GIL, "
+            "so they computed on separate cores at once."
+        )
+    elif ideal < 2:
+        notes.append(
+            f"CPU: processes gave {processes:.2f}×: with {n} task(s), {size} "
+            f"worker(s) and {cores} core(s) there is nothing to run in parallel."
+        )
+    else:
+        notes.append(
+            f"CPU: processes did not win this run ({processes:.2f}× vs threads "
+            f"{threads:.2f}×). With {cpu_ms} ms tasks either sending the work cost "
+            "too much, or other programs held the cores; raise cpu_ms or run again."
+        )
+    return notes
+
+
+def _cpu_threads_note(threads: float, size: int) -> str:
+    """What the thread pool did with CPU work: the GIL's effect, as measured."""
+    if not gil_enabled():
+        return f"CPU: this Python runs without the GIL; threads gave {threads:.2f}×."
+    if threads < 1.3:
+        gain = "no gain" if threads < 1.1 else "hardly a gain"
+        return (
+            f"CPU: threads gave {threads:.2f}× — {gain}. The GIL lets one thread run Python "
+            f"bytecode at a time, so the {size} threads took turns on one core."
+        )
+    return (
+        f"CPU: threads gave {threads:.2f}×, more than the GIL should allow; "
+        "repeat the run to see whether it was noise."
+    )
+
+
+def _startup_notes(rows: dict[tuple[str, str], SummaryRow], size: int) -> list[str]:
+    """Process start-up, which the timings above leave out."""
+    notes = []
+    startup = rows.get(("cpu", "processes")) or rows.get(("io", "processes"))
+    if startup is not None and startup.startup_s > 0:
+        notes.append(
+            f"Starting {size} worker processes took {startup.startup_s:.3f} s, "
+            "measured apart and not counted in the times above."
+        )
+    return notes
+
+
+SCENARIO = register(
+    Scenario(
+        id="io-vs-cpu",
+        title="I/O-bound vs CPU-bound: threads or processes?",
+        lesson="Multithreading vs multiprocessing",
+        summary=(
+            "The same number of tasks runs twice: once tasks that only wait (a sleep standing "
+            "in for a disk or network call), once tasks that compute in pure Python. Each kind "
+            "runs serially, on a thread pool and on a process pool, and the speedups are "
+            "measured. Waiting releases the GIL, computing holds it: that one fact decides "
+            "which pool wins."
+        ),
+        when_to_use=(
+            "Reach for threads when your tasks mostly wait (HTTP calls, file or database "
+            "access): they are cheap and share memory. Reach for processes when your tasks "
+            "burn CPU in Python code: only separate interpreters run it on several cores at "
+            "once, at the price of start-up and of pickling arguments and results."
+        ),
+        params=(
+            Param(
+                "n",
+                "Tasks per kind",
+                "int",
+                8,
+                "How many I/O tasks and how many CPU tasks.",
+                1,
+                256,
+            ),
+            Param(
+                "io_ms",
+                "Wait per I/O task",
+                "int",
+                100,
+                "How long each I/O-bound task sleeps.",
+                1,
+                2000,
+                unit="ms",
+            ),
+            Param(
+                "cpu_ms",
+                "Work per CPU task",
+                "int",
+                50,
+                "About how long each CPU-bound task computes on one core (calibrated once).",
+                1,
+                2000,
+                unit="ms",
+            ),
+        ),
+        run=compare_io_and_cpu,
+        code_objects=(io_wait, cpu_burn, compare_io_and_cpu),
+        extra_code="""
+# The lesson in plain Python:
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+def wait_io(_):      # I/O-bound: sleeping releases the GIL
+    time.sleep(0.1)
+
+def burn_cpu(_):     # CPU-bound: pure Python holds the GIL
+    return sum(i * i % 7 for i in range(500_000))
+
+def timed(label, run):
+    began = time.perf_counter()
+    run()
+    print(f"{label}: {time.perf_counter() - began:.2f} s")
+
+if __name__ == "__main__":
+    for name, task in (("io", wait_io), ("cpu", burn_cpu)):
+        timed(f"{name} serial", lambda: [task(i) for i in range(8)])
+        with ThreadPoolExecutor(4) as pool:
+            timed(f"{name} threads", lambda: list(pool.map(task, range(8))))
+        with ProcessPoolExecutor(4) as pool:   # this map also pays the processes' start-up
+            timed(f"{name} processes", lambda: list(pool.map(task, range(8))))
+""",
+        pool_sizes=(4,),
+        repeats=1,
+        backends=BACKENDS,
+        order=1,
+    )
+)

@@ -1,0 +1,121 @@
+"""io-vs-cpu: both series on all three backends, notes worded from the measurements, cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from desktop_app.engine.cancel import CancelToken
+from desktop_app.engine.context import run_scenario
+from desktop_app.engine.pools import PoolManager
+from desktop_app.engine.stats import SummaryRow
+from desktop_app.scenarios import io_vs_cpu
+from desktop_app.scenarios.base import ParamError
+from desktop_app.workloads import burn_iterations, cpu_burn
+
+SCENARIO = io_vs_cpu.SCENARIO
+
+
+@pytest.fixture
+def pools():
+    manager = PoolManager()
+    yield manager
+    manager.shutdown()
+
+
+def run(pools, cancel=None, **params):
+    return run_scenario(
+        SCENARIO, SCENARIO.resolve(params), pool_sizes=(2,), repeats=1, pools=pools, cancel=cancel
+    )
+
+
+def test_both_series_on_every_backend(pools):
+    report = run(pools, n=3, io_ms=20, cpu_ms=5)
+    assert report.state == "completed", report.errors
+    doc = report.to_json()
+    runs = {(r["series"], r["backend"]): r for r in doc["runs"]}
+    assert set(runs) == {(s, b) for s in ("io", "cpu") for b in ("serial", "threads", "processes")}
+    for entry in doc["runs"]:
+        assert len(entry["tasks"]) == 3
+        assert all(task["ok"] for task in entry["tasks"])
+    assert runs[("io", "threads")]["results"] == [0.02, 0.02, 0.02]
+    expected = cpu_burn(burn_iterations(5))
+    assert runs[("cpu", "processes")]["results"] == [expected] * 3
+    assert {(r["series"], r["backend"]) for r in doc["summary"]} == set(runs)
+    assert all(r["speedup"] is not None for r in doc["summary"])
+    assert doc["table"]["columns"] == ["series", "backend", "median (s)", "speedup"]
+    assert [row[:2] for row in doc["table"]["rows"]] == [
+        [s, b] for s in ("io", "cpu") for b in ("serial", "threads", "processes")
+    ]
+    assert any("GIL" in note for note in doc["notes"])
+    assert any(note.startswith("I/O") for note in doc["notes"])
+    assert any(note.startswith("CPU") for note in doc["notes"])
+    assert sum("tasks on" in line for line in doc["output"]) == 6
+
+
+def _row(series: str, backend: str, speedup: float) -> SummaryRow:
+    return SummaryRow(
+        series, backend, 4, 1, 1.0 / speedup, 1.0, 1.0, 0.0, 0.2, speedup, speedup / 4, 2.0, False
+    )
+
+
+def _rows(io: tuple[float, float], cpu: tuple[float, float]) -> dict:
+    rows = {}
+    for series, (threads, processes) in (("io", io), ("cpu", cpu)):
+        rows[(series, "serial")] = _row(series, "serial", 1.0)
+        rows[(series, "threads")] = _row(series, "threads", threads)
+        rows[(series, "processes")] = _row(series, "processes", processes)
+    return rows
+
+
+def test_notes_follow_what_was_measured():
+    expected = _rows(io=(3.9, 3.0), cpu=(0.95, 1.9))
+    io_notes = " ".join(io_vs_cpu._io_notes(expected, 8, 4))
+    cpu_notes = " ".join(io_vs_cpu._cpu_notes(expected, 8, 4, 50))
+    assert "3.9× faster than serial" in io_notes and "came second" in io_notes
+    assert "no gain" in cpu_notes and "processes gave 1.9×" in cpu_notes
+
+    surprising = _rows(io=(1.1, 1.2), cpu=(0.9, 0.8))
+    io_notes = " ".join(io_vs_cpu._io_notes(surprising, 8, 4))
+    cpu_notes = " ".join(io_vs_cpu._cpu_notes(surprising, 8, 4, 50))
+    assert "only 1.10× serial" in io_notes and "did as well as threads" in io_notes
+    assert "did not win this run (0.80×" in cpu_notes
+    assert "processes gave" not in cpu_notes
+
+
+def test_missing_backend_gives_no_conclusion():
+    rows = _rows(io=(3.9, 3.0), cpu=(0.95, 1.9))
+    del rows[("cpu", "processes")]
+    assert io_vs_cpu._cpu_notes(rows, 8, 4, 50) == [
+        "CPU: not every backend completed, so there is no comparison to draw."
+    ]
+
+
+def test_cancel_mid_run_stops_quickly(pools):
+    token = CancelToken()
+    timer = threading.Timer(0.5, token.cancel)
+    timer.daemon = True
+    began = time.perf_counter()
+    timer.start()
+    try:
+        report = run(pools, cancel=token, n=64, io_ms=200, cpu_ms=5)
+    finally:
+        timer.cancel()
+    assert report.state == "cancelled"
+    assert time.perf_counter() - began < 10  # the full run would take over 20 s
+
+
+@pytest.mark.parametrize("setting", ["n=0", "n=257", "io_ms=0", "cpu_ms=2001", "cpu_ms=fast"])
+def test_out_of_range_values_are_refused(setting):
+    with pytest.raises(ParamError):
+        SCENARIO.parse_settings([setting])
+
+
+def test_metadata_and_code():
+    assert SCENARIO.id == "io-vs-cpu" and SCENARIO.order == 1
+    assert SCENARIO.defaults() == {"n": 8, "io_ms": 100, "cpu_ms": 50}
+    code = SCENARIO.code()
+    assert "def io_wait" in code and "def cpu_burn" in code and "def compare_io_and_cpu" in code
+    assert "ThreadPoolExecutor" in code and "ProcessPoolExecutor" in code
