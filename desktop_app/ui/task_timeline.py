@@ -1,0 +1,459 @@
+"""The task timeline: one row per worker, one bar per task, coloured by outcome.
+
+A run of 100,000 tiny tasks must not become 100,000 graphics items: spans are kept as numpy
+columns and drawn by four bar items (ok in two alternating shades so neighbouring tasks stay
+distinguishable without outlines, failed, running), each one ``QPainter.drawRects`` call.
+Hover text is found with a vectorised search over the columns, not with per-bar items.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, QTimer
+from PySide6.QtGui import QColor, QFontMetrics, QPainterPath
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+
+from ..engine.records import SpanTable, worker_label
+from . import plot_style
+
+BAR_HEIGHT = 0.72
+Running = tuple[tuple[int, int, float], ...]
+
+
+class _SpanBars(pg.BarGraphItem):
+    """A bar item whose shape is its bounding box.
+
+    BarGraphItem's own ``shape()`` adds every rectangle to a path in Python, which the scene
+    calls on the first hover: seconds for 100,000 bars. Hover is handled by the timeline.
+    """
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.boundingRect())
+        return path
+
+
+class _MeasurementSpans:
+    """The spans of one measurement as numpy columns, with a stable row per worker."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.rows: dict[str, int] = {}
+        self.row_pids: list[int] = []
+        self._pending: list[SpanTable] = []
+        self.task = np.zeros(0, np.int64)
+        self.start = np.zeros(0)
+        self.end = np.zeros(0)
+        self.row = np.zeros(0, np.int32)
+        self.ok = np.zeros(0, bool)
+        self._order: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.task) + sum(len(table) for table in self._pending)
+
+    def add(self, table: SpanTable) -> None:
+        if len(table):
+            self._pending.append(table)
+
+    def row_for(self, label: str, pid: int) -> int:
+        row = self.rows.get(label)
+        if row is None:
+            row = self.rows[label] = len(self.rows)
+            self.row_pids.append(pid)
+        return row
+
+    def consolidate(self) -> None:
+        """Turn pending tables into the columns (copies: a table may still be extended)."""
+        if not self._pending:
+            return
+        parts = [self._columns(table) for table in self._pending]
+        self._pending.clear()
+        self._order = None
+        self.task, self.start, self.end, self.row, self.ok = (
+            np.concatenate([old, *new])
+            for old, new in zip(
+                (self.task, self.start, self.end, self.row, self.ok),
+                zip(*parts, strict=True),
+                strict=True,
+            )
+        )
+
+    def sorted_order(self) -> np.ndarray:
+        """Indices sorting the spans by (row, start), cached until new spans arrive.
+
+        A worker runs one task after another, so spans usually arrive in start order per row
+        and a stable (radix) sort on the small row number is enough; checked, else a lexsort.
+        """
+        if self._order is None:
+            order = np.argsort(self.row.astype(np.uint16), kind="stable")
+            start, row = self.start[order], self.row[order]
+            backwards = (np.diff(start) < 0) & (row[1:] == row[:-1])
+            self._order = np.lexsort((self.start, self.row)) if backwards.any() else order
+        return self._order
+
+    def _columns(self, table: SpanTable) -> tuple[np.ndarray, ...]:
+        pid = np.array(table.pid, np.int64)
+        thread = np.array(table.thread_index, np.int64)
+        keys, inverse = np.unique((pid << 16) | thread, return_inverse=True)
+        rows = np.array(
+            [
+                self.row_for(
+                    worker_label(int(k >> 16), table.threads[int(k & 0xFFFF)]), int(k >> 16)
+                )
+                for k in keys
+            ],
+            np.int32,
+        )
+        return (
+            np.array(table.task, np.int64),
+            np.array(table.start, float),
+            np.array(table.end, float),
+            rows[inverse.ravel()],
+            np.array(table.ok, bool),
+        )
+
+
+class TaskTimeline(QWidget):
+    """Which worker ran which task when, for the measurement chosen in the combo box."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("taskTimeline")
+        self._origin = 0.0
+        self._measurements: dict[str, _MeasurementSpans] = {}
+        self._current = ""
+        self._running: Running = ()
+        self._now = 0.0
+        self._dirty = True
+        self._build()
+        self._apply_theme()
+        self.refresh()
+
+    # --- construction ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._combo = QComboBox(self)
+        self._combo.setObjectName("timelineMeasurement")
+        self._combo.setToolTip("Which measurement's tasks to show (the current one by default)")
+        self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._combo.currentIndexChanged.connect(self._on_combo_changed)
+        self._legend = QLabel(self)
+        self._count = QLabel(self)
+        self._hover = QLabel(self)
+        self._hover.setObjectName("timelineHover")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 2, 6, 2)
+        bar.addWidget(QLabel("Measurement:", self))
+        bar.addWidget(self._combo)
+        bar.addSpacing(12)
+        bar.addWidget(self._legend)
+        bar.addSpacing(12)
+        bar.addWidget(self._count)
+        bar.addStretch(1)
+        bar.addWidget(self._hover)
+        self._view = pg.PlotWidget()
+        self._plot = self._view.getPlotItem()
+        self._plot.setMenuEnabled(False)
+        self._plot.invertY(True)
+        self._plot.getViewBox().setMouseEnabled(x=True, y=False)
+        self._plot.getViewBox().setDefaultPadding(0.02)
+        self._bars = {
+            name: _SpanBars(x0=[], x1=[], y0=[], y1=[])
+            for name in ("ok", "ok_alt", "failed", "running")
+        }
+        for item in self._bars.values():
+            self._plot.addItem(item)
+        self._hint = pg.TextItem("", anchor=(0.5, 0.5))
+        self._plot.addItem(self._hint, ignoreBounds=True)
+        self._view.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        # Zooming changes which tasks are narrower than a pixel: merge again after it.
+        self._plot.getViewBox().sigXRangeChanged.connect(self._on_view_x_range_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self._view, 1)
+
+    def _apply_theme(self) -> None:
+        plot_style.style_view(self._view, self)
+        plot_style.style_plot(self._plot, self)
+        self._plot.showGrid(x=True, y=False, alpha=0.18)
+        self._plot.getAxis("bottom").setZValue(-100)  # grid lines behind the bars, not over them
+        plot_style.set_axis_label(self._plot, "bottom", "Time since run start", self, units="s")
+        plot_style.set_axis_label(self._plot, "left", "Worker", self)
+        colours = self._colours()
+        for name, item in self._bars.items():
+            # A 1 px cosmetic outline in the fill colour keeps microsecond tasks visible.
+            item.setOpts(brush=pg.mkBrush(colours[name]), pen=pg.mkPen(colours[name], width=0))
+        self._hint.setColor(plot_style.palette_colours(self)[1])
+        chips = [
+            (colours[key], text)
+            for key, text in (("ok", "ok"), ("failed", "failed"), ("running", "running"))
+        ]
+        self._legend.setText(
+            "&nbsp;&nbsp;".join(
+                f"<span style='color:{c.name()}'>■</span> {text}" for c, text in chips
+            )
+        )
+
+    def _colours(self) -> dict[str, QColor]:
+        ok = QColor(plot_style.OUTCOME_COLOURS["ok"])
+        alt = ok.lighter(125) if plot_style.is_dark(self) else ok.darker(118)
+        return {
+            "ok": ok,
+            "ok_alt": alt,
+            "failed": QColor(plot_style.OUTCOME_COLOURS["failed"]),
+            "running": QColor(plot_style.OUTCOME_COLOURS["running"]),
+        }
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._apply_theme()
+        super().changeEvent(event)
+
+    # --- public API -----------------------------------------------------------------------------
+
+    def reset(self, origin: float) -> None:
+        """Forget every span; times are shown relative to ``origin`` (perf_counter)."""
+        self._origin = origin
+        self._measurements.clear()
+        self._current = ""
+        self._running = ()
+        self._combo.blockSignals(True)
+        self._combo.clear()
+        self._combo.blockSignals(False)
+        self._plot.enableAutoRange()
+        self._dirty = True
+
+    def begin_measurement(self, label: str) -> None:
+        """Start collecting a new measurement and show it (unless the user picked an older one)."""
+        following = self._combo.currentIndex() in (-1, self._combo.count() - 1)
+        label = self._unique(label or "measurement")
+        self._measurements[label] = _MeasurementSpans(label)
+        self._current = label
+        self._running = ()
+        self._combo.addItem(label)
+        if following:
+            self._combo.setCurrentIndex(self._combo.count() - 1)
+        self._dirty = True
+
+    def add_spans(self, table: SpanTable, label: str = "") -> None:
+        """Add finished tasks to ``label`` (the current measurement when empty)."""
+        label = label or self._current
+        if label not in self._measurements:
+            if self._current and label:
+                self._measurements[label] = _MeasurementSpans(label)
+                self._combo.addItem(label)
+            else:
+                self.begin_measurement(label)
+                label = self._current
+        self._measurements[label].add(table)
+        if label == self.shown_measurement():
+            self._dirty = True
+        self._count_label()
+
+    def set_running(self, running: Running, now: float) -> None:
+        """Tasks running now as (pid, task, start); drawn from their start to ``now``."""
+        self._running = tuple(running)
+        self._now = now
+        self._dirty = True
+
+    def shown_measurement(self) -> str:
+        return self._combo.currentText()
+
+    def measurement_labels(self) -> list[str]:
+        return list(self._measurements)
+
+    def show_measurement(self, label: str) -> None:
+        self._combo.setCurrentIndex(self._combo.findText(label))
+
+    def span_count(self) -> int:
+        """Spans of the shown measurement."""
+        shown = self._measurements.get(self.shown_measurement())
+        return len(shown) if shown is not None else 0
+
+    def worker_labels(self) -> list[str]:
+        shown = self._measurements.get(self.shown_measurement())
+        return list(shown.rows) if shown is not None else []
+
+    def plot_item(self) -> pg.PlotItem:
+        return self._plot
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def refresh(self) -> None:
+        """Redraw the shown measurement's bars; nothing when unchanged since the last call."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        shown = self._measurements.get(self.shown_measurement())
+        if shown is None:
+            self._set_bars({})
+            self._set_rows([])
+            self._show_empty()
+            return
+        if self._hint.textItem.toPlainText():
+            self._hint.setText("")
+            self._plot.enableAutoRange(x=True)
+        shown.consolidate()
+        data = self._lod_bars(shown)
+        if shown.label == self._current:
+            data["running"] = self._running_bars(shown)
+        self._set_bars(data)
+        self._set_rows(list(shown.rows))
+        self._count_label()
+
+    # --- drawing --------------------------------------------------------------------------------
+
+    def _lod_bars(self, shown: _MeasurementSpans) -> dict[str, tuple[np.ndarray, ...]]:
+        """Bars to draw, with tasks narrower than a few pixels merged with their neighbours.
+
+        Drawing 100,000 sub-pixel rectangles costs ~55 ms a frame and shows nothing more than
+        the few thousand merged ones (at most a rectangle per pixel per row).
+        """
+        order = shown.sorted_order()
+        start, end = shown.start[order] - self._origin, shown.end[order] - self._origin
+        row, ok, task = shown.row[order], shown.ok[order], shown.task[order]
+        pixel = self._pixel_width(start, end)
+        data: dict[str, tuple[np.ndarray, ...]] = {}
+        for name, mask in (("ok", ok), ("failed", ~ok)):
+            s, e, r, first, single = _merge_runs(start[mask], end[mask], row[mask], pixel)
+            if name == "failed":
+                data[name] = (s, e, r)
+                continue
+            alt = single & (task[mask][first] % 2 == 1)
+            data["ok"] = (s[~alt], e[~alt], r[~alt])
+            data["ok_alt"] = (s[alt], e[alt], r[alt])
+        return data
+
+    def _pixel_width(self, start: np.ndarray, end: np.ndarray) -> float:
+        """One screen pixel in seconds at the current zoom (a guess before the first layout)."""
+        try:
+            pixel = float(self._plot.getViewBox().viewPixelSize()[0])
+        except (ZeroDivisionError, ValueError):
+            pixel = 0.0
+        if not np.isfinite(pixel) or pixel <= 0:
+            span = float(end.max() - start.min()) if len(start) else 1.0
+            pixel = max(span, 1e-6) / 1000
+        return pixel
+
+    def _running_bars(self, shown: _MeasurementSpans) -> tuple[np.ndarray, ...]:
+        """Bars for running tasks; a thread pool reports only its pid, so pick a free row of it."""
+        taken: set[int] = set()
+        starts, ends, rows = [], [], []
+        for pid, _task, begun in sorted(self._running, key=lambda r: r[2]):
+            candidates = [r for r, p in enumerate(shown.row_pids) if p == pid and r not in taken]
+            row = candidates[0] if candidates else shown.row_for(worker_label(pid, ""), pid)
+            taken.add(row)
+            starts.append(begun - self._origin)
+            ends.append(max(self._now, begun) - self._origin)
+            rows.append(row)
+        return np.array(starts), np.array(ends), np.array(rows)
+
+    def _set_bars(self, data: dict[str, tuple[np.ndarray, ...]]) -> None:
+        empty = (np.zeros(0), np.zeros(0), np.zeros(0))
+        for name, item in self._bars.items():
+            start, end, row = data.get(name, empty)
+            top = np.asarray(row, float) - BAR_HEIGHT / 2
+            item.setOpts(x0=start, x1=end, y0=top, y1=top + BAR_HEIGHT)
+
+    def _set_rows(self, labels: list[str]) -> None:
+        axis = self._plot.getAxis("left")
+        axis.setTicks([[(index, label) for index, label in enumerate(labels)], []])
+        # Size the axis for its labels now: its own auto-expansion waits for a second paint.
+        metrics = QFontMetrics(plot_style.axis_font(self))
+        widest = max((metrics.horizontalAdvance(label) for label in labels), default=30)
+        axis.setWidth(widest + metrics.height() + 16)
+        self._plot.setYRange(-0.6, max(len(labels), 1) - 0.4, padding=0)
+
+    def _show_empty(self) -> None:
+        self._plot.setXRange(0, 1, padding=0)
+        self._hint.setText("Task spans appear here while a run executes")
+        self._hint.setPos(0.5, 0.2)
+
+    def _count_label(self) -> None:
+        count = self.span_count()
+        self._count.setText(f"{count:,} task{'s' if count != 1 else ''}" if count else "")
+
+    def _unique(self, label: str) -> str:
+        if label not in self._measurements:
+            return label
+        n = 2
+        while f"{label} ({n})" in self._measurements:
+            n += 1
+        return f"{label} ({n})"
+
+    # --- interaction ----------------------------------------------------------------------------
+
+    def _on_combo_changed(self, _index: int) -> None:
+        self._dirty = True
+        self._plot.enableAutoRange()
+        self.refresh()
+
+    def _on_view_x_range_changed(self, *_args) -> None:
+        if self._measurements and not self._dirty:
+            self._dirty = True
+            QTimer.singleShot(0, self.refresh)
+
+    def _on_scene_mouse_moved(self, pos: QPointF) -> None:
+        text = self.describe_at(self._plot.getViewBox().mapSceneToView(pos))
+        self._hover.setText(text)
+        if text:
+            QToolTip.showText(
+                self._view.mapToGlobal(self._view.mapFromScene(pos)), text, self._view
+            )
+        else:
+            QToolTip.hideText()
+
+    def describe_at(self, point: QPointF) -> str:
+        """Hover text for the task under ``point`` (view coordinates), or '' when none."""
+        shown = self._measurements.get(self.shown_measurement())
+        if shown is None or not len(shown.task):
+            return ""
+        row = int(round(point.y()))
+        if abs(point.y() - row) > BAR_HEIGHT / 2 or not 0 <= row < len(shown.rows):
+            return ""
+        pixel = self._plot.getViewBox().viewPixelSize()[0]
+        x = point.x() + self._origin
+        in_row = np.flatnonzero(shown.row == row)
+        gap = np.maximum(shown.start[in_row] - x, 0) + np.maximum(x - shown.end[in_row], 0)
+        if not len(gap) or gap.min() > 3 * pixel:
+            return ""
+        index = in_row[int(np.argmin(gap))]
+        worker = list(shown.rows)[row]
+        duration = shown.end[index] - shown.start[index]
+        outcome = "ok" if shown.ok[index] else "failed"
+        return (
+            f"task {shown.task[index]} · {worker} · {_format_seconds(duration)} · {outcome} "
+            f"({shown.start[index] - self._origin:.3f}–{shown.end[index] - self._origin:.3f} s)"
+        )
+
+
+def _merge_runs(start: np.ndarray, end: np.ndarray, row: np.ndarray, pixel: float) -> tuple:
+    """Merge (row, start)-sorted spans closer than a pixel, unless a span is a few pixels wide.
+
+    Returns the merged (start, end, row), the index of each segment's first span and whether
+    the segment is a single span (those keep their alternating shade).
+    """
+    n = len(start)
+    if n == 0:
+        empty = np.zeros(0)
+        return empty, empty, empty, np.zeros(0, np.int64), np.zeros(0, bool)
+    new = np.ones(n, bool)
+    new[1:] = (
+        (row[1:] != row[:-1]) | (start[1:] - end[:-1] >= pixel) | (end[1:] - start[1:] >= 3 * pixel)
+    )
+    first = np.flatnonzero(new)
+    seg_end = np.maximum.reduceat(end, first)
+    single = np.diff(np.append(first, n)) == 1
+    return start[first], seg_end, row[first], first, single
+
+
+def _format_seconds(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e6:.0f} µs"

@@ -1,0 +1,94 @@
+"""The Chrome/Perfetto trace of a run: a track per worker, an X event per task, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app.engine.context import run_scenario
+from desktop_app.engine.pools import PoolManager
+from desktop_app.engine.records import ErrorRecord, Measurement, SpanTable, TaskSpan
+from desktop_app.engine.report import RunEntry, RunReport
+from desktop_app.engine.trace import chrome_trace, write_trace
+from desktop_app.scenarios.registry import get_scenario
+
+
+@pytest.fixture(scope="module")
+def pool_report() -> RunReport:
+    """A real process-pool run (the pools are shut down before any test looks at it)."""
+    scenario = get_scenario("process-pool")
+    pools = PoolManager()
+    try:
+        params = scenario.resolve({"n": 40})
+        return run_scenario(scenario, params, pool_sizes=(2,), pools=pools, timeout=60)
+    finally:
+        pools.shutdown()
+
+
+def _by_phase(trace: dict, phase: str) -> list[dict]:
+    return [event for event in trace["traceEvents"] if event["ph"] == phase]
+
+
+def test_real_run_has_a_track_per_worker_and_an_event_per_task(pool_report, tmp_path):
+    assert pool_report.state == "completed"
+    path = tmp_path / "run.trace.json"
+    write_trace(pool_report, path)
+    trace = json.loads(path.read_text())
+    spans = [span for entry in pool_report.runs for span in entry.spans]
+    tasks = _by_phase(trace, "X")
+    assert len(tasks) == len(spans) == 40
+    workers = {(span.pid, span.thread) for span in spans}
+    thread_names = [e for e in _by_phase(trace, "M") if e["name"] == "thread_name"]
+    assert len(thread_names) == len(workers)
+    process_names = [e for e in _by_phase(trace, "M") if e["name"] == "process_name"]
+    assert {e["pid"] for e in process_names} == {pid for pid, _ in workers}
+    for event in tasks:
+        assert event["ts"] >= 0 and event["dur"] >= 0
+        assert event["args"]["measurement"] == "square: pool × 2, repeat 1"
+    first = min(spans, key=lambda s: s.start)
+    assert min(e["ts"] for e in tasks) == pytest.approx(
+        (first.start - pool_report.origin) * 1e6, abs=1
+    )
+
+
+def test_threads_get_their_own_tids_and_errors_become_instant_events():
+    origin = 50.0
+    spans = SpanTable()
+    spans.append(TaskSpan(0, 7, "worker-a", origin + 0.001, origin + 0.002, True))
+    spans.append(TaskSpan(1, 7, "worker-b", origin + 0.001, origin + 0.003, False))
+    spans.append(TaskSpan(2, 8, "MainThread", origin + 0.002, origin + 0.004, True))
+    measurement = Measurement("io", "threads", 2, 0, 0.004, 0.0, "failed", 3)
+    report = RunReport(
+        "exceptions",
+        {},
+        (2,),
+        1,
+        state="failed",
+        origin=origin,
+        duration_s=0.01,
+        runs=[RunEntry(measurement, spans, [None] * 3)],
+    )
+    report.errors.append(
+        ErrorRecord(
+            "thread",
+            "ValueError",
+            "boom",
+            "Traceback ...",
+            task=1,
+            context="io: threads × 2, repeat 1",
+        )
+    )
+    report.errors.append(ErrorRecord("pool", "BrokenProcessPool", "worker died", ""))
+    trace = chrome_trace(report)
+    tasks = _by_phase(trace, "X")
+    assert len(tasks) == 3
+    tids = {(e["pid"], e["tid"]) for e in tasks}
+    assert len(tids) == 3 and (8, 8) in tids, "a main thread's tid is its pid"
+    assert [e["dur"] for e in tasks] == pytest.approx([1000, 2000, 2000])
+    instants = _by_phase(trace, "i")
+    on_track = next(e for e in instants if e["s"] == "t")
+    assert on_track["pid"] == 7 and on_track["ts"] == pytest.approx(3000)
+    global_error = next(e for e in instants if e["s"] == "g")
+    assert 0 <= global_error["ts"] <= 0.01 * 1e6
+    json.dumps(trace)  # serialisable as is

@@ -1,0 +1,136 @@
+"""The task timeline: a row per worker, bars per outcome, running tasks, 100,000 spans."""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from desktop_app.engine.records import SpanTable, TaskSpan
+from desktop_app.ui.task_timeline import TaskTimeline
+
+ORIGIN = 1000.0
+
+
+@pytest.fixture
+def timeline(qtbot):
+    widget = TaskTimeline()
+    qtbot.addWidget(widget)
+    widget.resize(900, 320)
+    widget.show()
+    widget.reset(ORIGIN)
+    return widget
+
+
+def _bars(widget: TaskTimeline, name: str) -> np.ndarray:
+    return widget._bars[name]._rectarray.ndarray()
+
+
+def _table(spans: list[TaskSpan]) -> SpanTable:
+    table = SpanTable()
+    for span in spans:
+        table.append(span)
+    return table
+
+
+def test_rows_per_worker_and_bars_by_outcome(timeline):
+    timeline.begin_measurement("cpu: processes × 2, repeat 1")
+    timeline.add_spans(
+        _table(
+            [
+                TaskSpan(0, 11, "MainThread", ORIGIN + 0.0, ORIGIN + 0.5, True),
+                TaskSpan(1, 12, "MainThread", ORIGIN + 0.0, ORIGIN + 0.4, True),
+                TaskSpan(2, 12, "MainThread", ORIGIN + 0.5, ORIGIN + 0.9, False),
+            ]
+        )
+    )
+    timeline.refresh()
+    assert timeline.worker_labels() == ["pid 11", "pid 12"]
+    failed = _bars(timeline, "failed")
+    assert len(failed) == 1 and failed[0][0] == pytest.approx(0.5)
+    assert len(_bars(timeline, "ok")) + len(_bars(timeline, "ok_alt")) == 2
+    ticks = timeline.plot_item().getAxis("left")._tickLevels[0]
+    assert [label for _, label in ticks] == ["pid 11", "pid 12"]
+    text = timeline.describe_at(QPointF(0.7, 1.0))
+    assert "task 2" in text and "pid 12" in text and "failed" in text
+
+
+def test_running_tasks_are_drawn_until_now(timeline):
+    timeline.begin_measurement("m")
+    timeline.add_spans(_table([TaskSpan(0, 11, "MainThread", ORIGIN, ORIGIN + 0.2, True)]))
+    timeline.set_running(((11, 1, ORIGIN + 0.2), (13, 2, ORIGIN + 0.1)), ORIGIN + 0.6)
+    timeline.refresh()
+    running = _bars(timeline, "running")
+    assert len(running) == 2
+    assert sorted(float(r[0] + r[2]) for r in running) == pytest.approx([0.6, 0.6])
+    assert "pid 13" in timeline.worker_labels(), "a worker with no finished task gets a row"
+    timeline.set_running((), ORIGIN + 0.7)
+    timeline.refresh()
+    assert len(_bars(timeline, "running")) == 0
+
+
+def test_earlier_measurements_stay_selectable(timeline):
+    timeline.begin_measurement("first")
+    timeline.add_spans(_table([TaskSpan(0, 11, "MainThread", ORIGIN, ORIGIN + 1, True)]))
+    timeline.begin_measurement("second")
+    timeline.add_spans(
+        _table(
+            [TaskSpan(i, 12, "MainThread", ORIGIN + i, ORIGIN + i + 0.5, True) for i in range(3)]
+        )
+    )
+    timeline.refresh()
+    assert timeline.shown_measurement() == "second" and timeline.span_count() == 3
+    timeline.show_measurement("first")
+    assert timeline.span_count() == 1 and timeline.worker_labels() == ["pid 11"]
+    timeline.begin_measurement("third")  # the user chose an older one: stay on it
+    assert timeline.shown_measurement() == "first"
+    assert timeline.measurement_labels() == ["first", "second", "third"]
+
+
+def test_hundred_thousand_spans_draw_with_a_few_items(timeline, qtbot):
+    timeline.begin_measurement("square: processes × 4, repeat 1")
+    per_worker = 25_000
+    for worker in range(4):
+        starts = array("d", (ORIGIN + i * 2e-5 for i in range(per_worker)))
+        ends = array("d", (s + 1.5e-5 for s in starts))
+        table = SpanTable()
+        table.extend_chunk(
+            worker * per_worker,
+            100 + worker,
+            "MainThread",
+            starts,
+            ends,
+            array("b", [1] * per_worker),
+        )
+        timeline.add_spans(table)
+    items_before = len(timeline._view.scene().items())
+    timeline.refresh()
+    qtbot.waitUntil(lambda: not timeline.is_dirty(), timeout=10_000)
+    timeline.grab()  # paints every bar item
+    assert timeline.span_count() == 100_000
+    assert len(timeline._view.scene().items()) == items_before
+    drawn = sum(len(_bars(timeline, name)) for name in ("ok", "ok_alt"))
+    assert 4 <= drawn < 20_000, "sub-pixel tasks are merged, not drawn one by one"
+    starts = np.concatenate([_bars(timeline, name)[:, 0] for name in ("ok", "ok_alt")])
+    ends = np.concatenate(
+        [(b[:, 0] + b[:, 2]) for b in (_bars(timeline, "ok"), _bars(timeline, "ok_alt"))]
+    )
+    assert starts.min() == pytest.approx(0.0) and ends.max() == pytest.approx(
+        24_999 * 2e-5 + 1.5e-5
+    )
+
+
+def test_thread_workers_get_one_row_each(timeline):
+    timeline.begin_measurement("io: threads × 2, repeat 1")
+    timeline.add_spans(
+        _table(
+            [
+                TaskSpan(0, 5, "lab-threads-2_0", ORIGIN, ORIGIN + 0.1, True),
+                TaskSpan(1, 5, "lab-threads-2_1", ORIGIN, ORIGIN + 0.1, True),
+            ]
+        )
+    )
+    timeline.refresh()
+    assert timeline.worker_labels() == ["pid 5 lab-threads-2_0", "pid 5 lab-threads-2_1"]

@@ -1,0 +1,88 @@
+"""The timing plot draws a curve with error bars per backend, the ideal curve and the cores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from desktop_app.engine.records import Measurement
+from desktop_app.ui.timing_plot import TimingPlot
+
+
+def _m(backend: str, size: int, wall: float, repeat: int = 0, series: str = "cpu") -> Measurement:
+    return Measurement(series, backend, size, repeat, wall, 0.0, "completed", 8)
+
+
+@pytest.fixture
+def plot(qtbot):
+    widget = TimingPlot()
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    widget.show()
+    widget.set_cores(2)
+    return widget
+
+
+def _named_curves(plot_item: pg.PlotItem) -> dict[str, pg.PlotDataItem]:
+    return {item.name(): item for item in plot_item.listDataItems() if item.name()}
+
+
+def test_each_backend_gets_a_curve_with_error_bars_and_an_ideal_curve(plot):
+    for size in (1, 2, 4):
+        for repeat, jitter in enumerate((0.0, 0.1, 0.2)):
+            plot.add_measurement(_m("serial", size, 1.0 + jitter, repeat))
+            plot.add_measurement(_m("processes", size, 1.0 / min(size, 2) + jitter, repeat))
+    assert plot.is_dirty()
+    plot.refresh()
+    assert not plot.is_dirty()
+    curves = _named_curves(plot.plot_item())
+    assert {"serial", "processes", "ideal: serial / min(p, cores)"} <= set(curves)
+    x, y = curves["processes"].getData()
+    assert np.allclose(x, np.log2([1, 2, 4]))
+    assert np.allclose(y, [1.1, 0.6, 0.6])
+    serial_x, _ = curves["serial"].getData()
+    assert np.allclose(serial_x, [0.0]), "serial runs are drawn at pool size 1"
+    ideal_x, ideal_y = curves["ideal: serial / min(p, cores)"].getData()
+    assert ideal_y[0] == pytest.approx(1.1) and ideal_y[-1] == pytest.approx(0.55)
+    bars = [item for item in plot.plot_item().items if isinstance(item, pg.ErrorBarItem)]
+    assert len(bars) == 2
+    lines = [item for item in plot.plot_item().items if isinstance(item, pg.InfiniteLine)]
+    assert any(
+        line.value() == pytest.approx(1.0) and "2 cores" in line.label.toPlainText()
+        for line in lines
+    )
+
+
+def test_speedup_view_has_ideal_and_measured_speedup(plot):
+    for size in (1, 2, 4, 8):
+        plot.add_measurement(_m("serial", size, 2.0))
+        plot.add_measurement(_m("threads", size, 2.0))
+        plot.add_measurement(_m("processes", size, 2.0 / min(size, 2)))
+    plot.refresh()
+    curves = _named_curves(plot._speedup)
+    assert np.allclose(curves["processes"].getData()[1], [1, 2, 2, 2])
+    assert np.allclose(curves["threads"].getData()[1], [1, 1, 1, 1])
+    assert np.allclose(curves["ideal: min(p, cores)"].getData()[1][-1], 2.0)
+
+
+def test_points_appear_per_size_and_refresh_is_a_no_op_when_clean(plot):
+    plot.add_measurement(_m("processes", 2, 0.5))
+    plot.refresh()
+    assert len(_named_curves(plot.plot_item())["processes"].getData()[0]) == 1
+    plot.add_measurement(_m("processes", 4, 0.4))
+    plot.refresh()
+    assert len(_named_curves(plot.plot_item())["processes"].getData()[0]) == 2
+    plot.refresh()  # clean: nothing to do, nothing breaks
+    assert len(plot.measurements()) == 2
+
+
+def test_failed_measurements_are_not_plotted_and_clear_empties(plot):
+    plot.add_measurement(Measurement("cpu", "processes", 2, 0, 9.9, 0.0, "failed", 8))
+    plot.add_measurement(_m("processes", 4, 0.4))
+    plot.refresh()
+    x, _ = _named_curves(plot.plot_item())["processes"].getData()
+    assert np.allclose(x, [2.0])
+    plot.clear()
+    assert plot.measurements() == []
+    assert "processes" not in _named_curves(plot.plot_item())
