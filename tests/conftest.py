@@ -22,14 +22,21 @@ _HELPER_MARKERS = ("forkserver", "resource_tracker")
 _THREAD_ALLOW = ("event-sink", "parent-watch", "QueueFeederThread", "pydevd", "pool-terminate")
 
 
+def _is_helper(child: psutil.Process) -> bool:
+    """The forkserver or resource tracker itself: our direct child with its marker.
+
+    Workers forked by the forkserver carry the server's command line too, but their parent is
+    the server, not us: those are never exempt.
+    """
+    cmdline = " ".join(child.cmdline())
+    return child.ppid() == os.getpid() and any(m in cmdline for m in _HELPER_MARKERS)
+
+
 def _our_children() -> list[psutil.Process]:
     out = []
     for child in psutil.Process().children(recursive=True):
         try:
-            cmdline = " ".join(child.cmdline())
-            if child.status() == psutil.STATUS_ZOMBIE:
-                out.append(child)
-            elif not any(marker in cmdline for marker in _HELPER_MARKERS):
+            if child.status() == psutil.STATUS_ZOMBIE or not _is_helper(child):
                 out.append(child)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass

@@ -85,7 +85,8 @@ def _gather(ctx: Any, started: list, timeout: float) -> dict[int, tuple]:
         if time.perf_counter() > deadline:
             kill_and_reap(processes)
             ctx.report_error(ErrorRecord("process", "TimeoutError",
-                                         f"processes did not finish within {timeout:g} s", ""))
+                                         f"processes did not finish within {timeout:g} s", "",
+                                         context=ctx.scenario))
             break
     for process in processes:
         process.join(1.0)
@@ -145,10 +146,12 @@ def run_threads(ctx: Any, series: str, jobs: list[Job], *, report_errors: bool =
     for thread in threads:
         while thread.is_alive():
             thread.join(0.05)
-    ctx.record(series, "threads", len(jobs), 0, spans, [o.result for o in outcomes if o],
+    done = [o if o is not None else JobOutcome(job.name, _pid(), False)
+            for o, job in zip(outcomes, jobs)]
+    ctx.record(series, "threads", len(jobs), 0, spans, [o.result for o in done],
                time.perf_counter() - began)
     ctx.check_cancel()
-    return [o for o in outcomes if o is not None]
+    return done
 
 
 def _pid() -> int:

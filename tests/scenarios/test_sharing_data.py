@@ -1,0 +1,190 @@
+"""sharing-data: every tool's visible effect, the IPC comparison, one tool at a time, cancel."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import psutil
+import pytest
+
+from desktop_app.engine.cancel import CancelToken
+from desktop_app.engine.context import run_scenario
+from desktop_app.engine.pools import PoolManager
+from desktop_app.scenarios import sharing_data
+from desktop_app.scenarios._sharing_processes import max_overlap
+from desktop_app.scenarios.base import ParamError
+
+SCENARIO = sharing_data.SCENARIO
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left():
+    """Stricter than the root guard, which cannot tell forkserver workers from the server."""
+    yield
+    assert wait_for(lambda: not workers_of_ours()), workers_of_ours()
+
+
+@pytest.fixture
+def pools():
+    manager = PoolManager()
+    yield manager
+    manager.shutdown()
+
+
+def run(pools, cancel=None, **params):
+    return run_scenario(SCENARIO, SCENARIO.resolve(params), pools=pools, cancel=cancel)
+
+
+def workers_of_ours() -> list[psutil.Process]:
+    """Descendants that are real workers: everything but multiprocessing's direct helpers.
+
+    Under forkserver a worker's command line is the forkserver's, so only a direct child
+    whose command line names the forkserver or the resource tracker is a helper.
+    """
+    me = os.getpid()
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            helper = child.ppid() == me and any(
+                marker in " ".join(child.cmdline()) for marker in ("forkserver", "resource_tracker")
+            )
+            if not helper:
+                out.append(child)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            pass
+    return out
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def test_all_tools_show_their_effect(pools):
+    report = run(pools, messages=20, msg_kb=4)
+    assert report.state == "completed", report.errors
+    assert not report.errors
+    out = report.output
+    assert "Value: 42" in out
+    assert "Array: [99, 1, 2, 3, 4, 5, 6, 7, 8, 9]" in out
+    assert "Manager list: ['Data from process']" in out
+    assert "Queue: Data from process" in out
+    assert "Pipe: Message from process" in out
+    assert sum(line.endswith("Locked section of code") for line in out) == 2
+    rows = report.table_rows
+    lock_rows = [row[2] for row in rows if row[0] == "threading.Lock"]
+    assert lock_rows[1].endswith("with the Lock: counter = 800 (expected 800)")
+    assert "without a lock" in lock_rows[0]
+    by_tool = {row[0]: row for row in rows}
+    assert "taken 3 times" in by_tool["threading.RLock"][2]
+    assert "[1, 2, 3, 4, 5]" in by_tool["queue.Queue"][2]
+    assert "'data ready'" in by_tool["threading.Condition"][2]
+    assert by_tool["threading.Event"][2].startswith("3 waiters released")
+
+
+def test_semaphore_never_has_more_than_two_holders(pools):
+    report = run(pools, tool="semaphore")
+    assert report.state == "completed", report.errors
+    (held,) = [e for e in report.runs if e.measurement.series == "Semaphore(2): permit held"]
+    intervals = [(span.start, span.end) for span in held.spans]
+    assert len(intervals) == 6
+    assert max_overlap(intervals) <= 2
+    assert {row[0] for row in report.table_rows} == {"threading.Semaphore(2)"}
+
+
+def test_mp_lock_is_held_by_one_process_at_a_time(pools):
+    report = run(pools, tool="mp-lock")
+    assert report.state == "completed", report.errors
+    (held,) = [e for e in report.runs if e.measurement.series == "multiprocessing.Lock: held"]
+    pids = {span.pid for span in held.spans}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert max_overlap([(span.start, span.end) for span in held.spans]) == 1
+
+
+def test_ipc_comparison_measures_four_channels(pools):
+    report = run(pools, tool="ipc", messages=30, msg_kb=16)
+    assert report.state == "completed", report.errors
+    ipc = [row for row in report.table_rows if row[1] == "ipc"]
+    labels = [row[0] for row in ipc]
+    assert labels == [
+        "IPC: multiprocessing.Queue",
+        "IPC: multiprocessing.Pipe",
+        "IPC: Manager().Queue proxy",
+        "IPC: shared_memory",
+    ]
+    for row in ipc:
+        assert row[3] > 0 and row[4] > 0, row
+    assert any(note.startswith("IPC at 16 KB") for note in report.notes)
+    receivers = [e for e in report.runs if e.measurement.series.startswith("IPC: ")]
+    assert len(receivers) == 4 and all(e.measurement.state == "completed" for e in receivers)
+
+
+def test_shared_memory_block_is_unlinked(pools, monkeypatch):
+    from multiprocessing import shared_memory
+
+    names = []
+    original = shared_memory.SharedMemory.__init__
+
+    def remember(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if kwargs.get("create"):
+            names.append(self.name)
+
+    monkeypatch.setattr(shared_memory.SharedMemory, "__init__", remember)
+    report = run(pools, tool="ipc", messages=5, msg_kb=1)
+    assert report.state == "completed", report.errors
+    assert len(names) == 1
+    with pytest.raises(FileNotFoundError):
+        shared_memory.SharedMemory(name=names[0])
+
+
+@pytest.mark.parametrize("tool", ["lock", "rlock", "condition", "event", "queue", "mp-value-array"])
+def test_one_tool_at_a_time(pools, tool):
+    report = run(pools, tool=tool)
+    assert report.state == "completed", report.errors
+    assert report.table_rows and all(row[1] in ("threads", "process") for row in report.table_rows)
+
+
+def test_bad_values_are_refused():
+    with pytest.raises(ParamError):
+        SCENARIO.parse_settings(["tool=spinlock"])
+    with pytest.raises(ParamError):
+        SCENARIO.parse_settings(["msg_kb=0"])
+
+
+def test_cancel_during_a_transfer_kills_the_children(pools):
+    token = CancelToken()
+    saw_workers = []
+
+    feeders_before = set(feeder_threads())
+
+    def cancel_when_busy():
+        # The Manager's server and the receiving child exist, and our Queue's feeder thread
+        # is sending: the transfer through multiprocessing.Queue is under way.
+        saw_workers.append(
+            wait_for(
+                lambda: len(workers_of_ours()) >= 2 and set(feeder_threads()) - feeders_before,
+                timeout=30,
+            )
+        )
+        token.cancel()
+
+    watcher = threading.Thread(target=cancel_when_busy, daemon=True)
+    watcher.start()
+    report = run(pools, cancel=token, tool="ipc", messages=100_000, msg_kb=256)
+    watcher.join(35)
+    assert saw_workers == [True]
+    assert report.state == "cancelled"
+    assert wait_for(lambda: not workers_of_ours(), timeout=5), workers_of_ours()
+    # A child killed mid-transfer must not leave our Queue's feeder thread blocked for good.
+    assert wait_for(lambda: not set(feeder_threads()) - feeders_before, timeout=5)
+
+
+def feeder_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "QueueFeederThread" and t.is_alive()]
