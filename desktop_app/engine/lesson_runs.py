@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any, Callable
+from typing import Any
 
 from ._worker import process_entry, run_captured
 from .cancel import RunCancelled
@@ -147,7 +148,7 @@ def run_threads(ctx: Any, series: str, jobs: list[Job], *, report_errors: bool =
         while thread.is_alive():
             thread.join(0.05)
     done = [o if o is not None else JobOutcome(job.name, _pid(), False)
-            for o, job in zip(outcomes, jobs)]
+            for o, job in zip(outcomes, jobs, strict=True)]
     ctx.record(series, "threads", len(jobs), 0, spans, [o.result for o in done],
                time.perf_counter() - began)
     ctx.check_cancel()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .records import Measurement
 

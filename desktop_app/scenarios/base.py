@@ -7,8 +7,9 @@ combos, check boxes) and the tests all validate the same way and say the same th
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 PARAM_KINDS = ("int", "float", "bool", "choice")
 

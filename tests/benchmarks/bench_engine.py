@@ -23,7 +23,7 @@ def calibrate(target_s: float) -> int:
     """cpu_burn iterations that take about ``target_s`` on this machine."""
     iterations = 10_000
     while True:
-        elapsed = min(timed(lambda: workloads.cpu_burn(iterations)) for _ in range(3))
+        elapsed = min(timed(lambda n=iterations: workloads.cpu_burn(n)) for _ in range(3))
         if elapsed > 0.02:
             return max(1, int(iterations * target_s / elapsed))
         iterations *= 2

@@ -73,7 +73,7 @@ def cancel_latency(kind: str, rounds: int) -> float:
             token = CancelToken()
             stamp = {}
 
-            def fire() -> None:
+            def fire(stamp: dict = stamp, token: CancelToken = token) -> None:
                 stamp["at"] = time.perf_counter()
                 token.cancel()
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import pickle
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, ClassVar
 
+from .._worker import ChunkResult, describe_exception
 from ..cancel import CancelToken
 from ..records import ErrorRecord, SpanTable, worker_label
-from .._worker import ChunkResult, describe_exception
 
 MIN_POOL_SIZE = 1
 MAX_POOL_SIZE = 64

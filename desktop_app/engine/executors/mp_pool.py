@@ -11,11 +11,12 @@ a timeout the pool is terminated from a side thread and any worker still alive i
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from ..records import ErrorRecord
 from .._worker import init_process_worker, run_chunk_pickled
+from ..records import ErrorRecord
 from .base import Executor
 from .processes import ProcessWorkers, dead_processes, kill_and_reap
 

@@ -15,12 +15,13 @@ codes after the pool's own management thread has finished.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Callable, Sequence
+from typing import Any
 
+from .._worker import init_process_worker, run_chunk_pickled, running_tasks
 from ..records import ErrorRecord
 from ..start_method import get_context
-from .._worker import init_process_worker, run_chunk_pickled, running_tasks
 from .base import Executor
 
 READY_TIMEOUT_S = 60.0
