@@ -1,0 +1,330 @@
+"""The main window: choose a lesson's scenario, read its code, run it, watch and keep the result.
+
+Work runs on ``QThreadPool`` through the bridge; the engine's batched events only update model
+data here, and a ~30 Hz timer redraws, so the window stays responsive during any run. One run
+at a time: a second Run while one runs is refused with a reason, never interleaved.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+from ..engine.executors.base import check_pool_size
+from ..engine.pools import PoolManager
+from ..engine.records import ErrorRecord
+from ..engine.report import RunReport
+from ..scenarios.base import ParamError, Scenario
+from ..scenarios.registry import all_scenarios, get_scenario
+from .bridge import RunRequest, RunWorker
+from .export_actions import ExportController
+from .run_feed import RunFeed
+from .settings_store import MAX_REPEATS, SettingsStore, make_settings
+from .status_bar import StatusBar
+from .window_layout import WindowLayout
+
+FRAME_MS = 33  # ~30 redraws a second at most, whatever the event rate
+STATUS_MS = 1000
+CLOSE_WAIT_S = 1.5  # closing during a run: the engine kills process workers well within this
+WORKER_NICE = 5  # workers of the window's own pools yield the CPU to the GUI thread
+
+
+class MainWindow(QMainWindow):
+    """The Concurrency Lab window; the public methods are what tests and the smoke test drive."""
+
+    run_started = Signal(str)
+    run_finished = Signal(object)
+
+    def __init__(self, pools: PoolManager | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Concurrency Lab")
+        self.pools = pools if pools is not None else PoolManager(nice=WORKER_NICE)
+        self.last_report: RunReport | None = None
+        self.last_refusal = ""
+        self._store = SettingsStore(settings if settings is not None else make_settings())
+        self._scenarios = {s.id: s for s in all_scenarios()}
+        self._scenario: Scenario | None = None
+        self._worker: RunWorker | None = None
+        self.ui = WindowLayout(self, list(self._scenarios.values()))
+        self.feed = RunFeed(
+            self.ui.timing_plot,
+            self.ui.timeline,
+            self.ui.errors,
+            self.ui.output,
+            self.ui.controls.progress,
+        )
+        self.setStatusBar(StatusBar(self))
+        self.exports = ExportController(
+            self,
+            self._store,
+            self.ui.timing_plot.plot_item,
+            lambda: self.last_report,
+            lambda: self._scenario.id if self._scenario else "",
+        )
+        self._build_menus()
+        self._connect()
+        self._frame_timer = QTimer(self, interval=FRAME_MS)
+        self._frame_timer.timeout.connect(self.feed.tick)
+        self._status_timer = QTimer(self, interval=STATUS_MS)
+        self._status_timer.timeout.connect(self._update_pool_status)
+        self._status_timer.start()
+        self._restore()
+
+    # --- construction ---------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        run_menu = bar.addMenu("&Run")
+        self.run_action = QAction("&Run", self, shortcut=QKeySequence("Ctrl+R"))
+        self.run_action.setObjectName("runAction")
+        self.run_action.triggered.connect(self.start_run)
+        self.cancel_action = QAction("&Cancel", self, shortcut=QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_action.setObjectName("cancelAction")
+        self.cancel_action.triggered.connect(self.cancel_run)
+        self.cancel_action.setEnabled(False)
+        run_menu.addActions([self.run_action, self.cancel_action])
+        self.exports.fill_menu(bar.addMenu("&Export"))
+        self.addAction(self.exports.export_action)  # Ctrl+E works with the menu closed
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&About Concurrency Lab", self._show_about)
+
+    def _connect(self) -> None:
+        ui = self.ui
+        ui.chooser.scenario_selected.connect(self._on_chooser_scenario_selected)
+        ui.controls.run_requested.connect(self.start_run)
+        ui.controls.cancel_requested.connect(self.cancel_run)
+        ui.errors.count_changed.connect(self._on_errors_count_changed)
+
+    def _restore(self) -> None:
+        """Geometry, splitters and the last scenario; anything unreadable falls back."""
+        geometry = self._store.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        self.ui.restore_splitters(self._store)
+        first = next(iter(self._scenarios), None)
+        chosen = self._store.last_scenario(set(self._scenarios)) or first
+        if chosen:
+            self.select_scenario(chosen)
+
+    # --- scenario and settings ------------------------------------------------------------------
+
+    def select_scenario(self, scenario_id: str) -> None:
+        """Show a scenario (raises UnknownScenarioError for an unknown id)."""
+        get_scenario(scenario_id)
+        if self._scenario is not None and self._scenario.id == scenario_id:
+            return
+        self.ui.chooser.select(scenario_id)
+
+    def _on_chooser_scenario_selected(self, scenario_id: str) -> None:
+        if self._scenario is not None:
+            self._save_scenario_settings()
+        scenario = self._scenarios[scenario_id]
+        self._scenario = scenario
+        store, controls = self._store, self.ui.controls
+        self.ui.info.show_scenario(scenario)
+        self.ui.params.set_scenario(scenario, store.params(scenario))
+        default_size = scenario.pool_sizes[0] if scenario.pool_sizes else 2
+        size = store.pool_size(scenario, default_size)
+        if size > controls.slider.maximum():
+            size = default_size if default_size <= controls.slider.maximum() else 1
+        controls.set_pool_size(size)
+        controls.set_pool_sizes_text(", ".join(map(str, store.pool_sizes(scenario))))
+        controls.set_repeats(store.repeats(scenario))
+        controls.set_sweeping(scenario.sweeps)
+        self._store.set_last_scenario(scenario_id)
+
+    def _save_scenario_settings(self) -> None:
+        scenario, controls = self._scenario, self.ui.controls
+        if scenario is None:
+            return
+        self._store.set_params(scenario, self.ui.params.values())
+        self._store.set_pool_size(scenario, controls.pool_size())
+        if controls.pool_sizes():
+            self._store.set_pool_sizes(scenario, controls.pool_sizes())
+        self._store.set_repeats(scenario, controls.repeats())
+
+    def current_scenario(self) -> Scenario | None:
+        return self._scenario
+
+    def set_param(self, name: str, value: Any) -> None:
+        """Set a parameter of the shown scenario; ParamError (one line) when invalid."""
+        self.ui.params.set_value(name, value)
+
+    def set_pool_size(self, size: int) -> None:
+        size = check_pool_size(size)
+        slider = self.ui.controls.slider
+        if size > slider.maximum():
+            slider.setMaximum(size)
+        self.ui.controls.set_pool_size(size)
+
+    def set_pool_sizes(self, sizes: tuple[int, ...]) -> None:
+        checked = [check_pool_size(size) for size in sizes]
+        if not checked:
+            raise ParamError("give at least one pool size")
+        self.ui.controls.set_pool_sizes_text(", ".join(map(str, checked)))
+
+    def set_repeats(self, repeats: int) -> None:
+        if (
+            isinstance(repeats, bool)
+            or not isinstance(repeats, int)
+            or not 1 <= repeats <= MAX_REPEATS
+        ):
+            raise ParamError(f"repeats must be a whole number from 1 to {MAX_REPEATS}")
+        self.ui.controls.set_repeats(repeats)
+
+    # --- running --------------------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._worker is not None
+
+    def start_run(self) -> bool:
+        """Start the shown scenario; False (reason in ``last_refusal`` and the status bar) if not."""
+        reason = self.ui.controls.refusal() if self._scenario else "Choose a scenario first"
+        if self._worker is not None:
+            reason = "A run is in progress: wait for it or cancel it (Esc)"
+        if reason:
+            self.last_refusal = reason
+            self.statusBar().showMessage(reason, 6000)
+            return False
+        request = self._request()
+        self._save_scenario_settings()
+        worker = RunWorker(request, self.pools)
+        worker.signals.events_received.connect(self.feed.apply)
+        worker.signals.run_finished.connect(self._on_worker_run_finished)
+        worker.signals.run_failed.connect(self._on_worker_run_failed)
+        self._worker = worker
+        self.last_refusal = ""
+        self.feed.begin(request.repeats)
+        self.ui.results.clear()
+        self.ui.show_run_tabs(request.scenario.sweeps)
+        self._set_busy(True)
+        self.statusBar().showMessage(f"Running {request.scenario.title}…")
+        worker.start()
+        self.run_started.emit(request.scenario.id)
+        return True
+
+    def _request(self) -> RunRequest:
+        scenario = self._scenario
+        assert scenario is not None
+        controls = self.ui.controls
+        sizes = controls.pool_sizes() if scenario.sweeps else (controls.pool_size(),)
+        params = scenario.resolve(self.ui.params.values())
+        return RunRequest(scenario, params, sizes, controls.repeats())
+
+    def cancel_run(self) -> None:
+        """Ask the run to stop; process workers are killed, and run_finished follows."""
+        if self._worker is None:
+            return
+        self._worker.cancel()
+        self.feed.set_state("Cancelling")
+        self.statusBar().showMessage("Cancelling…")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.ui.controls.set_busy(busy)
+        self.run_action.setEnabled(not busy)
+        self.cancel_action.setEnabled(busy)
+        if busy:
+            self.ui.cpu_view.start()
+            self._frame_timer.start()
+        else:
+            self._frame_timer.stop()
+            self.ui.cpu_view.stop()
+
+    def _on_worker_run_finished(self, report: RunReport) -> None:
+        self._worker = None
+        self.last_report = report
+        self._set_busy(False)
+        self.feed.finish(report.state, report.duration_s)
+        self.ui.results.show_report(report)
+        tail = [f"— run {report.state} in {report.duration_s:.2f} s —"]
+        self.ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])
+        errors = f", {len(report.errors)} error(s)" if report.errors else ""
+        self.statusBar().showMessage(
+            f"{report.scenario}: {report.state} in {report.duration_s:.2f} s{errors}", 15000
+        )
+        self._update_pool_status()
+        self.run_finished.emit(report)
+
+    def _on_worker_run_failed(self, text: str) -> None:
+        """A bug outside the scenario (the engine itself): still a record and a finished run."""
+        worker, self._worker = self._worker, None
+        request = worker.request if worker else None
+        lines = text.strip().splitlines()
+        record = ErrorRecord(
+            origin="thread",
+            type=lines[-1].split(":")[0] if lines else "Error",
+            message=lines[-1] if lines else "",
+            traceback=text,
+            worker="run thread",
+            pid=os.getpid(),
+            context="window",
+        )
+        report = RunReport(
+            request.scenario.id if request else "",
+            dict(request.params) if request else {},
+            request.pool_sizes if request else (),
+            request.repeats if request else 1,
+            state="failed",
+            errors=[record],
+        )
+        self.ui.errors.add_records([record])
+        self._on_worker_run_finished(report)
+
+    # --- errors, status, export -----------------------------------------------------------------
+
+    def add_error_record(self, record: ErrorRecord) -> None:
+        """For the app's excepthooks: an uncaught error anywhere lands in the console."""
+        self.ui.errors.add_records([record])
+
+    def error_records(self) -> list[ErrorRecord]:
+        return self.ui.errors.records()
+
+    def _on_errors_count_changed(self, count: int) -> None:
+        self.ui.set_error_count(count)
+
+    def _update_pool_status(self) -> None:
+        status = self.statusBar()
+        if isinstance(status, StatusBar):
+            status.set_pools(self.pools.describe())
+
+    def export(self, key: str, path: str) -> list:
+        """Export without a dialog: png, svg, csv, json or trace (raises on failure)."""
+        return self.exports.export(key, path)
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Concurrency Lab",
+            "<b>Concurrency Lab</b><p>Classic Python concurrency lessons as runnable, measured "
+            "and visual experiments: threads, processes, pools, locks, queues and errors.</p>",
+        )
+
+    # --- closing --------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        """Save the settings, cancel a run and stop every worker before the window goes."""
+        self._save_scenario_settings()
+        self._store.save_window(self.saveGeometry(), self.saveState(), self.ui.splitter_states())
+        self._store.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Cancel any run, wait briefly for it, stop the timers and shut the pools down."""
+        worker = self._worker
+        if worker is not None:
+            worker.cancel()
+            worker.wait(CLOSE_WAIT_S)
+        self._frame_timer.stop()
+        self._status_timer.stop()
+        self.ui.cpu_view.stop()
+        self.pools.shutdown()

@@ -1,0 +1,100 @@
+"""The results table: a scenario's own results (factorials, squares, shared values).
+
+A model over the report's rows rather than one ``QTableWidgetItem`` per cell: a run of 100,000
+squares shows at once, since the view only asks for the cells it paints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+_Index = QModelIndex | QPersistentModelIndex
+CELL_LIMIT = 200  # characters shown in a cell; the tooltip holds up to TOOLTIP_LIMIT
+TOOLTIP_LIMIT = 4000
+
+
+def _text(value: Any, limit: int) -> str:
+    if isinstance(value, float):
+        text = f"{value:.6g}"
+    elif value is None:
+        text = ""
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        # str() refuses ints past 4,300 digits (CPython's limit) and is slow long before that.
+        text = f"≈{int(value.bit_length() * 0.30103) + 1:,}-digit number"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ResultsModel(QAbstractTableModel):
+    """Columns and rows of ``RunReport.table_columns`` / ``table_rows``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._columns: list[str] = []
+        self._rows: list[list[Any]] = []
+
+    def set_table(self, columns: list[str], rows: list[list[Any]]) -> None:
+        self.beginResetModel()
+        self._columns = [str(c) for c in columns]
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        value = row[index.column()] if index.column() < len(row) else ""
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _text(value, CELL_LIMIT)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _text(value, TOOLTIP_LIMIT)
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(  # noqa: N802 (Qt override)
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._columns[section] if section < len(self._columns) else None
+        return section + 1
+
+
+class ResultsTable(QTableView):
+    """Read-only, sortable-looking results of the last run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultsTable")
+        self.results = ResultsModel()
+        self.setModel(self.results)
+        self.setAlternatingRowColors(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.setToolTip("The scenario's results (hover a cell for its full value)")
+
+    def show_report(self, report: Any) -> None:
+        self.results.set_table(list(report.table_columns), list(report.table_rows))
+        for column in range(self.results.columnCount()):
+            self.setColumnWidth(column, max(90, min(320, self.sizeHintForColumn(column) + 16)))
+
+    def clear(self) -> None:
+        self.results.set_table([], [])
+
+    def row_count(self) -> int:
+        return self.results.rowCount()

@@ -1,0 +1,152 @@
+"""The window's widgets and splitters, built in one place so main_window.py reads as behaviour.
+
+Left: the scenario chooser. Right, on top: the scenario's text and code beside its parameters
+and run controls; below: the live views in tabs (timing, timeline, CPU, output, results, errors).
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..scenarios.base import Scenario
+from .cpu_view import CpuView
+from .error_console import ErrorConsole
+from .output_view import OutputView
+from .param_panel import ParamPanel
+from .results_table import ResultsTable
+from .run_controls import RunControls
+from .scenario_chooser import ScenarioChooser
+from .scenario_info import ScenarioInfo
+from .settings_store import SettingsStore
+from .task_timeline import TaskTimeline
+from .timing_plot import TimingPlot
+
+# Default proportions at 1280 x 800; the user's own are restored from the settings.
+DEFAULT_SIZES = {"main": [290, 990], "right": [330, 420], "top": [620, 370]}
+TAB_TIMING, TAB_TIMELINE, TAB_CPU, TAB_OUTPUT, TAB_RESULTS, TAB_ERRORS = range(6)
+
+
+class WindowLayout:
+    """Creates and owns references to every widget of the main window."""
+
+    def __init__(self, window: QMainWindow, scenarios: list[Scenario]) -> None:
+        self.chooser = ScenarioChooser(scenarios)
+        self.info = ScenarioInfo()
+        self.params = ParamPanel()
+        self.controls = RunControls()
+        self.timing_plot = TimingPlot()
+        self.timing_plot.set_cores(os.cpu_count() or 1)
+        self.timeline = TaskTimeline()
+        self.cpu_view = CpuView()
+        self.output = OutputView()
+        self.results = ResultsTable()
+        self.errors = ErrorConsole()
+        self.tabs = self._build_tabs()
+        self.top = QSplitter(Qt.Orientation.Horizontal)
+        self.top.setObjectName("topSplitter")
+        self.top.addWidget(self._padded(self.info))
+        self.top.addWidget(self._build_side())
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.setObjectName("rightSplitter")
+        self.right.addWidget(self.top)
+        self.right.addWidget(self._padded(self.tabs, (0, 0, 8, 0)))
+        self.main = QSplitter(Qt.Orientation.Horizontal)
+        self.main.setObjectName("mainSplitter")
+        self.main.addWidget(self._padded(self.chooser))
+        self.main.addWidget(self.right)
+        for splitter, stretch in ((self.main, (0, 1)), (self.right, (0, 1)), (self.top, (1, 0))):
+            splitter.setChildrenCollapsible(False)
+            splitter.setHandleWidth(6)
+            for index, factor in enumerate(stretch):
+                splitter.setStretchFactor(index, factor)
+        window.setCentralWidget(self.main)
+        self.apply_default_sizes()
+
+    @staticmethod
+    def _padded(widget: QWidget, margins: tuple[int, int, int, int] = (8, 8, 4, 4)) -> QWidget:
+        holder = QWidget()
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(*margins)
+        layout.addWidget(widget)
+        return holder
+
+    def _build_side(self) -> QWidget:
+        """Parameters above the run settings and buttons, scrolling if a scenario has many."""
+        params_box = QGroupBox("Parameters")
+        params_layout = QVBoxLayout(params_box)
+        params_layout.addWidget(self.params)
+        run_box = QGroupBox("Run")
+        run_layout = QVBoxLayout(run_box)
+        run_layout.addWidget(self.controls)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(4, 8, 8, 4)
+        layout.addWidget(params_box)
+        layout.addWidget(run_box)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("sidePanel")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        scroll.setMinimumWidth(270)
+        return scroll
+
+    def _build_tabs(self) -> QTabWidget:
+        tabs = QTabWidget()
+        tabs.setObjectName("viewTabs")
+        tabs.setDocumentMode(True)
+        pages = (
+            (self.timing_plot, "&Timing", "Wall time against pool size, and speedup"),
+            (self.timeline, "Time&line", "Which worker ran which task, and when"),
+            (self.cpu_view, "C&PU", "Per-core utilisation while the run goes"),
+            (self.output, "&Output", "What the workers printed"),
+            (self.results, "Re&sults", "The scenario's results table"),
+            (self.errors, "Errors (0)", "Every error of every worker, with its traceback"),
+        )
+        for widget, title, tip in pages:
+            index = tabs.addTab(widget, title)
+            tabs.setTabToolTip(index, tip)
+        return tabs
+
+    def show_run_tabs(self, sweeps: bool) -> None:
+        """At run start, show the view that tells the story: the plot for sweeps."""
+        if self.tabs.currentIndex() in (TAB_TIMING, TAB_TIMELINE, TAB_RESULTS):
+            self.tabs.setCurrentIndex(TAB_TIMING if sweeps else TAB_TIMELINE)
+
+    def set_error_count(self, count: int) -> None:
+        self.tabs.setTabText(TAB_ERRORS, f"Errors ({count})")
+
+    # --- splitter state -------------------------------------------------------------------------
+
+    def splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.main, "right": self.right, "top": self.top}
+
+    def splitter_states(self) -> dict[str, QByteArray]:
+        return {name: splitter.saveState() for name, splitter in self.splitters().items()}
+
+    def apply_default_sizes(self) -> None:
+        for name, splitter in self.splitters().items():
+            splitter.setSizes(DEFAULT_SIZES[name])
+
+    def restore_splitters(self, store: SettingsStore) -> None:
+        """The saved proportions, each one only if Qt accepts it (garbage is ignored)."""
+        for name, splitter in self.splitters().items():
+            state = store.splitter_state(name)
+            if state is None or not splitter.restoreState(state):
+                splitter.setSizes(DEFAULT_SIZES[name])
+            elif any(size <= 0 for size in splitter.sizes()):
+                splitter.setSizes(DEFAULT_SIZES[name])
