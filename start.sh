@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Set up and start Concurrency Lab: ./start.sh [concurrency-lab arguments]
+#
+# First run: installs the Debian packages Qt needs when any is missing (with sudo unless root),
+# creates .venv and installs the project into it. Later runs only start the app (and reinstall
+# when pyproject.toml changed). Without arguments it opens the window; with arguments it is the
+# command line, e.g. ./start.sh list
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+# What Qt needs on a minimal Debian/Ubuntu, for a window on X11 too (see README, Troubleshooting).
+PACKAGES=(libgl1 libegl1 libglib2.0-0 libfontconfig1 libfreetype6 libx11-6 libdbus-1-3
+          libxkbcommon0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+          libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0)
+
+say() { printf 'start.sh: %s\n' "$*" >&2; }
+
+install_debian_packages() {
+    command -v dpkg >/dev/null 2>&1 || return 0  # not Debian/Ubuntu: see the README
+    local wanted=("${PACKAGES[@]}") missing=() package
+    if ! command -v python3 >/dev/null 2>&1; then
+        wanted+=(python3 python3-venv)
+    elif ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        wanted+=(python3-venv)
+    fi
+    for package in "${wanted[@]}"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing Debian packages: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_project() {
+    local stamp=.venv/.concurrency-lab-installed
+    if [ ! -x .venv/bin/python ]; then
+        say "creating .venv"
+        python3 -m venv .venv
+    fi
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        say "installing Concurrency Lab into .venv (first time: a few minutes)"
+        .venv/bin/python -m pip install -q -e .
+        touch "$stamp"
+    fi
+}
+
+install_debian_packages
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { say "Python 3.11 or newer is required (python3 is $(python3 --version 2>&1))"; exit 1; }
+install_project
+if [ $# -eq 0 ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] \
+    && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+    say "no display found (DISPLAY is unset): the window needs a desktop session, or run" \
+        "'xvfb-run ./start.sh'; the command line works anywhere: ./start.sh --help"
+fi
+exec .venv/bin/concurrency-lab "$@"
