@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
-import psutil
 import pytest
+from _scenario_helpers import runner, wait_for, workers_of_ours
 
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.context import run_scenario
 from desktop_app.engine.events import MeasurementStarted
-from desktop_app.engine.pools import PoolManager
 from desktop_app.scenarios import exceptions as exc_scn
 from desktop_app.scenarios.base import ParamError
 
 SCENARIO = exc_scn.SCENARIO
+run = runner(SCENARIO)
 
 # The function that raised, for each origin: it must appear in that record's traceback.
 RAISED_IN = {
@@ -26,52 +24,6 @@ RAISED_IN = {
     "future": ("failing_task",),
     "pool": ("square_fails_at_five",),
 }
-
-
-@pytest.fixture(autouse=True)
-def no_worker_left():
-    """Stricter than the root guard, which cannot tell forkserver workers from the server."""
-    yield
-    assert wait_for(lambda: not workers_of_ours()), workers_of_ours()
-
-
-@pytest.fixture
-def pools():
-    manager = PoolManager()
-    yield manager
-    manager.shutdown()
-
-
-def run(pools, cancel=None, consumer=None, **params):
-    return run_scenario(
-        SCENARIO, SCENARIO.resolve(params), pools=pools, cancel=cancel, consumer=consumer
-    )
-
-
-def workers_of_ours() -> list[psutil.Process]:
-    """Descendants that are real workers (under forkserver a worker's command line is the
-    forkserver's, so only a direct child naming a helper is one)."""
-    me = os.getpid()
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            helper = child.ppid() == me and any(
-                marker in " ".join(child.cmdline()) for marker in ("forkserver", "resource_tracker")
-            )
-            if not helper:
-                out.append(child)
-        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
-            pass
-    return out
-
-
-def wait_for(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def assert_four_origins(report) -> None:

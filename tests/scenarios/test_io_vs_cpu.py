@@ -6,29 +6,16 @@ import threading
 import time
 
 import pytest
+from _scenario_helpers import runner
 
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.context import run_scenario
-from desktop_app.engine.pools import PoolManager
 from desktop_app.engine.stats import SummaryRow
 from desktop_app.scenarios import io_vs_cpu
 from desktop_app.scenarios.base import ParamError
 from desktop_app.workloads import burn_iterations, cpu_burn
 
 SCENARIO = io_vs_cpu.SCENARIO
-
-
-@pytest.fixture
-def pools():
-    manager = PoolManager()
-    yield manager
-    manager.shutdown()
-
-
-def run(pools, cancel=None, **params):
-    return run_scenario(
-        SCENARIO, SCENARIO.resolve(params), pool_sizes=(2,), repeats=1, pools=pools, cancel=cancel
-    )
+run = runner(SCENARIO, pool_sizes=(2,), repeats=1)
 
 
 def test_both_series_on_every_backend(pools):

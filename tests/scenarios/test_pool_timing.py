@@ -6,34 +6,16 @@ import threading
 import time
 
 import pytest
+from _scenario_helpers import runner
 
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.context import run_scenario
-from desktop_app.engine.pools import PoolManager
 from desktop_app.engine.stats import SummaryRow, cpu_count
 from desktop_app.scenarios import pool_timing
 from desktop_app.scenarios.base import ParamError
 
 SCENARIO = pool_timing.SCENARIO
+run = runner(SCENARIO, pool_sizes=(1, 2), repeats=2)
 SQUARES = [k * k for k in range(1, 11)]
-
-
-@pytest.fixture
-def pools():
-    manager = PoolManager()
-    yield manager
-    manager.shutdown()
-
-
-def run(pools, pool_sizes=(1, 2), repeats=2, cancel=None, **params):
-    return run_scenario(
-        SCENARIO,
-        SCENARIO.resolve(params),
-        pool_sizes=pool_sizes,
-        repeats=repeats,
-        pools=pools,
-        cancel=cancel,
-    )
 
 
 def test_squares_at_each_size_with_serial_baseline(pools):

@@ -7,25 +7,14 @@ import threading
 import time
 
 import pytest
+from _scenario_helpers import runner
 
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.context import run_scenario
-from desktop_app.engine.pools import PoolManager
 from desktop_app.scenarios import process_start_join
 from desktop_app.scenarios.base import ParamError
 
 SCENARIO = process_start_join.SCENARIO
-
-
-@pytest.fixture
-def pools():
-    manager = PoolManager()
-    yield manager
-    manager.shutdown()
-
-
-def run(pools, cancel=None, **params):
-    return run_scenario(SCENARIO, SCENARIO.resolve(params), pools=pools, cancel=cancel)
+run = runner(SCENARIO)
 
 
 def test_children_print_square_and_cube(pools):

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from _scenario_helpers import runner
 
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.context import run_scenario
 from desktop_app.engine.events import OutputLine
-from desktop_app.engine.pools import PoolManager
 from desktop_app.scenarios import producer_consumer
 from desktop_app.scenarios.base import ParamError
 
 SCENARIO = producer_consumer.SCENARIO
+run = runner(SCENARIO)
 LOST = 7  # column of "lost updates" in the table
-
-
-@pytest.fixture
-def pools():
-    manager = PoolManager()
-    yield manager
-    manager.shutdown()
-
-
-def run(pools, cancel=None, consumer=None, **params):
-    return run_scenario(
-        SCENARIO, SCENARIO.resolve(params), pools=pools, cancel=cancel, consumer=consumer
-    )
 
 
 def rows_by_phase(report):

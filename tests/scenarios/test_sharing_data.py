@@ -4,66 +4,17 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
-import psutil
 import pytest
+from _scenario_helpers import runner, wait_for, workers_of_ours
 
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.context import run_scenario
-from desktop_app.engine.pools import PoolManager
 from desktop_app.scenarios import sharing_data
 from desktop_app.scenarios._sharing_processes import max_overlap
 from desktop_app.scenarios.base import ParamError
 
 SCENARIO = sharing_data.SCENARIO
-
-
-@pytest.fixture(autouse=True)
-def no_worker_left():
-    """Stricter than the root guard, which cannot tell forkserver workers from the server."""
-    yield
-    assert wait_for(lambda: not workers_of_ours()), workers_of_ours()
-
-
-@pytest.fixture
-def pools():
-    manager = PoolManager()
-    yield manager
-    manager.shutdown()
-
-
-def run(pools, cancel=None, **params):
-    return run_scenario(SCENARIO, SCENARIO.resolve(params), pools=pools, cancel=cancel)
-
-
-def workers_of_ours() -> list[psutil.Process]:
-    """Descendants that are real workers: everything but multiprocessing's direct helpers.
-
-    Under forkserver a worker's command line is the forkserver's, so only a direct child
-    whose command line names the forkserver or the resource tracker is a helper.
-    """
-    me = os.getpid()
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            helper = child.ppid() == me and any(
-                marker in " ".join(child.cmdline()) for marker in ("forkserver", "resource_tracker")
-            )
-            if not helper:
-                out.append(child)
-        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
-            pass
-    return out
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
+run = runner(SCENARIO)
 
 
 def test_all_tools_show_their_effect(pools):

@@ -8,25 +8,14 @@ import threading
 import time
 
 import pytest
+from _scenario_helpers import runner
 
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.context import run_scenario
-from desktop_app.engine.pools import PoolManager
 from desktop_app.scenarios import thread_pool_factorial
 from desktop_app.scenarios.base import ParamError
 
 SCENARIO = thread_pool_factorial.SCENARIO
-
-
-@pytest.fixture
-def pools():
-    manager = PoolManager()
-    yield manager
-    manager.shutdown()
-
-
-def run(pools, cancel=None, **params):
-    return run_scenario(SCENARIO, SCENARIO.resolve(params), pools=pools, cancel=cancel)
+run = runner(SCENARIO)
 
 
 def test_factorials_of_one_to_ten_in_both_orders(pools):
