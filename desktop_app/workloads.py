@@ -88,6 +88,11 @@ def exit_worker(x: int) -> None:
     os._exit(3)
 
 
+def exit_with(code: int) -> None:
+    """``os._exit(code)``: the process ends at once, no exception, no clean-up, no traceback."""
+    os._exit(code)
+
+
 def kill_worker(x: int) -> None:
     """The worker SIGKILLs itself, as the kernel's out-of-memory killer would."""
     os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
@@ -99,10 +104,48 @@ def segfault_worker(x: int) -> None:
     ctypes.string_at(0)
 
 
+# Set only by release_hung_threads(): a child process never sees it, so there it hangs for good.
+_RELEASE_HANGS = threading.Event()
+_hanging = [0]  # hang() calls running in this process
+_hanging_lock = threading.Lock()
+
+
 def hang(x: int) -> None:
-    """A task that never returns by itself; only a timeout or a cancel stops it."""
-    while True:
-        time.sleep(0.05)
+    """A task that never returns by itself; only a timeout or a cancel stops it.
+
+    A process worker running it is killed. A thread cannot be killed, so in a thread it runs on
+    after its run has timed out, until :func:`release_hung_threads` lets it go.
+    """
+    with _hanging_lock:
+        _hanging[0] += 1
+    try:
+        while not _RELEASE_HANGS.wait(0.05):
+            pass
+    finally:
+        with _hanging_lock:
+            _hanging[0] -= 1
+
+
+def hanging() -> int:
+    """How many :func:`hang` calls are running in this process (threads only, in practice)."""
+    return _hanging[0]
+
+
+def release_hung_threads(timeout: float = 5.0) -> bool:
+    """End every :func:`hang` running in a thread of this process; True once all have returned."""
+    _RELEASE_HANGS.set()
+    try:
+        deadline = time.monotonic() + timeout
+        while _hanging[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return _hanging[0] == 0
+    finally:
+        _RELEASE_HANGS.clear()
+
+
+def describe_argument(value: object) -> str:
+    """Names its argument's type: runs only where the argument arrived (threads share objects)."""
+    return type(value).__name__
 
 
 def print_lines(count: int) -> int:

@@ -257,11 +257,63 @@ def run_chunk_pickled(func: Callable[[Any], Any], first: int, items: Sequence[An
                 pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
                 name, message, text = describe_exception(exc)
-                message = f"result of task {first + offset} cannot be pickled: {message}"
+                message = (
+                    f"result of task {first + offset} ({_name_of(func)}) cannot be pickled: "
+                    f"{message}"
+                )
                 chunk.errors.append((first + offset, name, message, text))
                 chunk.results[offset] = None
                 chunk.ok[offset] = 0
         return pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# --- a lesson's own futures ----------------------------------------------------------------
+
+
+class TaskFailed(Exception):
+    """A job's exception as it leaves a worker: strings only, so it always pickles and unpickles.
+
+    ``future.result()`` raises it in the parent as the lesson expects; ``args`` carry the
+    original type name, message and traceback, and the job's pid, start, end and output.
+    """
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}: {self.args[1]}"
+
+
+def future_entry(task: int, func: Callable[..., Any], args: tuple) -> tuple:
+    """What a lesson's ``executor.submit(func, *args)`` really runs in a process worker.
+
+    Returns (pid, start, end, output, result); raises :class:`TaskFailed` for an exception
+    or a result that cannot be pickled. Marks the worker board, so a death names the task.
+    """
+    board, base = _local.board, 3 * _local.slot
+    _begin_capture()
+    start = time.perf_counter()
+    board[base + 2], board[base + 1] = start, task
+    error: tuple[str, str, str] | None = None
+    result: Any = None
+    try:
+        result = func(*args)
+    except BaseException as exc:
+        error = describe_exception(exc)
+    finally:
+        board[base + 1] = -1
+    end = time.perf_counter()
+    output = _end_capture()
+    if error is None:
+        try:
+            pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            name, message, text = describe_exception(exc)
+            error = (name, f"result of {_name_of(func)} cannot be pickled: {message}", text)
+    if error is not None:
+        raise TaskFailed(*error, os.getpid(), start, end, output)
+    return os.getpid(), start, end, output, result
+
+
+def _name_of(func: Callable[..., Any]) -> str:
+    return getattr(func, "__qualname__", None) or repr(func)
 
 
 # --- a lesson's own Process ----------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
-from ._worker import process_entry, run_captured
+from ._worker import describe_exception, process_entry, run_captured
 from .cancel import RunCancelled
 from .executors.processes import exit_description, kill_and_reap
 from .records import ErrorRecord, SpanTable, TaskSpan
@@ -40,38 +40,83 @@ class JobOutcome:
     exitcode: int | None = None
 
 
-def run_processes(ctx: Any, series: str, jobs: list[Job], *, timeout: float = 30.0) -> list[JobOutcome]:
+DEFAULT_PROCESS_TIMEOUT_S = 30.0  # when neither the caller nor the run gives one
+
+
+def run_processes(
+    ctx: Any, series: str, jobs: list[Job], *, timeout: float | None = None
+) -> list[JobOutcome]:
     """``start()`` every job's ``Process``, then ``join()`` them all, as the lesson does.
 
-    Raises :class:`RunCancelled` after killing the children when the run is cancelled.
+    ``timeout`` defaults to the run's own. A job whose ``Process`` cannot start (its arguments
+    do not pickle) becomes an error record; the others still run. Raises
+    :class:`RunCancelled` after killing the children when the run is cancelled.
     """
+    if timeout is None:
+        timeout = ctx.timeout if ctx.timeout is not None else DEFAULT_PROCESS_TIMEOUT_S
     mp = get_context()
     began = time.perf_counter()
     started = []
-    for index, job in enumerate(jobs):
-        reader, writer = mp.Pipe(duplex=False)
-        process = mp.Process(target=process_entry, args=(writer, job.func, job.args), name=job.name)
-        process.start()
-        writer.close()
-        started.append((index, job, process, reader))
-    reports = _gather(ctx, started, timeout)
+    try:
+        for index, job in enumerate(jobs):
+            launched = _launch(ctx, mp, index, job)
+            if launched is not None:
+                started.append(launched)
+        reports, killed = _gather(ctx, started, timeout)
+    except BaseException:  # cancel, or a bug: never leave a lesson's child running
+        kill_and_reap([process for _, _, process, _ in started])
+        raise
+    finally:
+        for *_, reader in started:
+            reader.close()
     spans = SpanTable()
+    processes = {index: process for index, _, process, _ in started}
     outcomes = []
-    for index, job, process, _ in started:
-        outcomes.append(_outcome(ctx, index, job, process, reports.get(index), spans))
+    for index, job in enumerate(jobs):
+        process = processes.get(index)
+        if process is None:  # it never started: reported by _launch
+            outcomes.append(JobOutcome(job.name, 0, False))
+            continue
+        outcomes.append(_outcome(ctx, index, job, process, reports.get(index), spans,
+                                 process in killed))
     state = "completed" if all(o.exitcode == 0 for o in outcomes) else "failed"
     ctx.record(series, "process", len(jobs), 0, spans, [o.result for o in outcomes],
                time.perf_counter() - began, 0.0, state)
     return outcomes
 
 
-def _gather(ctx: Any, started: list, timeout: float) -> dict[int, tuple]:
-    """Read each child's report and wait for it to exit; kill all on cancel or timeout."""
+def _launch(ctx: Any, mp: Any, index: int, job: Job) -> tuple | None:
+    """Start one job's ``Process`` with a pipe back; None (and a record) if it cannot start."""
+    reader, writer = mp.Pipe(duplex=False)
+    process = mp.Process(target=process_entry, args=(writer, job.func, job.args), name=job.name)
+    try:
+        process.start()
+    except Exception as exc:  # forkserver pickles the Process: its arguments must pickle too
+        reader.close()
+        name, message, text = describe_exception(exc)
+        ctx.report_error(ErrorRecord(
+            origin="process", type=name,
+            message=f"process {job.name} could not be started: {message}", traceback=text,
+            task=index, worker=job.name, context=ctx.scenario,
+        ))
+        return None
+    finally:
+        writer.close()
+    return index, job, process, reader
+
+
+def _gather(ctx: Any, started: list, timeout: float) -> tuple[dict[int, tuple], set]:
+    """Read each child's report and wait for it to exit; kill all on cancel or timeout.
+
+    Returns the reports by job index, and the processes this killed at the timeout (their
+    deaths are the timeout's doing, reported once by its record, not as crashes).
+    """
     reports: dict[int, tuple] = {}
     readers = {reader: index for index, _, _, reader in started}
     processes = [process for _, _, process, _ in started]
     deadline = time.perf_counter() + timeout
     waiting = set(readers) | {p.sentinel for p in processes}
+    killed: set = set()
     while waiting:
         for ready in wait(list(waiting), timeout=0.05):
             waiting.discard(ready)
@@ -84,28 +129,45 @@ def _gather(ctx: Any, started: list, timeout: float) -> dict[int, tuple]:
             kill_and_reap(processes)
             raise RunCancelled("run cancelled")
         if time.perf_counter() > deadline:
+            killed = {p for p in processes if p.sentinel in waiting}
             kill_and_reap(processes)
-            ctx.report_error(ErrorRecord("process", "TimeoutError",
-                                         f"processes did not finish within {timeout:g} s", "",
-                                         context=ctx.scenario))
+            ctx.report_error(_timeout_record(ctx, started, killed, timeout))
             break
     for process in processes:
         process.join(1.0)
-    for reader in readers:
-        reader.close()
-    return reports
+    return reports, killed
 
 
-def _outcome(ctx: Any, index: int, job: Job, process: Any, report: tuple | None, spans: SpanTable) -> JobOutcome:
+def _timeout_record(ctx: Any, started: list, killed: set, timeout: float) -> ErrorRecord:
+    running = [(index, job, process) for index, job, process, _ in started if process in killed]
+    names = ", ".join(f"{job.name} (pid {process.pid})" for _, job, process in running)
+    first = running[0] if running else None
+    return ErrorRecord(
+        origin="process", type="TimeoutError",
+        message=f"processes did not finish within {timeout:g} s and were killed: {names or 'none'}",
+        traceback="",
+        task=first[0] if first else None,
+        worker=f"pid {first[2].pid} {first[1].name}" if first else "",
+        pid=first[2].pid if first else None,
+        context=ctx.scenario,
+    )
+
+
+def _outcome(
+    ctx: Any, index: int, job: Job, process: Any, report: tuple | None, spans: SpanTable,
+    killed: bool,
+) -> JobOutcome:
     worker = f"pid {process.pid} {job.name}"
     if report is None:
-        ctx.report_error(ErrorRecord(
-            origin="process", type="WorkerDied",
-            message=f"process {job.name} (pid {process.pid}) died ({exit_description(process.exitcode)})",
-            traceback="", task=index, worker=worker, pid=process.pid, exitcode=process.exitcode,
-            context=ctx.scenario,
-        ))
-        return JobOutcome(job.name, process.pid, False, exitcode=process.exitcode)
+        code = process.exitcode
+        if not killed:  # killed by the timeout: its record already says so
+            ctx.report_error(ErrorRecord(
+                origin="process", type="WorkerDied",
+                message=f"process {job.name} (pid {process.pid}) died ({exit_description(code)})",
+                traceback="", task=index, worker=worker, pid=process.pid, exitcode=code,
+                context=ctx.scenario,
+            ))
+        return JobOutcome(job.name, process.pid, False, exitcode=code)
     pid, start, end, ok, output, error, result = report
     spans.append(TaskSpan(index, pid, job.name, start, end, ok))
     if output:

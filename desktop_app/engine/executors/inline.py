@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from .._worker import (
@@ -17,11 +18,66 @@ from .._worker import (
 from .base import Executor
 
 
+class DaemonThreadPool:
+    """``ThreadPoolExecutor``'s submit/shutdown on daemon threads.
+
+    A thread cannot be killed, and ``ThreadPoolExecutor`` joins its (non-daemon) workers at
+    interpreter exit: one task that never returns, abandoned by a timeout or a cancel, kept
+    the app from ever exiting (the fault matrix's hang in threads). Daemon workers let it go.
+    """
+
+    def __init__(
+        self, size: int, prefix: str, initializer: Callable[..., None], initargs: tuple
+    ) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, args=(initializer, initargs),
+                             name=f"{prefix}_{index}", daemon=True)
+            for index in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        future: Future = Future()
+        self._queue.put((future, fn, args))
+        return future
+
+    def _work(self, initializer: Callable[..., None], initargs: tuple) -> None:
+        initializer(*initargs)
+        while (item := self._queue.get()) is not None:
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # the future carries it, as ThreadPoolExecutor's does
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Stop taking work (dropping queued work if asked); ``wait`` joins the workers."""
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
 class ThreadExecutor(Executor):
-    """A ``ThreadPoolExecutor``: concurrency for waiting, but one GIL for computing.
+    """A thread pool: concurrency for waiting, but one GIL for computing.
 
     Threads cannot be killed, so a cancel drops the queued chunks and asks running chunks to
-    stop between two tasks; a task that never returns keeps its thread until it does.
+    stop between two tasks; a task that never returns keeps its (daemon) thread until it does.
     """
 
     kind = "threads"
@@ -30,19 +86,16 @@ class ThreadExecutor(Executor):
     def __init__(self, pool_size: int) -> None:
         super().__init__(pool_size)
         self._board = ThreadBoard(self.pool_size)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: DaemonThreadPool | None = None
         self._stop = threading.Event()
 
     def _start(self) -> None:
         install_stdout_capture()
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.pool_size,
-            thread_name_prefix=f"lab-{self.kind}-{self.pool_size}",
-            initializer=init_thread_worker,
-            initargs=(self._board,),
+        self._pool = DaemonThreadPool(
+            self.pool_size, f"lab-{self.kind}-{self.pool_size}", init_thread_worker, (self._board,)
         )
-        # Make every thread exist now, so start-up is measured apart from the work.
+        # Wait until every thread has run its initializer: start-up is measured apart from work.
         barrier = threading.Barrier(self.pool_size)
         warmups = [self._pool.submit(barrier.wait, 5.0) for _ in range(self.pool_size)]
         for future in warmups:

@@ -62,19 +62,20 @@ class PoolExecutor(Executor):
         return future
 
     def _running(self):
-        return self._workers.running() if self._workers else ()
+        workers = self._workers
+        return workers.running() if workers else ()
 
     def worker_pids(self) -> list[int]:
         return [p.pid for p in self._processes]
 
     def _dead_workers(self) -> list[ErrorRecord]:
-        dead = dead_processes(self._processes) if self._workers is not None else []
+        workers = self._workers
+        dead = dead_processes(self._processes) if workers is not None else []
         if not dead:
             return []
         # Stop the pool first: its worker-handler thread polls exit codes too, and two
         # readers race for a forkserver child's code (see processes.py). The others exit
         # through terminate(); only the ones found dead before it are reported.
-        workers = self._workers
         self._abort()
         return workers.death_records(dead, self.origin, self.context)
 
@@ -96,3 +97,4 @@ class PoolExecutor(Executor):
             pool.close()
             pool.terminate()
         kill_and_reap(processes + list(getattr(pool, "_pool", [])))
+        self._workers = None  # frees the board's shared memory and semaphores (processes.py)

@@ -153,22 +153,30 @@ class ProcessExecutor(Executor):
         assert self._pool is not None
         return self._pool.submit(run_chunk_pickled, func, first, items)
 
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        """One call on a warm worker, the ``concurrent.futures`` way (a lesson's own futures)."""
+        self.start()
+        assert self._pool is not None
+        return self._pool.submit(fn, *args)
+
     def _running(self):
-        return self._workers.running() if self._workers else ()
+        workers = self._workers  # shutdown() may clear it from another thread
+        return workers.running() if workers else ()
 
     def worker_pids(self) -> list[int]:
         return [p.pid for p in self._processes]
 
     def _dead_workers(self) -> list[ErrorRecord]:
         pool = self._pool
-        if self._workers is None or pool is None or not getattr(pool, "_broken", False):
+        workers = self._workers
+        if workers is None or pool is None or not getattr(pool, "_broken", False):
             return []
         # The pool noticed the death itself; once its manager thread has reaped every worker,
         # the exit codes can be read without racing it.
         manager = getattr(pool, "_executor_manager_thread", None)
         if manager is not None:
             manager.join(2.0)
-        records = self._workers.death_records(self._processes, self.origin, self.context)
+        records = workers.death_records(self._processes, self.origin, self.context)
         return records or [
             ErrorRecord(
                 origin=self.origin,
@@ -188,3 +196,6 @@ class ProcessExecutor(Executor):
             self._pool.shutdown(wait=False, cancel_futures=True)
             kill_and_reap(self._processes)
             self._pool = None
+        # Free the board's shared memory and semaphores now, not whenever this object goes:
+        # stopping the resource tracker while they live made it unlink them under our feet.
+        self._workers = None
