@@ -115,8 +115,10 @@ class SpanTable:
     def slice_from(self, index: int) -> SpanTable:
         """A new table holding the spans from ``index`` on (for incremental UI updates)."""
         out = SpanTable()
-        for span_index in range(index, len(self)):
-            out.append(self[span_index])
+        out.threads = list(self.threads)
+        out._thread_ids = dict(self._thread_ids)
+        for name in ("task", "pid", "thread_index", "start", "end", "ok"):
+            setattr(out, name, getattr(self, name)[index:])
         return out
 
     def nbytes(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..engine.records import SpanTable, worker_label
 from ..workloads import square
 from .base import Param, Scenario
 from .registry import register
@@ -15,10 +16,8 @@ def pool_map_squares(ctx) -> None:
     size = ctx.pool_sizes[0]
     outcome = ctx.measure("square", "pool", size, square, numbers, chunksize=ctx.params["chunksize"])
     ctx.print(f"Pool({size}).map(square, {_short(numbers)}) -> {_short(outcome.results)}")
-    by_worker = Counter(span.worker for span in outcome.spans)
-    rows = [[span.task + 1, numbers[span.task], outcome.results[span.task], span.worker,
-             round((span.start - ctx.origin) * 1000, 3)] for span in outcome.spans]
-    rows.sort(key=lambda row: row[0])
+    rows = _task_rows(outcome.spans, numbers, outcome.results, ctx.origin)
+    by_worker = Counter(row[3] for row in rows)
     ctx.set_table(["#", "x", "square(x)", "worker", "started (ms)"], rows)
     workers = len(by_worker)
     ctx.note(f"{len(numbers)} tasks ran on {workers} worker process(es) of a pool of {size}: "
@@ -28,6 +27,21 @@ def pool_map_squares(ctx) -> None:
                  "each worker is reused for several of them instead of starting a new process.")
     elif workers < size:
         ctx.note("Some workers got no task: tiny tasks finish before the others even ask for work.")
+
+
+def _task_rows(spans: SpanTable, numbers: list, results: list, origin: float) -> list[list]:
+    """One row per task in input order, read column-wise (n may be 100,000)."""
+    labels: dict[tuple[int, int], str] = {}
+    rows = []
+    for task, pid, thread, start in zip(spans.task, spans.pid, spans.thread_index, spans.start,
+                                        strict=True):
+        label = labels.get((pid, thread))
+        if label is None:
+            label = labels[(pid, thread)] = worker_label(pid, spans.threads[thread])
+        rows.append([task + 1, numbers[task], results[task], label,
+                     round((start - origin) * 1000, 3)])
+    rows.sort(key=lambda row: row[0])
+    return rows
 
 
 def _short(values: list) -> str:

@@ -240,7 +240,7 @@ class _Dispatch:
             return
         self.results[first : first + len(chunk.results)] = chunk.results
         table = SpanTable()
-        table.extend_chunk(first, chunk.pid, chunk.thread, chunk.starts, chunk.ends, chunk.ok)
+        table.extend_chunk(first, chunk.pid, chunk.thread, *chunk.span_columns())
         self.spans.extend(table)
         self.done += size
         worker = worker_label(chunk.pid, chunk.thread)
