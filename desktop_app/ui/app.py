@@ -7,6 +7,8 @@ executor jobs running hung 20 s, see DESIGN.md) would leave processes behind.
 
 from __future__ import annotations
 
+import gc
+import os
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +24,14 @@ from .smoke_test import smoke_test  # noqa: F401 (entry.py looks it up here: --s
 
 APP_NAME = "Concurrency Lab"
 SIGNAL_POLL_MS = 200  # lets Python's signal handlers run while Qt's C++ loop waits
+# The GUI thread shares the GIL with the engine's threads in this process (and with a serial
+# baseline, which runs here). Each time it comes back from Qt's C++ it may wait a whole switch
+# interval: a plot repaint measured 0.9 ms alone, 10.5 ms beside one busy thread at Python's
+# default 5 ms, 2.5 ms at 1 ms (tests/benchmarks/gui_latency.py has the figures in the app).
+SWITCH_INTERVAL_S = 0.001
+# tests/benchmarks/startup_time.py sets this: print a line at the first frame and one when the
+# plots are built, then quit. The benchmark times the lines as they arrive.
+STARTUP_PROBE_ENV = "CONCURRENCY_LAB_STARTUP_PROBE"
 
 
 def resources_dir() -> Path:
@@ -43,6 +53,7 @@ def app_icon() -> QIcon:
 
 def make_application(argv: list[str]) -> QApplication:
     """The QApplication, named so QSettings finds the app's own settings."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName(APP_NAME)
@@ -73,21 +84,49 @@ def install_sigterm(app: QApplication, window: MainWindow) -> QTimer:
     return poll
 
 
+def _semaphores_alive() -> bool:
+    """Whether a multiprocessing semaphore of ours still awaits its cleanup at exit."""
+    from multiprocessing import synchronize, util
+
+    cleanup = getattr(synchronize.SemLock, "_cleanup", None)
+    registry = getattr(util, "_finalizer_registry", {})
+    return any(getattr(f, "_callback", None) is cleanup for f in list(registry.values()))
+
+
+def _install_startup_probe(window: MainWindow) -> None:
+    """The start-up benchmark's hook (``STARTUP_PROBE_ENV``): report the first frame and the
+    plots ready on stdout, then close the window as a user would."""
+
+    def report(what: str) -> None:
+        print(f"startup-probe: {what}", flush=True)
+
+    window.first_painted.connect(lambda: report("window_shown"))
+    window.views_ready.connect(lambda: (report("views_ready"), QTimer.singleShot(0, window.close)))
+
+
 def run_gui(argv: list[str]) -> int:
     """Open the window and run the event loop; returns the exit code."""
     app = make_application(argv)
     relay = ExceptionRelay(app)
-    window = MainWindow()
+    window = MainWindow(defer_views=True)  # paint first, then build the plots
     relay.error_caught.connect(window.add_error_record)
     relay.install()
 
     def on_about_to_quit() -> None:
         window.shutdown()
-        stop_process_helpers()
+        # A run cancelled by the quit leaves its executors in reference cycles that still own
+        # semaphores: stopping the resource tracker first would unlink them, and each one's
+        # finalizer would then print a traceback at exit. Collect first; if any survive, leave
+        # the helpers to end with this process (their pipes close), as the CLI does.
+        gc.collect()
+        if not _semaphores_alive():
+            stop_process_helpers()
         relay.uninstall()
 
     app.aboutToQuit.connect(on_about_to_quit)
     poll = install_sigterm(app, window)
+    if os.environ.get(STARTUP_PROBE_ENV):
+        _install_startup_probe(window)
     window.show()
     try:
         return int(app.exec())

@@ -56,7 +56,9 @@ class RunWorker(QRunnable):
         self._done = threading.Event()
 
     def start(self) -> None:
-        QThreadPool.globalInstance().start(self)
+        # The bound method, not ``self``: PySide6 keeps a reference to a QRunnable started with
+        # auto-delete off and never drops it, so every run's worker leaked (the soak found it).
+        QThreadPool.globalInstance().start(self.run)
 
     def cancel(self) -> None:
         self._token.cancel()

@@ -2,7 +2,8 @@
 
 The writing itself is in ``exporters`` (pyqtgraph's exporters, the report's own schema); this
 module owns the menu, the file dialog, the remembered folder, and turning a failure into a
-message box rather than a traceback.
+message box rather than a traceback. ``exporters`` (and with it pyqtgraph) is imported on the
+first export, not when the window is built: the window shows sooner.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from . import exporters
 from .settings_store import SettingsStore
 
 
@@ -88,6 +88,8 @@ class ExportController(QObject):
 
     def export(self, key: str, path: str | os.PathLike[str]) -> list[Path]:
         """Write ``key`` (png, svg, csv, json, trace) to ``path``; raises on failure."""
+        from . import exporters
+
         kind = _BY_KEY[key]
         report = self._report()
         if kind.needs_report and report is None:

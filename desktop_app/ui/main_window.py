@@ -3,6 +3,9 @@
 Work runs on ``QThreadPool`` through the bridge; the engine's batched events only update model
 data here, and a ~30 Hz timer redraws, so the window stays responsive during any run. One run
 at a time: a second Run while one runs is refused with a reason, never interleaved.
+
+With ``defer_views`` (the app does this) the window paints first and builds its plot views just
+after, a step per event-loop turn: see window_layout.py for why.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
@@ -38,8 +41,15 @@ class MainWindow(QMainWindow):
 
     run_started = Signal(str)
     run_finished = Signal(object)
+    first_painted = Signal()  # the window's first frame is on screen
+    views_ready = Signal()  # every plot view is built (at once unless deferred)
 
-    def __init__(self, pools: PoolManager | None = None, settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        pools: PoolManager | None = None,
+        settings: QSettings | None = None,
+        defer_views: bool = False,
+    ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Concurrency Lab")
@@ -50,19 +60,14 @@ class MainWindow(QMainWindow):
         self._scenarios = {s.id: s for s in all_scenarios()}
         self._scenario: Scenario | None = None
         self._worker: RunWorker | None = None
-        self.ui = WindowLayout(self, list(self._scenarios.values()))
-        self.feed = RunFeed(
-            self.ui.timing_plot,
-            self.ui.timeline,
-            self.ui.errors,
-            self.ui.output,
-            self.ui.controls.progress,
-        )
+        self._views_announced = False
+        self.ui = WindowLayout(self, list(self._scenarios.values()), defer_views)
+        self.feed = RunFeed(self.ui, self.ui.errors, self.ui.output, self.ui.controls.progress)
         self.setStatusBar(StatusBar(self))
         self.exports = ExportController(
             self,
             self._store,
-            self.ui.timing_plot.plot_item,
+            self._plot_to_export,
             lambda: self.last_report,
             lambda: self._scenario.id if self._scenario else "",
         )
@@ -73,7 +78,9 @@ class MainWindow(QMainWindow):
         self._status_timer = QTimer(self, interval=STATUS_MS)
         self._status_timer.timeout.connect(self._update_pool_status)
         self._status_timer.start()
+        self._view_steps = self.ui.view_steps()
         self._restore()
+        self.ui.main.installEventFilter(self)  # its first Paint event is the window's first frame
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -114,6 +121,42 @@ class MainWindow(QMainWindow):
         chosen = self._store.last_scenario(set(self._scenarios)) or first
         if chosen:
             self.select_scenario(chosen)
+
+    # --- the first frame, then the plot views ----------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.ui.main and event.type() == QEvent.Type.Paint:
+            self.ui.main.removeEventFilter(self)
+            # Queued: runs once this frame is painted and flushed to the screen.
+            QTimer.singleShot(0, self._on_first_frame)
+        return super().eventFilter(watched, event)
+
+    def _on_first_frame(self) -> None:
+        self.first_painted.emit()
+        self._next_view_step()
+
+    def _next_view_step(self) -> None:
+        """Build one more piece of the plot views, then let the event loop run before the next."""
+        if self._view_steps:
+            self._view_steps.pop(0)()
+        if self._view_steps:
+            QTimer.singleShot(0, self._next_view_step)
+        elif not self._views_announced:
+            self._views_announced = True
+            self.views_ready.emit()
+
+    def ensure_views(self) -> None:
+        """Build whatever is left of the plot views now (a run or an export needs them)."""
+        while self._view_steps:
+            self._next_view_step()
+
+    def views_built(self) -> bool:
+        return self.ui.views_built()
+
+    def _plot_to_export(self) -> Any:
+        plot = self.ui.timing_plot
+        plot.refresh()  # a hidden plot may not have drawn the last measurement yet
+        return plot.plot_item()
 
     # --- scenario and settings ------------------------------------------------------------------
 
@@ -196,6 +239,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(reason, 6000)
             return False
         request = self._request()
+        self.ensure_views()
         self._save_scenario_settings()
         worker = RunWorker(request, self.pools)
         worker.signals.events_received.connect(self.feed.apply)
@@ -203,7 +247,7 @@ class MainWindow(QMainWindow):
         worker.signals.run_failed.connect(self._on_worker_run_failed)
         self._worker = worker
         self.last_refusal = ""
-        self.feed.begin(request.repeats)
+        self.feed.begin(request.repeats, request.pool_sizes)
         self.ui.results.clear()
         self.ui.show_run_tabs(request.scenario.sweeps)
         self._set_busy(True)
@@ -326,5 +370,7 @@ class MainWindow(QMainWindow):
             worker.wait(CLOSE_WAIT_S)
         self._frame_timer.stop()
         self._status_timer.stop()
-        self.ui.cpu_view.stop()
+        self._view_steps.clear()
+        if self.ui.view_built("cpu"):
+            self.ui.cpu_view.stop()
         self.pools.shutdown()

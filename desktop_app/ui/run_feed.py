@@ -3,6 +3,10 @@
 Events only update model data (plot measurements, timeline spans, counters, a line buffer);
 ``tick()``, driven by the window's ~30 Hz timer, redraws what changed. A batch of 100,000 tiny
 tasks arrives as a few merged span tables, so a batch costs a handful of calls, not one per task.
+
+Only a view the user can see is redrawn; a hidden one redraws itself when its tab is shown.
+Measured (tests/benchmarks/gui_latency.py): every redraw competes for the GIL with the engine's
+threads in this process, so a redraw that nobody sees is a stall for nothing.
 """
 
 from __future__ import annotations
@@ -37,14 +41,9 @@ class RunFeed:
     """Applies event batches to the views; ``tick()`` redraws at most once per frame."""
 
     def __init__(
-        self,
-        timing: Any,
-        timeline: Any,
-        console: ErrorConsole,
-        output: OutputView,
-        progress: QProgressBar,
+        self, views: Any, console: ErrorConsole, output: OutputView, progress: QProgressBar
     ) -> None:
-        self.timing, self.timeline = timing, timeline
+        self._views = views  # has .timing_plot and .timeline, built when first asked for
         self.console, self.output, self.progress = console, output, progress
         self._labels: dict[_Key, str] = {}
         self._lines: list[str] = []
@@ -55,15 +54,24 @@ class RunFeed:
         self._state = "Ready"
         self.events_seen = 0
 
-    def begin(self, repeats: int) -> None:
-        """Forget the previous run's live data (the report stays in the window)."""
+    @property
+    def timing(self) -> Any:
+        return self._views.timing_plot
+
+    @property
+    def timeline(self) -> Any:
+        return self._views.timeline
+
+    def begin(self, repeats: int, pool_sizes: tuple[int, ...] = ()) -> None:
+        """Forget the previous run's live data (the report stays in the window); the plot's
+        axis shows the run's ``pool_sizes`` from the start."""
         self._labels.clear()
         self._lines.clear()
         self._repeats = repeats
         self._done = self._total = self._measurements = 0
         self._state = "Starting…"
         self.events_seen = 0
-        self.timing.clear()
+        self.timing.clear(pool_sizes)
         self.timeline.reset(time.perf_counter())
         self._elapsed.start()
         self.progress.setRange(0, 0)
@@ -106,13 +114,21 @@ class RunFeed:
     def set_state(self, text: str) -> None:
         self._state = text
 
-    def tick(self) -> None:
-        """Redraw what changed since the last frame (the plots skip themselves when clean)."""
+    def tick(self, final: bool = False) -> None:
+        """Redraw what changed since the last frame and is on screen (clean views skip).
+
+        The timeline's full redraws keep their pace during the run; the ``final`` frame draws
+        everything the run left.
+        """
         if self._lines:
             lines, self._lines = self._lines, []
             self.output.append_lines(lines)
-        self.timing.refresh()
-        self.timeline.refresh()
+        if self.timing.isVisible():
+            self.timing.refresh_shown()
+        if self.timeline.isVisible() and final:
+            self.timeline.refresh()
+        elif self.timeline.isVisible():
+            self.timeline.refresh_paced()
         self._update_progress()
 
     def _update_progress(self) -> None:
@@ -132,7 +148,7 @@ class RunFeed:
     def finish(self, state: str, duration_s: float) -> None:
         """The final frame: everything drawn, the bar full (or as far as the run got)."""
         self._state = state.capitalize()
-        self.tick()
+        self.tick(final=True)
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
             self.progress.setValue(1 if state == "completed" else 0)

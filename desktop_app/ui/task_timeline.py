@@ -4,9 +4,16 @@ A run of 100,000 tiny tasks must not become 100,000 graphics items: spans are ke
 columns and drawn by four bar items (ok in two alternating shades so neighbouring tasks stay
 distinguishable without outlines, failed, running), each one ``QPainter.drawRects`` call.
 Hover text is found with a vectorised search over the columns, not with per-bar items.
+
+During a run the running bars change every frame but the finished spans only when a batch
+lands: the two are redrawn apart, and ``refresh_paced`` spaces the full redraws by a few times
+their own cost (and the running bars by 0.1 s) so a timeline of 100,000 spans cannot hog the
+GUI thread.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,8 +23,13 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLay
 
 from ..engine.records import SpanTable, worker_label
 from . import plot_style
+from .timeline_spans import MeasurementSpans, format_seconds, merge_runs
 
 BAR_HEIGHT = 0.72
+PACE = 4  # a full redraw that took t waits 4 t before the next: at most ~20 % of the GUI thread
+# Each running-bar update repaints the whole view (4-10 ms, several times that while the engine's
+# threads hold the GIL): 10 a second still shows them grow smoothly.
+RUNNING_INTERVAL_S = 0.1
 Running = tuple[tuple[int, int, float], ...]
 
 
@@ -34,86 +46,6 @@ class _SpanBars(pg.BarGraphItem):
         return path
 
 
-class _MeasurementSpans:
-    """The spans of one measurement as numpy columns, with a stable row per worker."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.rows: dict[str, int] = {}
-        self.row_pids: list[int] = []
-        self._pending: list[SpanTable] = []
-        self.task = np.zeros(0, np.int64)
-        self.start = np.zeros(0)
-        self.end = np.zeros(0)
-        self.row = np.zeros(0, np.int32)
-        self.ok = np.zeros(0, bool)
-        self._order: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.task) + sum(len(table) for table in self._pending)
-
-    def add(self, table: SpanTable) -> None:
-        if len(table):
-            self._pending.append(table)
-
-    def row_for(self, label: str, pid: int) -> int:
-        row = self.rows.get(label)
-        if row is None:
-            row = self.rows[label] = len(self.rows)
-            self.row_pids.append(pid)
-        return row
-
-    def consolidate(self) -> None:
-        """Turn pending tables into the columns (copies: a table may still be extended)."""
-        if not self._pending:
-            return
-        parts = [self._columns(table) for table in self._pending]
-        self._pending.clear()
-        self._order = None
-        self.task, self.start, self.end, self.row, self.ok = (
-            np.concatenate([old, *new])
-            for old, new in zip(
-                (self.task, self.start, self.end, self.row, self.ok),
-                zip(*parts, strict=True),
-                strict=True,
-            )
-        )
-
-    def sorted_order(self) -> np.ndarray:
-        """Indices sorting the spans by (row, start), cached until new spans arrive.
-
-        A worker runs one task after another, so spans usually arrive in start order per row
-        and a stable (radix) sort on the small row number is enough; checked, else a lexsort.
-        """
-        if self._order is None:
-            order = np.argsort(self.row.astype(np.uint16), kind="stable")
-            start, row = self.start[order], self.row[order]
-            backwards = (np.diff(start) < 0) & (row[1:] == row[:-1])
-            self._order = np.lexsort((self.start, self.row)) if backwards.any() else order
-        return self._order
-
-    def _columns(self, table: SpanTable) -> tuple[np.ndarray, ...]:
-        pid = np.array(table.pid, np.int64)
-        thread = np.array(table.thread_index, np.int64)
-        keys, inverse = np.unique((pid << 16) | thread, return_inverse=True)
-        rows = np.array(
-            [
-                self.row_for(
-                    worker_label(int(k >> 16), table.threads[int(k & 0xFFFF)]), int(k >> 16)
-                )
-                for k in keys
-            ],
-            np.int32,
-        )
-        return (
-            np.array(table.task, np.int64),
-            np.array(table.start, float),
-            np.array(table.end, float),
-            rows[inverse.ravel()],
-            np.array(table.ok, bool),
-        )
-
-
 class TaskTimeline(QWidget):
     """Which worker ran which task when, for the measurement chosen in the combo box."""
 
@@ -121,11 +53,15 @@ class TaskTimeline(QWidget):
         super().__init__(parent)
         self.setObjectName("taskTimeline")
         self._origin = 0.0
-        self._measurements: dict[str, _MeasurementSpans] = {}
+        self._measurements: dict[str, MeasurementSpans] = {}
         self._current = ""
         self._running: Running = ()
         self._now = 0.0
         self._dirty = True
+        self._running_dirty = False
+        self._next_full = 0.0  # perf_counter() before which refresh_paced skips a full redraw
+        self._next_running = 0.0  # likewise for the running bars alone
+        self._row_labels: list[str] | None = None
         self._build()
         self._apply_theme()
         self.refresh()
@@ -182,6 +118,7 @@ class TaskTimeline(QWidget):
         self._plot.getAxis("bottom").setZValue(-100)  # grid lines behind the bars, not over them
         plot_style.set_axis_label(self._plot, "bottom", "Time since run start", self, units="s")
         plot_style.set_axis_label(self._plot, "left", "Worker", self)
+        self._row_labels = None  # the axis width depends on the font
         colours = self._colours()
         for name, item in self._bars.items():
             # A 1 px cosmetic outline in the fill colour keeps microsecond tasks visible.
@@ -212,6 +149,12 @@ class TaskTimeline(QWidget):
             self._apply_theme()
         super().changeEvent(event)
 
+    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """The run feed skips a hidden timeline: catch up when its tab is shown."""
+        super().showEvent(event)
+        if self.is_dirty():
+            self.refresh()
+
     # --- public API -----------------------------------------------------------------------------
 
     def reset(self, origin: float) -> None:
@@ -224,13 +167,14 @@ class TaskTimeline(QWidget):
         self._combo.clear()
         self._combo.blockSignals(False)
         self._plot.enableAutoRange()
+        self._row_labels = None  # auto-range is back on: set the rows' range again
         self._dirty = True
 
     def begin_measurement(self, label: str) -> None:
         """Start collecting a new measurement and show it (unless the user picked an older one)."""
         following = self._combo.currentIndex() in (-1, self._combo.count() - 1)
         label = self._unique(label or "measurement")
-        self._measurements[label] = _MeasurementSpans(label)
+        self._measurements[label] = MeasurementSpans(label)
         self._current = label
         self._running = ()
         self._combo.addItem(label)
@@ -243,7 +187,7 @@ class TaskTimeline(QWidget):
         label = label or self._current
         if label not in self._measurements:
             if self._current and label:
-                self._measurements[label] = _MeasurementSpans(label)
+                self._measurements[label] = MeasurementSpans(label)
                 self._combo.addItem(label)
             else:
                 self.begin_measurement(label)
@@ -257,7 +201,7 @@ class TaskTimeline(QWidget):
         """Tasks running now as (pid, task, start); drawn from their start to ``now``."""
         self._running = tuple(running)
         self._now = now
-        self._dirty = True
+        self._running_dirty = True
 
     def shown_measurement(self) -> str:
         return self._combo.currentText()
@@ -281,13 +225,42 @@ class TaskTimeline(QWidget):
         return self._plot
 
     def is_dirty(self) -> bool:
-        return self._dirty
+        return self._dirty or self._running_dirty
+
+    def refresh_paced(self) -> None:
+        """``refresh()`` for the live frames: new spans wait while the last full redraw's pace
+        runs, the running bars for ``RUNNING_INTERVAL_S``."""
+        now = time.perf_counter()
+        if self._dirty and now < self._next_full:
+            if self._running_dirty and now >= self._next_running:
+                self._refresh_running()
+            return
+        if self._dirty or now >= self._next_running:
+            self.refresh()
 
     def refresh(self) -> None:
         """Redraw the shown measurement's bars; nothing when unchanged since the last call."""
         if not self._dirty:
+            if self._running_dirty:
+                self._refresh_running()
             return
-        self._dirty = False
+        began = time.perf_counter()
+        self._refresh_all()
+        done = time.perf_counter()
+        self._next_full = done + PACE * (done - began)
+        self._next_running = done + RUNNING_INTERVAL_S
+
+    def _refresh_running(self) -> None:
+        self._running_dirty = False
+        self._next_running = time.perf_counter() + RUNNING_INTERVAL_S
+        shown = self._measurements.get(self.shown_measurement())
+        if shown is None or shown.label != self._current:
+            return
+        self._set_bar("running", self._running_bars(shown))
+        self._set_rows(list(shown.rows))  # a running task may be a new worker's first
+
+    def _refresh_all(self) -> None:
+        self._dirty = self._running_dirty = False
         shown = self._measurements.get(self.shown_measurement())
         if shown is None:
             self._set_bars({})
@@ -307,7 +280,7 @@ class TaskTimeline(QWidget):
 
     # --- drawing --------------------------------------------------------------------------------
 
-    def _lod_bars(self, shown: _MeasurementSpans) -> dict[str, tuple[np.ndarray, ...]]:
+    def _lod_bars(self, shown: MeasurementSpans) -> dict[str, tuple[np.ndarray, ...]]:
         """Bars to draw, with tasks narrower than a few pixels merged with their neighbours.
 
         Drawing 100,000 sub-pixel rectangles costs ~55 ms a frame and shows nothing more than
@@ -319,7 +292,7 @@ class TaskTimeline(QWidget):
         pixel = self._pixel_width(start, end)
         data: dict[str, tuple[np.ndarray, ...]] = {}
         for name, mask in (("ok", ok), ("failed", ~ok)):
-            s, e, r, first, single = _merge_runs(start[mask], end[mask], row[mask], pixel)
+            s, e, r, first, single = merge_runs(start[mask], end[mask], row[mask], pixel)
             if name == "failed":
                 data[name] = (s, e, r)
                 continue
@@ -339,7 +312,7 @@ class TaskTimeline(QWidget):
             pixel = max(span, 1e-6) / 1000
         return pixel
 
-    def _running_bars(self, shown: _MeasurementSpans) -> tuple[np.ndarray, ...]:
+    def _running_bars(self, shown: MeasurementSpans) -> tuple[np.ndarray, ...]:
         """Bars for running tasks; a thread pool reports only its pid, so pick a free row of it."""
         taken: set[int] = set()
         starts, ends, rows = [], [], []
@@ -354,12 +327,19 @@ class TaskTimeline(QWidget):
 
     def _set_bars(self, data: dict[str, tuple[np.ndarray, ...]]) -> None:
         empty = (np.zeros(0), np.zeros(0), np.zeros(0))
-        for name, item in self._bars.items():
-            start, end, row = data.get(name, empty)
-            top = np.asarray(row, float) - BAR_HEIGHT / 2
-            item.setOpts(x0=start, x1=end, y0=top, y1=top + BAR_HEIGHT)
+        for name in self._bars:
+            self._set_bar(name, data.get(name, empty))
+
+    def _set_bar(self, name: str, bars: tuple[np.ndarray, ...]) -> None:
+        start, end, row = bars
+        top = np.asarray(row, float) - BAR_HEIGHT / 2
+        self._bars[name].setOpts(x0=start, x1=end, y0=top, y1=top + BAR_HEIGHT)
 
     def _set_rows(self, labels: list[str]) -> None:
+        """The worker rows on the left axis; only when they changed (new ticks re-lay the axis)."""
+        if labels == self._row_labels:
+            return
+        self._row_labels = labels
         axis = self._plot.getAxis("left")
         axis.setTicks([[(index, label) for index, label in enumerate(labels)], []])
         # Size the axis for its labels now: its own auto-expansion waits for a second paint.
@@ -390,12 +370,15 @@ class TaskTimeline(QWidget):
     def _on_combo_changed(self, _index: int) -> None:
         self._dirty = True
         self._plot.enableAutoRange()
+        self._row_labels = None
         self.refresh()
 
     def _on_view_x_range_changed(self, *_args) -> None:
+        # Auto-range moves the view every live frame: keep the full redraws to their pace.
         if self._measurements and not self._dirty:
             self._dirty = True
-            QTimer.singleShot(0, self.refresh)
+            wait_s = max(0.0, self._next_full - time.perf_counter())
+            QTimer.singleShot(int(wait_s * 1000), self.refresh)
 
     def _on_scene_mouse_moved(self, pos: QPointF) -> None:
         text = self.describe_at(self._plot.getViewBox().mapSceneToView(pos))
@@ -426,34 +409,6 @@ class TaskTimeline(QWidget):
         duration = shown.end[index] - shown.start[index]
         outcome = "ok" if shown.ok[index] else "failed"
         return (
-            f"task {shown.task[index]} · {worker} · {_format_seconds(duration)} · {outcome} "
+            f"task {shown.task[index]} · {worker} · {format_seconds(duration)} · {outcome} "
             f"({shown.start[index] - self._origin:.3f}–{shown.end[index] - self._origin:.3f} s)"
         )
-
-
-def _merge_runs(start: np.ndarray, end: np.ndarray, row: np.ndarray, pixel: float) -> tuple:
-    """Merge (row, start)-sorted spans closer than a pixel, unless a span is a few pixels wide.
-
-    Returns the merged (start, end, row), the index of each segment's first span and whether
-    the segment is a single span (those keep their alternating shade).
-    """
-    n = len(start)
-    if n == 0:
-        empty = np.zeros(0)
-        return empty, empty, empty, np.zeros(0, np.int64), np.zeros(0, bool)
-    new = np.ones(n, bool)
-    new[1:] = (
-        (row[1:] != row[:-1]) | (start[1:] - end[:-1] >= pixel) | (end[1:] - start[1:] >= 3 * pixel)
-    )
-    first = np.flatnonzero(new)
-    seg_end = np.maximum.reduceat(end, first)
-    single = np.diff(np.append(first, n)) == 1
-    return start[first], seg_end, row[first], first, single
-
-
-def _format_seconds(seconds: float) -> str:
-    if seconds >= 1:
-        return f"{seconds:.2f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds * 1e6:.0f} µs"

@@ -4,13 +4,19 @@ Measurements are only stored on arrival; ``refresh`` (driven by the window's ~30
 summarizes them and moves the few plot items it owns with ``setData``, so a sweep costs one
 summary and a handful of item updates per frame however many repeats arrive in between.
 The x axis is log2 of the pool size with ticks at the sizes actually measured.
+
+Each part (a backend's curves, the ideal curves, the axes, the hints) remembers what it was last
+drawn from and is skipped when that did not change: pyqtgraph's ``setData`` and range changes
+cost milliseconds each, and during a sweep only one backend changes per measurement. The run
+feed draws only the tab on screen (``refresh_shown``); the other catches up when it is chosen.
+The axes hold still during a sweep (the sizes are known when it starts, the tops are rounded up
+to a few round values): a moved axis re-lays its text, the bulk of a repaint's 10-20 ms.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,8 +26,18 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from ..engine.records import Measurement
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from . import plot_style
+from .timing_rows import Key as _Key
+from .timing_rows import (
+    baseline,
+    group_rows,
+    key_order,
+    nice_ceiling,
+    one_worker_serial,
+    place_legend,
+    size_of,
+)
 
-_Key = tuple[str, str]  # (series, backend)
+VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
 
 
 class _Curve:
@@ -58,10 +74,13 @@ class TimingPlot(QWidget):
         self.setObjectName("timingPlot")
         self._measurements: list[Measurement] = []
         self._cores = cpu_count()
-        self._dirty = True
+        self._pending = set(VIEWS)  # views with measurements they have not drawn yet
+        self._expected: tuple[int, ...] = ()  # the sizes the current run will measure
         self._curves: dict[str, dict[_Key, _Curve]] = {"wall": {}, "speedup": {}, "efficiency": {}}
         self._ideal_walls: dict[str, pg.PlotDataItem] = {}
         self._rows: list[SummaryRow] = []
+        self._drawn: dict[object, object] = {}  # part -> what it was last drawn from
+        self._moved = False  # something was redrawn in this refresh: place the legends again
         self._build()
         self._apply_theme()
         self.refresh()
@@ -96,6 +115,7 @@ class TimingPlot(QWidget):
             self._core_line(plot) for plot in (self._wall, self._speedup, self._efficiency)
         ]
         self._hints = [self._hint(plot) for plot in (self._wall, self._speedup)]
+        self._tabs.currentChanged.connect(lambda _index: self.refresh_shown())
 
     def _core_line(self, plot: pg.PlotItem) -> pg.InfiniteLine:
         line = pg.InfiniteLine(
@@ -138,14 +158,22 @@ class TimingPlot(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._apply_theme()
-            self._dirty = True
+            self._pending.update(VIEWS)
+            self._drawn.clear()
             self.refresh()
         super().changeEvent(event)
 
+    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """The run feed skips a hidden plot: catch up when its tab is shown."""
+        super().showEvent(event)
+        self.refresh_shown()
+
     # --- public API -----------------------------------------------------------------------------
 
-    def clear(self) -> None:
+    def clear(self, expected_sizes: tuple[int, ...] = ()) -> None:
+        """Forget the measurements; ``expected_sizes`` (the coming sweep's) go on the x axis."""
         self._measurements.clear()
+        self._expected = tuple(expected_sizes)
         for plot, curves in zip(
             (self._wall, self._speedup, self._efficiency), self._curves.values(), strict=True
         ):
@@ -155,16 +183,18 @@ class TimingPlot(QWidget):
         for item in self._ideal_walls.values():
             self._wall.removeItem(item)
         self._ideal_walls.clear()
-        self._dirty = True
-        self.refresh()
+        self._drawn.clear()
+        self._pending.update(VIEWS)
+        if self.isVisible():  # a hidden plot draws when it is shown (Run stays snappy)
+            self.refresh_shown()
 
     def set_cores(self, n: int) -> None:
         self._cores = max(1, int(n))
-        self._dirty = True
+        self._pending.update(VIEWS)
 
     def add_measurement(self, m: Measurement) -> None:
         self._measurements.append(m)
-        self._dirty = True
+        self._pending.update(VIEWS)
 
     def measurements(self) -> list[Measurement]:
         return list(self._measurements)
@@ -174,7 +204,7 @@ class TimingPlot(QWidget):
         return self._wall
 
     def is_dirty(self) -> bool:
-        return self._dirty
+        return bool(self._pending)
 
     def current_view(self) -> int:
         return self._tabs.currentIndex()
@@ -184,21 +214,45 @@ class TimingPlot(QWidget):
 
     def refresh(self) -> None:
         """Summarize the stored measurements and move the plot items; nothing when unchanged."""
-        if not self._dirty:
+        self._refresh(VIEWS)
+
+    def refresh_shown(self) -> None:
+        """``refresh()`` for the view whose tab is chosen (the live frames draw only that)."""
+        self._refresh((VIEWS[max(0, self._tabs.currentIndex())],))
+
+    def _refresh(self, views: Sequence[str]) -> None:
+        views = [view for view in views if view in self._pending]
+        if not views:
             return
-        self._dirty = False
-        rows = self._rows = summarize(map(_one_worker_serial, self._measurements), self._cores)
-        groups = _group(rows)
-        sizes = sorted({_size(row) for row in rows})
+        self._pending.difference_update(views)
+        self._moved = False
+        rows = self._rows = summarize(map(one_worker_serial, self._measurements), self._cores)
+        groups = group_rows(rows)
+        sizes = sorted({size_of(row) for row in rows})
         many_series = len({series for series, _ in groups}) > 1
-        for index, (key, group) in enumerate(sorted(groups.items(), key=_order)):
+        for index, (key, group) in enumerate(sorted(groups.items(), key=key_order)):
             colour = plot_style.series_colour(key[0], key[1], index, many_series)
-            self._draw_key(key, group, colour, many_series)
-        self._draw_ideal(groups, sizes, many_series)
-        self._draw_axes(sizes)
-        self._draw_hints(rows, groups)
-        _place_legend(self._wall, self._wall_legend)
-        _place_legend(self._speedup, self._speed_legend)
+            inputs = (tuple(group), colour.name(), many_series)
+            for view in views:
+                if self._changed(("key", view, key), inputs):
+                    draw = self._draw_wall_key if view == "wall" else self._draw_speed_key
+                    draw(key, group, colour, many_series)
+        for view in views:
+            self._draw_ideal(view, groups, sizes, many_series)
+            self._draw_axes(view, sizes)
+            self._draw_hints(view, rows)
+        if self._moved and "wall" in views:
+            place_legend(self._wall, self._wall_legend)
+        if self._moved and "speed" in views:
+            place_legend(self._speedup, self._speed_legend)
+
+    def _changed(self, part: object, inputs: object) -> bool:
+        """Whether ``part`` must be redrawn for ``inputs``; remembers them when it must."""
+        if part in self._drawn and self._drawn[part] == inputs:
+            return False
+        self._drawn[part] = inputs
+        self._moved = True
+        return True
 
     # --- drawing --------------------------------------------------------------------------------
 
@@ -215,10 +269,10 @@ class TimingPlot(QWidget):
             )
         return curves[key]
 
-    def _draw_key(self, key: _Key, group: list[SummaryRow], colour, many_series: bool) -> None:
-        x = np.log2([_size(row) for row in group])
+    def _draw_wall_key(self, key: _Key, group: list[SummaryRow], colour, many: bool) -> None:
+        x = np.log2([size_of(row) for row in group])
         median = np.array([row.median_s for row in group])
-        wall = self._curve("wall", key, colour, many_series)
+        wall = self._curve("wall", key, colour, many)
         wall.line.setData(x, median)
         wall.bars.setData(
             x=x,
@@ -226,32 +280,39 @@ class TimingPlot(QWidget):
             top=np.array([row.max_s for row in group]) - median,
             bottom=median - np.array([row.min_s for row in group]),
         )
+
+    def _draw_speed_key(self, key: _Key, group: list[SummaryRow], colour, many: bool) -> None:
         scaled = [row for row in group if row.speedup is not None]
         if key[1] == "serial" or not scaled:
             return
-        sx = np.log2([_size(row) for row in scaled])
-        self._curve("speedup", key, colour, many_series).line.setData(
-            sx, [r.speedup for r in scaled]
-        )
-        self._curve("efficiency", key, colour, many_series).line.setData(
+        sx = np.log2([size_of(row) for row in scaled])
+        self._curve("speedup", key, colour, many).line.setData(sx, [r.speedup for r in scaled])
+        self._curve("efficiency", key, colour, many).line.setData(
             sx, [100.0 * r.efficiency for r in scaled]
         )
 
     def _draw_ideal(
-        self, groups: dict[_Key, list[SummaryRow]], sizes: list[int], many: bool
+        self, view: str, groups: dict[_Key, list[SummaryRow]], sizes: list[int], many: bool
     ) -> None:
+        """The ideal scaling: min(p, cores) on the speed view, serial / that on the wall view."""
         if not sizes:
-            self._ideal_speedup.setData([], [])
-            self._ideal_efficiency.setData([], [])
+            if view == "speed":
+                self._ideal_speedup.setData([], [])
+                self._ideal_efficiency.setData([], [])
+            self._drawn.pop(("ideal", view), None)
+            return
+        bases = {s: baseline(s, groups, self._cores) for s in sorted({s for s, _ in groups})}
+        if not self._changed(("ideal", view), (tuple(sizes), self._cores, many, bases)):
             return
         top = max(max(sizes), 2)
         p = np.unique(np.concatenate([np.geomspace(1, top, 64), [self._cores], sizes]))
         p = p[p <= top]
         ideal = np.minimum(p, self._cores)
-        self._ideal_speedup.setData(np.log2(p), ideal)
-        self._ideal_efficiency.setData(np.log2(p), 100.0 * ideal / p)
-        for series in sorted({s for s, _ in groups}):
-            base = _baseline(series, groups, self._cores)
+        if view == "speed":
+            self._ideal_speedup.setData(np.log2(p), ideal)
+            self._ideal_efficiency.setData(np.log2(p), 100.0 * ideal / p)
+            return
+        for series, base in bases.items():
             if base is None:
                 continue
             item = self._ideal_walls.get(series)
@@ -261,35 +322,48 @@ class TimingPlot(QWidget):
                 item = self._ideal_walls[series] = self._wall.plot([], [], pen=pen, name=name)
             item.setData(np.log2(p), base / ideal)
 
-    def _draw_axes(self, sizes: list[int]) -> None:
-        ticks = sorted(set(sizes) | {1})
-        major = [(math.log2(size), str(size)) for size in ticks]
-        for plot in (self._wall, self._speedup, self._efficiency):
-            plot.getAxis("bottom").setTicks([major, []])
-        label = f"{self._cores} core" + ("" if self._cores == 1 else "s")
-        for line in self._core_lines:
-            line.setValue(math.log2(self._cores))
-            line.label.setFormat(label)
-        for plot in (self._wall, self._speedup, self._efficiency):
-            plot.setXRange(-0.3, math.log2(max(ticks + [self._cores])) + 0.3, padding=0)
-        self._wall.setYRange(0, self._wall_top(), padding=0)
-        self._efficiency.setYRange(0, 110, padding=0)
+    def _draw_axes(self, view: str, sizes: list[int]) -> None:
+        plots = (self._wall,) if view == "wall" else (self._speedup, self._efficiency)
+        lines = self._core_lines[:1] if view == "wall" else self._core_lines[1:]
+        ticks = sorted(set(sizes) | set(self._expected) | {1})
+        if self._changed(("x", view), (tuple(ticks), self._cores)):
+            major = [(math.log2(size), str(size)) for size in ticks]
+            label = f"{self._cores} core" + ("" if self._cores == 1 else "s")
+            for plot in plots:
+                plot.getAxis("bottom").setTicks([major, []])
+                plot.setXRange(-0.3, math.log2(max(ticks + [self._cores])) + 0.3, padding=0)
+            for line in lines:
+                line.setValue(math.log2(self._cores))
+                line.label.setFormat(label)
+        if view == "wall":
+            if self._changed(("y", view), self._wall_top()):
+                self._wall.setYRange(0, self._wall_top(), padding=0)
+            return
         speedups = [r.speedup for r in self._rows if r.speedup is not None]
-        self._speedup.setYRange(0, 1.2 * max([float(self._cores), *speedups]), padding=0)
+        top_speedup = nice_ceiling(1.2 * max([float(self._cores), *speedups]))
+        if self._changed(("y", view), top_speedup):
+            self._efficiency.setYRange(0, 110, padding=0)
+            self._speedup.setYRange(0, top_speedup, padding=0)
 
     def _wall_top(self) -> float:
         tops = [curve.line.yData for curve in self._curves["wall"].values()]
         tops += [item.yData for item in self._ideal_walls.values()]
         peak = max((float(np.max(y)) for y in tops if y is not None and len(y)), default=1.0)
         bars = [row.max_s for row in self._rows]
-        return 1.08 * max([peak, *bars])
+        return nice_ceiling(1.08 * max([peak, *bars]))
 
-    def _draw_hints(self, rows: list[SummaryRow], groups: dict[_Key, list[SummaryRow]]) -> None:
-        wall_hint, speed_hint = self._hints
+    def _draw_hints(self, view: str, rows: list[SummaryRow]) -> None:
         mid_x = 0.5 * math.log2(max(self._cores, 2))
-        wall_hint.setText("" if rows else "Run a scenario: wall time per pool size appears here")
-        wall_hint.setPos(mid_x, 0.5 * self._wall_top())
+        wall_hint, speed_hint = self._hints
+        if view == "wall":
+            if self._changed(("hints", view), (bool(rows), self._wall_top(), self._cores)):
+                empty = "Run a scenario: wall time per pool size appears here"
+                wall_hint.setText("" if rows else empty)
+                wall_hint.setPos(mid_x, 0.5 * self._wall_top())
+            return
         has_speedup = any(r.speedup is not None and r.backend != "serial" for r in rows)
+        if not self._changed(("hints", view), (bool(rows), has_speedup, self._cores)):
+            return
         if has_speedup:
             speed_hint.setText("")
         elif rows:
@@ -297,75 +371,3 @@ class TimingPlot(QWidget):
         else:
             speed_hint.setText("Run a sweep: speedup over the serial run appears here")
         speed_hint.setPos(mid_x, 0.5 * max(self._cores, 2))
-
-
-def _place_legend(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
-    """Move ``legend`` to the corner of ``plot`` that hides the fewest data points."""
-    (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
-    box = plot.getViewBox().boundingRect()
-    if box.width() <= 0 or box.height() <= 0 or x1 <= x0 or y1 <= y0:
-        return
-    fx = min(legend.boundingRect().width() / box.width() + 0.04, 0.9)
-    fy = min(legend.boundingRect().height() / box.height() + 0.04, 0.9)
-    points = []
-    for item in plot.listDataItems():
-        x, y = item.getData()
-        if x is not None and len(x):
-            points.append(
-                np.column_stack(
-                    [(np.asarray(x) - x0) / (x1 - x0), (np.asarray(y) - y0) / (y1 - y0)]
-                )
-            )
-    if not points:
-        return
-    xy = np.concatenate(points)
-    corners = {(0, 1): 0, (1, 1): 0, (0, 0): 0, (1, 0): 0}  # (right?, top?) -> points covered
-    for right, top in corners:
-        in_x = xy[:, 0] >= 1 - fx if right else xy[:, 0] <= fx
-        in_y = xy[:, 1] >= 1 - fy if top else xy[:, 1] <= fy
-        corners[(right, top)] = int(np.count_nonzero(in_x & in_y))
-    right, top = min(corners, key=corners.get)
-    legend.anchor(
-        itemPos=(right, 1 - top),
-        parentPos=(right, 1 - top),
-        offset=(-10 if right else 10, 10 if top else -10),
-    )
-
-
-def _one_worker_serial(m: Measurement) -> Measurement:
-    """A serial run is one worker at any sweep size: pool its repeats into one point."""
-    return m if m.backend != "serial" or m.pool_size == 1 else replace(m, pool_size=1)
-
-
-def _size(row: SummaryRow) -> int:
-    """Serial runs are one worker whatever pool size the sweep was at."""
-    return 1 if row.backend == "serial" else row.pool_size
-
-
-def _group(rows: Iterable[SummaryRow]) -> dict[_Key, list[SummaryRow]]:
-    groups: dict[_Key, list[SummaryRow]] = {}
-    for row in rows:
-        groups.setdefault((row.series, row.backend), []).append(row)
-    for group in groups.values():
-        group.sort(key=_size)
-    return groups
-
-
-_BACKEND_ORDER = {"serial": 0, "threads": 1, "processes": 2, "pool": 3}
-
-
-def _order(item: tuple[_Key, list[SummaryRow]]) -> tuple:
-    (series, backend), _ = item
-    return series, _BACKEND_ORDER.get(backend, 9), backend
-
-
-def _baseline(series: str, groups: dict[_Key, list[SummaryRow]], cores: int) -> float | None:
-    """One-worker time of ``series``: the serial median, else scaled from the smallest pool."""
-    serial = groups.get((series, "serial"))
-    if serial:
-        return serial[0].median_s
-    candidates = [rows[0] for (s, _), rows in groups.items() if s == series and rows]
-    if not candidates:
-        return None
-    first = min(candidates, key=_size)
-    return first.median_s * min(_size(first), cores)

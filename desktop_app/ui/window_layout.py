@@ -2,16 +2,25 @@
 
 Left: the scenario chooser. Right, on top: the scenario's text and code beside its parameters
 and run controls; below: the live views in tabs (timing, timeline, CPU, output, results, errors).
+
+The three plot views need pyqtgraph and numpy, about half a second of imports on a 2-core
+machine before anything can show. With ``defer_views`` their tabs start as placeholders and the
+window builds them after its first paint, one step at a time (``view_steps``); anything that
+needs a view before then (a run, an export, a test) builds it on the spot through the
+properties below, so callers never see the difference.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
+    QLabel,
     QMainWindow,
     QScrollArea,
     QSplitter,
@@ -21,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from ..scenarios.base import Scenario
-from .cpu_view import CpuView
 from .error_console import ErrorConsole
 from .output_view import OutputView
 from .param_panel import ParamPanel
@@ -30,26 +38,40 @@ from .run_controls import RunControls
 from .scenario_chooser import ScenarioChooser
 from .scenario_info import ScenarioInfo
 from .settings_store import SettingsStore
-from .task_timeline import TaskTimeline
-from .timing_plot import TimingPlot
+
+if TYPE_CHECKING:
+    from .cpu_view import CpuView
+    from .task_timeline import TaskTimeline
+    from .timing_plot import TimingPlot
 
 # Default proportions at 1280 x 800; the user's own are restored from the settings.
 DEFAULT_SIZES = {"main": [290, 990], "right": [330, 420], "top": [620, 370]}
 TAB_TIMING, TAB_TIMELINE, TAB_CPU, TAB_OUTPUT, TAB_RESULTS, TAB_ERRORS = range(6)
+_VIEW_TABS = {"timing": TAB_TIMING, "timeline": TAB_TIMELINE, "cpu": TAB_CPU}
+
+
+def _import_numpy() -> None:
+    """numpy, a step of its own (~0.1 s), and numpy.ma: np.unique imports it on its first call
+    (numpy 2), 50-100 ms that the first run's first measurement would otherwise pay."""
+    import numpy  # noqa: F401
+    import numpy.ma  # noqa: F401
+
+
+def _import_pyqtgraph() -> None:
+    import pyqtgraph  # noqa: F401 (~0.3 s, most of it pyqtgraph.Qt copying PySide6's names)
 
 
 class WindowLayout:
     """Creates and owns references to every widget of the main window."""
 
-    def __init__(self, window: QMainWindow, scenarios: list[Scenario]) -> None:
+    def __init__(
+        self, window: QMainWindow, scenarios: list[Scenario], defer_views: bool = False
+    ) -> None:
         self.chooser = ScenarioChooser(scenarios)
         self.info = ScenarioInfo()
         self.params = ParamPanel()
         self.controls = RunControls()
-        self.timing_plot = TimingPlot()
-        self.timing_plot.set_cores(os.cpu_count() or 1)
-        self.timeline = TaskTimeline()
-        self.cpu_view = CpuView()
+        self._views: dict[str, QWidget] = {}
         self.output = OutputView()
         self.results = ResultsTable()
         self.errors = ErrorConsole()
@@ -73,6 +95,9 @@ class WindowLayout:
                 splitter.setStretchFactor(index, factor)
         window.setCentralWidget(self.main)
         self.apply_default_sizes()
+        if not defer_views:
+            for step in self.view_steps():
+                step()
 
     @staticmethod
     def _padded(widget: QWidget, margins: tuple[int, int, int, int] = (8, 8, 4, 4)) -> QWidget:
@@ -110,9 +135,9 @@ class WindowLayout:
         tabs.setObjectName("viewTabs")
         tabs.setDocumentMode(True)
         pages = (
-            (self.timing_plot, "&Timing", "Wall time against pool size, and speedup"),
-            (self.timeline, "Time&line", "Which worker ran which task, and when"),
-            (self.cpu_view, "C&PU", "Per-core utilisation while the run goes"),
+            (_placeholder(), "&Timing", "Wall time against pool size, and speedup"),
+            (_placeholder(), "Time&line", "Which worker ran which task, and when"),
+            (_placeholder(), "C&PU", "Per-core utilisation while the run goes"),
             (self.output, "&Output", "What the workers printed"),
             (self.results, "Re&sults", "The scenario's results table"),
             (self.errors, "Errors (0)", "Every error of every worker, with its traceback"),
@@ -121,6 +146,53 @@ class WindowLayout:
             index = tabs.addTab(widget, title)
             tabs.setTabToolTip(index, tip)
         return tabs
+
+    # --- the plot views, built now or after the first paint ---------------------------------------
+
+    @property
+    def timing_plot(self) -> TimingPlot:
+        return self._view("timing")  # type: ignore[return-value]
+
+    @property
+    def timeline(self) -> TaskTimeline:
+        return self._view("timeline")  # type: ignore[return-value]
+
+    @property
+    def cpu_view(self) -> CpuView:
+        return self._view("cpu")  # type: ignore[return-value]
+
+    def views_built(self) -> bool:
+        return len(self._views) == len(_VIEW_TABS)
+
+    def view_built(self, key: str) -> bool:
+        return key in self._views
+
+    def view_steps(self) -> list[Callable[[], None]]:
+        """What is left to build the plot views, in steps short enough to run between events."""
+        if self.views_built():
+            return []
+        steps = [_import_numpy, _import_pyqtgraph]
+        return steps + [lambda key=key: self._view(key) for key in _VIEW_TABS]
+
+    def _view(self, key: str) -> QWidget:
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = _make_view(key)
+            self._place(_VIEW_TABS[key], view)
+        return view
+
+    def _place(self, index: int, view: QWidget) -> None:
+        """Put ``view`` in its tab instead of the placeholder, keeping the tab and the choice."""
+        tabs = self.tabs
+        current, title, tip = tabs.currentIndex(), tabs.tabText(index), tabs.tabToolTip(index)
+        placeholder = tabs.widget(index)
+        tabs.blockSignals(True)
+        tabs.removeTab(index)
+        tabs.insertTab(index, view, title)
+        tabs.setTabToolTip(index, tip)
+        tabs.setCurrentIndex(current)
+        tabs.blockSignals(False)
+        placeholder.deleteLater()
 
     def show_run_tabs(self, sweeps: bool) -> None:
         """At run start, show the view that tells the story: the plot for sweeps."""
@@ -150,3 +222,27 @@ class WindowLayout:
                 splitter.setSizes(DEFAULT_SIZES[name])
             elif any(size <= 0 for size in splitter.sizes()):
                 splitter.setSizes(DEFAULT_SIZES[name])
+
+
+def _placeholder() -> QWidget:
+    label = QLabel("Loading the plots…")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setEnabled(False)  # the palette's muted text colour
+    return label
+
+
+def _make_view(key: str) -> QWidget:
+    """The plot view for ``key``; imported here, not at the top, so the window can show first."""
+    if key == "timing":
+        from .timing_plot import TimingPlot
+
+        plot = TimingPlot()
+        plot.set_cores(os.cpu_count() or 1)
+        return plot
+    if key == "timeline":
+        from .task_timeline import TaskTimeline
+
+        return TaskTimeline()
+    from .cpu_view import CpuView
+
+    return CpuView()
