@@ -144,8 +144,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+MESSAGE_LIMIT = 300  # characters: an error echoes what was typed, which may be huge
+
+
 def _fail(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+
+
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` as one short line: control characters escaped, an overlong middle elided.
+
+    Errors quote the user's input, and input can hold newlines (argparse's "unrecognized
+    arguments" joins them raw) or run to megabytes; the tail says what to do, so it is kept.
+    """
+    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if len(flat) <= limit:
+        return flat
+    tail = limit // 3
+    return f"{flat[: limit - tail - 5]} […] {flat[-tail:]}"
 
 
 def _registry() -> Any:
