@@ -1,8 +1,8 @@
 """Fixtures of the reliability tests: a window on its own settings file and its own pools.
 
-A window on its own settings file and its own pools, and ``figures``: measured latencies and
-counts, written to the terminal when the module ends so that a CI log carries them. The tests
-assert generous bounds only; the figures are what the machine actually did.
+``figures`` collects measured latencies and counts and writes them to the terminal when the
+module ends, so that a CI log carries them. The tests assert generous bounds only; the figures
+are what the machine actually did.
 """
 
 from __future__ import annotations
