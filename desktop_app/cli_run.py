@@ -8,7 +8,6 @@ left over, so the CLI never leaves a process behind.
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -145,30 +144,12 @@ def _wait(
 
 
 def _stop_helpers() -> None:
-    """Stop the forkserver and the resource tracker, unless our semaphores are still alive.
-
-    The tracker unlinks every semaphore still registered when it stops; a live one's finalizer
-    then fails at exit with a traceback (seen on a Ctrl-C during ``fault=hang``, while the
-    pool's management thread still held its queues). So first let those threads end and
-    collect; if semaphores remain, the helpers are left to end with this process instead
-    (they exit as soon as its pipes close).
-    """
+    """Let the pools' own threads end (they may hold semaphores), then stop the helpers."""
     deadline = time.monotonic() + THREADS_GRACE_S
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join(max(0.0, deadline - time.monotonic()))
-    gc.collect()
-    if not _semaphores_alive():
-        stop_process_helpers()
-
-
-def _semaphores_alive() -> bool:
-    """Whether a multiprocessing semaphore of ours still awaits its cleanup at exit."""
-    from multiprocessing import synchronize, util
-
-    cleanup = getattr(synchronize.SemLock, "_cleanup", None)
-    registry = getattr(util, "_finalizer_registry", {})
-    return any(getattr(f, "_callback", None) is cleanup for f in list(registry.values()))
+    stop_process_helpers()
 
 
 def _install_handlers(handler: Any) -> dict[int, Any]:

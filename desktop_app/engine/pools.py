@@ -6,6 +6,7 @@ starts none. Past ``max_workers`` idle workers the least recently used pool is s
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 
@@ -56,18 +57,36 @@ class PoolManager:
             executor.shutdown()
 
 
-def stop_process_helpers() -> None:
+def stop_process_helpers() -> bool:
     """Stop the forkserver and the resource tracker, the last children a run leaves.
 
     Both are started lazily by multiprocessing and kept for the life of the process; at quit
-    they would otherwise outlive the window by a moment. Uses the modules' own stop hooks.
+    they would otherwise outlive the window by a moment. But the tracker unlinks every
+    semaphore still registered when it stops, and a live one's finalizer then prints a
+    traceback at exit (seen after a cancelled run whose executors sat in reference cycles).
+    So collect first, and if semaphores survive, leave the helpers to end with this process
+    (they exit as soon as its pipes close). Returns whether they were stopped.
     """
     from multiprocessing import forkserver, resource_tracker
 
-    for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+    gc.collect()
+    if _semaphores_alive():
+        return False
+    for helper in (getattr(forkserver, "_forkserver", None),
+                   getattr(resource_tracker, "_resource_tracker", None)):
         stop = getattr(helper, "_stop", None)
         if stop is not None:
             try:
                 stop()
             except Exception:  # already gone or never started
                 pass
+    return True
+
+
+def _semaphores_alive() -> bool:
+    """Whether a multiprocessing semaphore of ours still awaits its cleanup at exit."""
+    from multiprocessing import synchronize, util
+
+    cleanup = getattr(synchronize.SemLock, "_cleanup", None)
+    registry = getattr(util, "_finalizer_registry", {})
+    return any(getattr(f, "_callback", None) is cleanup for f in list(registry.values()))

@@ -7,7 +7,6 @@ executor jobs running hung 20 s, see DESIGN.md) would leave processes behind.
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -84,15 +83,6 @@ def install_sigterm(app: QApplication, window: MainWindow) -> QTimer:
     return poll
 
 
-def _semaphores_alive() -> bool:
-    """Whether a multiprocessing semaphore of ours still awaits its cleanup at exit."""
-    from multiprocessing import synchronize, util
-
-    cleanup = getattr(synchronize.SemLock, "_cleanup", None)
-    registry = getattr(util, "_finalizer_registry", {})
-    return any(getattr(f, "_callback", None) is cleanup for f in list(registry.values()))
-
-
 def _install_startup_probe(window: MainWindow) -> None:
     """The start-up benchmark's hook (``STARTUP_PROBE_ENV``): report the first frame and the
     plots ready on stdout, then close the window as a user would."""
@@ -114,13 +104,7 @@ def run_gui(argv: list[str]) -> int:
 
     def on_about_to_quit() -> None:
         window.shutdown()
-        # A run cancelled by the quit leaves its executors in reference cycles that still own
-        # semaphores: stopping the resource tracker first would unlink them, and each one's
-        # finalizer would then print a traceback at exit. Collect first; if any survive, leave
-        # the helpers to end with this process (their pipes close), as the CLI does.
-        gc.collect()
-        if not _semaphores_alive():
-            stop_process_helpers()
+        stop_process_helpers()  # collects first; leaves them if semaphores survive (see there)
         relay.uninstall()
 
     app.aboutToQuit.connect(on_about_to_quit)

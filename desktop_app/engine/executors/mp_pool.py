@@ -6,6 +6,8 @@ that will not unpickle. The guards: every job runs inside :func:`run_chunk_pickl
 catches everything and sends strings; the original worker processes are watched through their
 sentinels (``Pool._pool`` is private, and the only handle on them); and on a death, a cancel or
 a timeout the pool is terminated from a side thread and any worker still alive is killed.
+
+One more guard is for the app's own responsiveness: :class:`QuietPool`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from multiprocessing.pool import Pool
 from typing import Any
 
 from .._worker import init_process_worker, run_chunk_pickled
@@ -21,6 +24,21 @@ from .base import Executor
 from .processes import ProcessWorkers, dead_processes, kill_and_reap
 
 TERMINATE_GRACE_S = 0.3
+
+
+class QuietPool(Pool):
+    """``multiprocessing.Pool`` whose worker-handler thread sleeps while results flow.
+
+    Since CPython 3.8 (bpo-35493) that thread also waits on the result queue's pipe, which
+    stays readable until the result-handler thread has read every result: with many small
+    chunks the handler spins, measured at 2.8 s of CPU in a 3.9 s run of 1,000 chunks, and
+    starves the result handler and the GUI thread of the GIL. It only has to wake for a worker
+    that exits (the workers' sentinels), and for close, terminate and an emptied job cache
+    (the change notifier): those sentinels it keeps.
+    """
+
+    def _get_sentinels(self) -> list:
+        return [self._change_notifier._reader]
 
 
 class PoolExecutor(Executor):
@@ -38,8 +56,9 @@ class PoolExecutor(Executor):
 
     def _start(self) -> None:
         workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
-        self._pool = workers.ctx.Pool(
-            self.pool_size, initializer=init_process_worker, initargs=workers.initargs
+        self._pool = QuietPool(
+            self.pool_size, initializer=init_process_worker, initargs=workers.initargs,
+            context=workers.ctx,
         )
         self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
         workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
