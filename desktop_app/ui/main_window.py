@@ -36,6 +36,11 @@ CLOSE_WAIT_S = 1.5  # closing during a run: the engine kills process workers wel
 WORKER_NICE = 5  # workers of the window's own pools yield the CPU to the GUI thread
 
 
+def window_pools() -> PoolManager:
+    """The window's pools: workers niced, and the serial baseline in a process of its own."""
+    return PoolManager(nice=WORKER_NICE, isolate_serial=True)
+
+
 class MainWindow(QMainWindow):
     """The Concurrency Lab window; the public methods are what tests and the smoke test drive."""
 
@@ -53,7 +58,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Concurrency Lab")
-        self.pools = pools if pools is not None else PoolManager(nice=WORKER_NICE)
+        self.pools = pools if pools is not None else window_pools()
         self.last_report: RunReport | None = None
         self.last_refusal = ""
         self._store = SettingsStore(settings if settings is not None else make_settings())

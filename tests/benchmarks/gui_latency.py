@@ -392,14 +392,14 @@ def run_floor_case(app: Any, case: Case, pools: Any, interval_ms: int) -> dict[s
 
 def measure_floor(options: argparse.Namespace) -> dict[str, Any]:
     """Every case with no window: the engine's own stall of a GUI process's event loop."""
-    from desktop_app.engine.pools import PoolManager, stop_process_helpers
+    from desktop_app.engine.pools import stop_process_helpers
     from desktop_app.ui.app import make_application
-    from desktop_app.ui.main_window import WORKER_NICE
+    from desktop_app.ui.main_window import window_pools
 
     app = make_application([])
     if options.switch_interval:
         sys.setswitchinterval(options.switch_interval)
-    pools = PoolManager(nice=WORKER_NICE)  # as the window's
+    pools = window_pools()  # as the window's
     results: dict[str, Any] = {"idle": {}, "cases": {}}
     try:
         for name in options.cases:

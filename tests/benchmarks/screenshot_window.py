@@ -29,16 +29,16 @@ def main() -> int:
 
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
-    from desktop_app.engine.pools import PoolManager, stop_process_helpers
+    from desktop_app.engine.pools import stop_process_helpers
     from desktop_app.ui.app import make_application
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.main_window import MainWindow, window_pools
 
     app = make_application([])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
-        pools = PoolManager(nice=5)
+        pools = window_pools()
         window = MainWindow(pools=pools, settings=settings)
         window.resize(1280, 800)
         window.show()

@@ -6,8 +6,6 @@ import pytest
 from _window_helpers import RUN_TIMEOUT_MS
 from PySide6.QtCore import QSettings
 
-from desktop_app.engine.pools import PoolManager
-
 
 @pytest.fixture
 def ini_path(tmp_path):
@@ -21,7 +19,9 @@ def ini_settings(ini_path):
 
 @pytest.fixture
 def lab_pools():
-    pools = PoolManager()
+    from desktop_app.ui.main_window import window_pools
+
+    pools = window_pools()  # what the window builds for itself
     yield pools
     pools.shutdown()
 
