@@ -74,5 +74,47 @@ def no_leaked_workers(request):
     assert not extra, f"test left threads running: {extra}"
 
 
+WINDOW_TEARDOWN_MS = 90_000  # a loaded 2-core machine: a cancelled run may take a while to end
+
+
+@pytest.fixture
+def ini_path(tmp_path):
+    return tmp_path / "concurrency-lab.ini"
+
+
+@pytest.fixture
+def ini_settings(ini_path):
+    from PySide6.QtCore import QSettings  # imported here: engine tests never load Qt
+
+    return QSettings(str(ini_path), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def lab_pools():
+    from desktop_app.ui.main_window import window_pools
+
+    pools = window_pools()  # what the window builds for itself
+    yield pools
+    pools.shutdown()
+
+
+@pytest.fixture
+def lab_window(qtbot, ini_settings, lab_pools):
+    """A shown MainWindow on its own INI file and pools; a run still going at teardown is
+    cancelled and waited for."""
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow(pools=lab_pools, settings=ini_settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    if window.is_running():
+        window.cancel_run()
+        qtbot.waitUntil(lambda: not window.is_running(), timeout=WINDOW_TEARDOWN_MS)
+    window.close()
+    lab_pools.shutdown()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_leaks: the test manages its own processes")

@@ -25,32 +25,3 @@ def figures(request):
         width = max(len(name) for name in found)
         for name, text in found.items():
             reporter.write_line(f"{name:<{width}}  {text}")
-
-
-@pytest.fixture
-def lab_pools():
-    from desktop_app.engine.pools import PoolManager
-
-    pools = PoolManager()
-    yield pools
-    pools.shutdown()
-
-
-@pytest.fixture
-def lab_window(qtbot, tmp_path, lab_pools):
-    """A shown MainWindow on a fresh INI file; a run still going at teardown is cancelled."""
-    from PySide6.QtCore import QSettings
-
-    from desktop_app.ui.main_window import MainWindow
-
-    settings = QSettings(str(tmp_path / "lab.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(pools=lab_pools, settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    if window.is_running():
-        window.cancel_run()
-        qtbot.waitUntil(lambda: not window.is_running(), timeout=60_000)
-    window.close()
-    lab_pools.shutdown()

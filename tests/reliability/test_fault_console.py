@@ -11,10 +11,7 @@ import os
 
 import pytest
 from fault_scenario import fault_scenario_registered
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
-
-from desktop_app.engine.pools import PoolManager
 
 RUN_TIMEOUT_MS = 90_000  # a loaded 2-core machine: the test waits for the signal, not a time
 CELLS = [
@@ -38,22 +35,9 @@ def fault_scenario():
 
 
 @pytest.fixture
-def fault_window(qtbot, tmp_path, fault_scenario):
-    """A shown MainWindow, built after the fault scenario exists, on its own pools and INI."""
-    from desktop_app.ui.main_window import MainWindow
-
-    pools = PoolManager()
-    settings = QSettings(str(tmp_path / "lab.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(pools=pools, settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    if window.is_running():
-        window.cancel_run()
-        qtbot.waitUntil(lambda: not window.is_running(), timeout=RUN_TIMEOUT_MS)
-    window.close()
-    pools.shutdown()
+def fault_window(fault_scenario, lab_window):
+    """The suite's window, built after the fault scenario exists (argument order matters)."""
+    return lab_window
 
 
 def run_in_window(qtbot, window, fault: str, backend: str):

@@ -36,6 +36,7 @@ from desktop_app.engine.events import (
     Progress,
     TasksFinished,
 )
+from desktop_app.engine.executors import PoolExecutor, ProcessExecutor
 from desktop_app.scenarios.registry import all_scenarios
 
 # The fixtures lab_window, lab_pools and figures, shared by the lifecycle, soak and bad-input tests
@@ -123,13 +124,17 @@ def _record_events(window):
 
 def _settled(window, threads_before) -> bool:
     """Only warm, idle pools are left: no lesson process, no busy worker, no stray thread."""
-    held = window.pools.describe()
-    process_workers = sum(
-        size for kind, size, warm in held if warm and kind in ("pool", "processes")
-    )
-    prefixes = tuple(f"lab-{kind}-{size}" for kind, size, warm in held if warm)
+    held = [e for e in list(window.pools._pools.values()) if e.warm]  # noqa: SLF001
+    process_workers = sum(e.pool_size for e in held if isinstance(e, ProcessExecutor | PoolExecutor))
+    prefixes = tuple(f"lab-{e.kind}-{e.pool_size}" for e in held)
+    owned = set()  # a warm ProcessPoolExecutor's own threads (the window's serial is one too)
+    for executor in held:
+        inner = getattr(executor, "_pool", None)
+        owned.add(getattr(inner, "_executor_manager_thread", None))
+        owned.add(getattr(getattr(inner, "_call_queue", None), "_thread", None))
     threads = [
-        t for t in lab_threads(threads_before) if not (prefixes and t.name.startswith(prefixes))
+        t for t in lab_threads(threads_before)
+        if not (prefixes and t.name.startswith(prefixes)) and t not in owned
     ]
     threads = [t for t in threads if not t.name.startswith("Dummy")]  # Qt's own pool threads
     return len(workers()) == process_workers and not threads
