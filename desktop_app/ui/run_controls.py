@@ -71,6 +71,7 @@ class RunControls(QWidget):
         self._sizes_reason = ""
         self._busy = False
         self._sweeps = False
+        self._syncing = False  # the slider and the sizes field updating each other
         self._build()
 
     def _build(self) -> None:
@@ -163,10 +164,13 @@ class RunControls(QWidget):
     # --- state ----------------------------------------------------------------------------------
 
     def set_sweeping(self, sweeps: bool) -> None:
-        """Sweeps run the listed sizes; other scenarios run one pool of the slider's size."""
+        """Sweeps run the listed sizes, and the slider sets the largest of them (dragging it
+        extends or trims the sweep); other scenarios run one pool of the slider's size."""
         self._sweeps = sweeps
-        self._form.setRowVisible(self._slider_row, not sweeps)
+        self._slider_label.setText("Largest &pool size:" if sweeps else "&Pool size:")
         self._form.setRowVisible(self._sizes_edit, sweeps)
+        if sweeps:
+            self._sync_slider_to_sizes()
         self._update_run_button()
 
     def sweeping(self) -> bool:
@@ -218,10 +222,33 @@ class RunControls(QWidget):
     def _on_slider_value_changed(self, value: int) -> None:
         note = " (= cores)" if value == self.cores else ""
         self._size_value.setText(f"{value}{note}")
+        if self._sweeps and not self._syncing:
+            smaller = [size for size in self.pool_sizes() if size < value]
+            self._syncing = True
+            try:
+                self._sizes_edit.setText(format_sizes((*smaller, value)))
+            finally:
+                self._syncing = False
         self.settings_changed.emit()
+
+    def _sync_slider_to_sizes(self) -> None:
+        """Put the slider on the largest size of the sweep, without rewriting the sweep."""
+        sizes = self.pool_sizes()
+        if not sizes or self._syncing:
+            return
+        largest = max(sizes)
+        if largest > self.slider.maximum():
+            self.slider.setMaximum(largest)
+        self._syncing = True
+        try:
+            self.slider.setValue(largest)
+        finally:
+            self._syncing = False
 
     def _on_sizes_edit_text_changed(self, text: str) -> None:
         self._sizes_reason = parse_sizes(text)[1]
+        if self._sweeps:
+            self._sync_slider_to_sizes()
         self._sizes_edit.setStyleSheet("border: 1px solid #d32f2f;" if self._sizes_reason else "")
         self._update_run_button()
         self.settings_changed.emit()

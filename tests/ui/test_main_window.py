@@ -84,6 +84,23 @@ def test_slider_reaches_twice_the_cores_and_marks_them(lab_window):
     assert slider.tickInterval() == cores
 
 
+def test_in_a_sweep_the_slider_sets_the_largest_size(qtbot, lab_window):
+    lab_window.select_scenario("pool-timing")
+    slider = lab_window.findChild(QWidget, "poolSizeSlider")
+    sizes = lab_window.findChild(QWidget, "poolSizesEdit")
+    assert slider.isVisible() and sizes.isVisible()
+    lab_window.set_pool_sizes((2, 4, 8))
+    assert slider.value() == 8  # the field drives the slider
+    slider.setValue(6)  # dragging trims the sweep ...
+    assert sizes.text() == "2, 4, 6"
+    slider.setValue(16)  # ... or extends it
+    assert sizes.text() == "2, 4, 6, 16"
+    sizes.setText("1, 3, 32")  # past the slider's range: the slider follows
+    assert slider.value() == 32 and sizes.text() == "1, 3, 32"
+    lab_window.select_scenario("process-pool")
+    assert not sizes.isVisible() and slider.isVisible()  # one pool, the slider's size
+
+
 @pytest.mark.parametrize("scenario", [s.id for s in all_scenarios()])
 def test_every_scenario_runs_from_the_window(qtbot, lab_window, scenario):
     lab_window.select_scenario(scenario)
