@@ -90,21 +90,21 @@ def ini_settings(ini_path):
 
 
 @pytest.fixture
-def lab_pools():
-    from desktop_app.ui.main_window import window_pools
+def lab_host():
+    from desktop_app.ui.main_window import window_host
 
-    pools = window_pools()  # what the window builds for itself
-    yield pools
-    pools.shutdown()
+    host = window_host()  # what the window builds for itself (started at its first run)
+    yield host
+    host.shutdown()
 
 
 @pytest.fixture
-def lab_window(qtbot, ini_settings, lab_pools):
-    """A shown MainWindow on its own INI file and pools; a run still going at teardown is
+def lab_window(qtbot, ini_settings, lab_host):
+    """A shown MainWindow on its own INI file and run host; a run still going at teardown is
     cancelled and waited for."""
     from desktop_app.ui.main_window import MainWindow
 
-    window = MainWindow(pools=lab_pools, settings=ini_settings)
+    window = MainWindow(host=lab_host, settings=ini_settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -113,7 +113,7 @@ def lab_window(qtbot, ini_settings, lab_pools):
         window.cancel_run()
         qtbot.waitUntil(lambda: not window.is_running(), timeout=WINDOW_TEARDOWN_MS)
     window.close()
-    lab_pools.shutdown()
+    lab_host.shutdown()
 
 
 def pytest_configure(config):

@@ -130,25 +130,36 @@ def init_thread_worker(board: ThreadBoard) -> None:
     board.values[3 * _local.slot + 1] = -1
 
 
+def exit_with_parent() -> None:
+    """Exit this child process as soon as its parent dies, even by SIGKILL.
+
+    A thread waits on the parent's sentinel, then ``os._exit``: without it pool workers (and
+    then the forkserver and resource tracker) lived on for good. ``PR_SET_PDEATHSIG`` does not
+    work under forkserver, whose children are not the app's own.
+    """
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def _wait_then_exit() -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=_wait_then_exit, name="parent-watch", daemon=True).start()
+
+
 def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: int) -> None:
     """Process-pool initializer: board slot, parent-death watch, stdout capture, readiness.
 
     The watch thread exits the worker as soon as the app dies, even by SIGKILL; without it
     pool workers (and then the forkserver and resource tracker) lived on for good.
     """
-    import multiprocessing
-
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        sentinel = parent.sentinel
-
-        def _exit_with_parent() -> None:
-            from multiprocessing.connection import wait
-
-            wait([sentinel])
-            os._exit(0)
-
-        threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+    exit_with_parent()
     if nice:
         try:
             os.nice(nice)
@@ -359,19 +370,7 @@ def process_entry(conn: Any, func: Callable[..., Any], args: tuple) -> None:
     What comes back: pid, start, end, ok, captured output, the error as strings, the result.
     The parent-death watch runs here too, so a lesson's children never outlive the app.
     """
-    import multiprocessing
-
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        sentinel = parent.sentinel
-
-        def _exit_with_parent() -> None:
-            from multiprocessing.connection import wait
-
-            wait([sentinel])
-            os._exit(0)
-
-        threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+    exit_with_parent()
     install_stdout_capture()
     _begin_capture()
     error: tuple[str, str, str] | None = None

@@ -36,3 +36,14 @@ START_METHOD: str = choose_start_method()
 def get_context() -> BaseContext:
     """The multiprocessing context every process, pool and primitive of the app must use."""
     return multiprocessing.get_context(START_METHOD)
+
+
+# The run host (engine/run_host.py) is one long-lived process, started once per window: spawn
+# starts it as directly as the forkserver would (which must itself be spawned first) and leaves
+# the window's process with no forkserver of its own. Its pools then use START_METHOD inside it.
+HOST_START_METHOD = "spawn"
+
+
+def get_host_context() -> BaseContext:
+    """The context that starts the window's run host (spawn exists on every platform)."""
+    return multiprocessing.get_context(HOST_START_METHOD)

@@ -1,8 +1,8 @@
 """The bridge from the engine to the GUI thread: superqt's worker pattern, for one run.
 
-``RunWorker`` is a ``QRunnable`` on ``QThreadPool.globalInstance()`` that calls the engine's
-``run_scenario``. The engine already batches its events (every 50 ms, spans merged); the
-consumer turns each batch into ONE ``events_received`` signal. ``RunSignals`` is created on the
+``RunWorker`` is a ``QRunnable`` on ``QThreadPool.globalInstance()`` that hands the request to
+the run host (a process of its own, see engine/run_host.py) and waits there for its batched
+events (every 50 ms, spans merged); each batch becomes ONE ``events_received`` signal. ``RunSignals`` is created on the
 GUI thread, so every emit from the pool or event-sink thread is delivered there, queued.
 Widgets are never touched here.
 """
@@ -18,8 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..engine.cancel import CancelToken
-from ..engine.context import run_scenario
-from ..engine.pools import PoolManager
+from ..engine.run_host import RunHost, RunHostError
 from ..scenarios.base import Scenario
 
 
@@ -46,12 +45,12 @@ class RunSignals(QObject):
 class RunWorker(QRunnable):
     """Runs one request on a pool thread; ``cancel()`` is safe from any thread."""
 
-    def __init__(self, request: RunRequest, pools: PoolManager) -> None:
+    def __init__(self, request: RunRequest, host: RunHost) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the window keeps it until it is done
         self.request = request
         self.signals = RunSignals()
-        self._pools = pools
+        self._host = host
         self._token = CancelToken()
         self._done = threading.Event()
 
@@ -62,6 +61,7 @@ class RunWorker(QRunnable):
 
     def cancel(self) -> None:
         self._token.cancel()
+        self._host.cancel()
 
     @property
     def cancelled(self) -> bool:
@@ -75,7 +75,7 @@ class RunWorker(QRunnable):
         return self._done.is_set()
 
     def _consume(self, batch: Sequence[Any]) -> None:
-        # Called on the engine's event-sink thread: one emit per batch, nothing else.
+        # Called on this run's pool thread as each batch arrives: one emit per batch.
         self.signals.events_received.emit(list(batch))
 
     def run(self) -> None:
@@ -83,16 +83,19 @@ class RunWorker(QRunnable):
         request = self.request
         try:
             self.signals.run_started.emit(request.scenario.id)
-            report = run_scenario(
+            report = self._host.run(
                 request.scenario,
                 dict(request.params),
                 pool_sizes=request.pool_sizes,
                 repeats=request.repeats,
-                pools=self._pools,
                 consumer=self._consume,
                 cancel=self._token,
                 timeout=request.timeout,
             )
+        except RunHostError as exc:  # the engine failed in the host: its traceback, not ours
+            self._done.set()
+            self.signals.run_failed.emit(str(exc))
+            return
         except BaseException:  # noqa: BLE001 (even SystemExit must reach the window)
             self._done.set()
             self.signals.run_failed.emit(traceback.format_exc())

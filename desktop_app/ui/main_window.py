@@ -1,7 +1,7 @@
 """The main window: choose a lesson's scenario, read its code, run it, watch and keep the result.
 
-Work runs on ``QThreadPool`` through the bridge; the engine's batched events only update model
-data here, and a ~30 Hz timer redraws, so the window stays responsive during any run. One run
+Work runs in the run host process, driven from ``QThreadPool`` through the bridge; the engine's
+batched events only update model data here, and a ~30 Hz timer redraws, so the window stays responsive during any run. One run
 at a time: a second Run while one runs is refused with a reason, never interleaved.
 
 With ``defer_views`` (the app does this) the window paints first and builds its plot views just
@@ -13,14 +13,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from ..engine.executors.base import check_pool_size
-from ..engine.pools import PoolManager
 from ..engine.records import ErrorRecord
 from ..engine.report import RunReport
+from ..engine.run_host import RunHost
 from ..scenarios.base import ParamError, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
 from .bridge import RunRequest, RunWorker
@@ -33,12 +33,12 @@ from .window_layout import WindowLayout
 FRAME_MS = 33  # ~30 redraws a second at most, whatever the event rate
 STATUS_MS = 1000
 CLOSE_WAIT_S = 1.5  # closing during a run: the engine kills process workers well within this
-WORKER_NICE = 5  # workers of the window's own pools yield the CPU to the GUI thread
+WORKER_NICE = 5  # the run host and its workers yield the CPU to the GUI thread
 
 
-def window_pools() -> PoolManager:
-    """The window's pools: workers niced, and the serial baseline in a process of its own."""
-    return PoolManager(nice=WORKER_NICE, isolate_serial=True)
+def window_host() -> RunHost:
+    """The window's run host: the engine in a process of its own, niced (see run_host.py)."""
+    return RunHost(nice=WORKER_NICE)
 
 
 class MainWindow(QMainWindow):
@@ -51,14 +51,14 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        pools: PoolManager | None = None,
+        host: RunHost | None = None,
         settings: QSettings | None = None,
         defer_views: bool = False,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Concurrency Lab")
-        self.pools = pools if pools is not None else window_pools()
+        self.host = host if host is not None else window_host()
         self.last_report: RunReport | None = None
         self.last_refusal = ""
         self._store = SettingsStore(settings if settings is not None else make_settings())
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         self._view_steps = self.ui.view_steps()
         self._restore()
+        if defer_views:  # the app's way: once the window is up, start the run host behind it
+            self.views_ready.connect(self.warm_up_host)
         self.ui.main.installEventFilter(self)  # its first Paint event is the window's first frame
 
     # --- construction ---------------------------------------------------------------------------
@@ -149,6 +151,16 @@ class MainWindow(QMainWindow):
         elif not self._views_announced:
             self._views_announced = True
             self.views_ready.emit()
+
+    def warm_up_host(self) -> None:
+        """Start the run host on a pool thread, so the first Run finds it ready."""
+        QThreadPool.globalInstance().start(self._start_host_quietly)
+
+    def _start_host_quietly(self) -> None:
+        try:
+            self.host.start()
+        except Exception:  # noqa: BLE001 (a Run starts it again and reports why it cannot)
+            pass
 
     def ensure_views(self) -> None:
         """Build whatever is left of the plot views now (a run or an export needs them)."""
@@ -246,7 +258,7 @@ class MainWindow(QMainWindow):
         request = self._request()
         self.ensure_views()
         self._save_scenario_settings()
-        worker = RunWorker(request, self.pools)
+        worker = RunWorker(request, self.host)
         worker.signals.events_received.connect(self.feed.apply)
         worker.signals.run_finished.connect(self._on_worker_run_finished)
         worker.signals.run_failed.connect(self._on_worker_run_failed)
@@ -343,7 +355,7 @@ class MainWindow(QMainWindow):
     def _update_pool_status(self) -> None:
         status = self.statusBar()
         if isinstance(status, StatusBar):
-            status.set_pools(self.pools.describe())
+            status.set_pools(self.host.describe())
 
     def export(self, key: str, path: str) -> list:
         """Export without a dialog: png, svg, csv, json or trace (raises on failure)."""
@@ -368,7 +380,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Cancel any run, wait briefly for it, stop the timers and shut the pools down."""
+        """Cancel any run, wait briefly for it, stop the timers and the run host."""
         worker = self._worker
         if worker is not None:
             worker.cancel()
@@ -378,4 +390,4 @@ class MainWindow(QMainWindow):
         self._view_steps.clear()
         if self.ui.view_built("cpu"):
             self.ui.cpu_view.stop()
-        self.pools.shutdown()
+        self.host.shutdown()

@@ -162,14 +162,12 @@ def _run_checks(options: dict[str, Any], log: _Log) -> None:
     started = _process_start_time()
     from PySide6.QtWidgets import QApplication
 
-    from ..engine.pools import PoolManager
     from .main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "ConcurrencyLab"])
     deadline = time.monotonic() + options["timeout"]
     watch = _ProcessWatch()
-    pools = PoolManager()
-    window = MainWindow(pools=pools, defer_views=True)  # as the app builds it (app.run_gui)
+    window = MainWindow(defer_views=True)  # as the app builds it (app.run_gui): its own run host
     try:
         window.show()
         app.processEvents()
@@ -190,8 +188,7 @@ def _run_checks(options: dict[str, Any], log: _Log) -> None:
         if count != 1:
             raise SmokeFailure(f"windows={count}: expected exactly one window")
     finally:
-        window.close()
-        pools.shutdown()
+        window.close()  # stops the run host and everything under it
         app.processEvents()
     watch.check()
     _check_no_children(deadline)

@@ -20,11 +20,12 @@ Cases (issue 3, "Done means", and issue 6 item 4):
 - ``tiny-100k-table``: process-pool, n=100,000, chunksize 100: 100,000 tasks on the timeline
   and a 100,000-row results table.
 
-``--engine-floor`` runs the same cases with no window at all: the engine's ``run_scenario`` on
+``--engine-floor`` runs the same cases with no window at all: the window's run host driven from
 a thread of this process (as the window's QRunnable does) with a consumer that drops every
-event, and the same probe on an otherwise idle event loop. What it measures is the stall the
-engine's own threads cause in a GUI process (they hold the GIL, in long C calls too), a floor
-no change to the window can go below. Results: results/gui_latency_floor.json.
+event, and the same probe on an otherwise idle event loop. What it measures is the stall that
+receiving the host's batches causes in a GUI process, a floor no change to the window can go
+below. (Before the run host, the engine ran on threads of the GUI's process and this floor was
+their GIL holding.) Results: results/gui_latency_floor.json.
 
 Targets: p99 gap < 20 ms, longest gap < 50 ms. Each case runs ``--runs`` times; the figures are
 per run, and the summary takes the median and the worst over the runs. The slot handlers the
@@ -342,11 +343,12 @@ def _profile_top(profile: cProfile.Profile, lines: int = 30) -> str:
     return out.getvalue()
 
 
-def run_floor_case(app: Any, case: Case, pools: Any, interval_ms: int) -> dict[str, Any]:
-    """``case`` through the engine alone, on a thread of this process; the probe's gaps."""
+def run_floor_case(app: Any, case: Case, host: Any, interval_ms: int) -> dict[str, Any]:
+    """``case`` through the run host alone (no window), driven from a thread of this process as
+    the window's bridge does; the probe's gaps."""
     import threading
 
-    from desktop_app.engine.context import run_scenario
+    from desktop_app.engine.cancel import CancelToken
     from desktop_app.scenarios.registry import get_scenario
 
     scenario = get_scenario(case.scenario)
@@ -356,13 +358,13 @@ def run_floor_case(app: Any, case: Case, pools: Any, interval_ms: int) -> dict[s
 
     def run() -> None:
         reports.append(
-            run_scenario(
+            host.run(
                 scenario,
                 params,
                 pool_sizes=sizes,
                 repeats=case.repeats,
-                pools=pools,
                 consumer=lambda batch: None,
+                cancel=CancelToken(),
             )
         )
 
@@ -391,22 +393,22 @@ def run_floor_case(app: Any, case: Case, pools: Any, interval_ms: int) -> dict[s
 
 
 def measure_floor(options: argparse.Namespace) -> dict[str, Any]:
-    """Every case with no window: the engine's own stall of a GUI process's event loop."""
+    """Every case with no window: the run host's own stall of a GUI process's event loop."""
     from desktop_app.engine.pools import stop_process_helpers
     from desktop_app.ui.app import make_application
-    from desktop_app.ui.main_window import window_pools
+    from desktop_app.ui.main_window import window_host
 
     app = make_application([])
     if options.switch_interval:
         sys.setswitchinterval(options.switch_interval)
-    pools = window_pools()  # as the window's
+    host = window_host()  # as the window's
     results: dict[str, Any] = {"idle": {}, "cases": {}}
     try:
         for name in options.cases:
             case = _case(name, options.quick)
             runs = []
             for index in range(options.runs):
-                run = run_floor_case(app, case, pools, options.interval_ms)
+                run = run_floor_case(app, case, host, options.interval_ms)
                 print_run(f"{name} (engine floor)", index, run)
                 runs.append(run)
             results["cases"][name] = {
@@ -415,7 +417,7 @@ def measure_floor(options: argparse.Namespace) -> dict[str, Any]:
                 "per_run": runs,
             }
     finally:
-        pools.shutdown()
+        host.shutdown()
         stop_process_helpers()
     return results
 
@@ -462,7 +464,7 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
         sys.setswitchinterval(options.switch_interval)
     folder = tempfile.mkdtemp(prefix="gui-latency-")
     settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)  # the window's own pools, niced as in the app
+    window = MainWindow(settings=settings)  # the window's own run host, niced as in the app
     window.resize(1280, 800)
     window.show()
     wait_until(app, window.isVisible, 10)

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+from _process_roles import is_mp_helper, is_run_host
 
-HELPER_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
 DRIVER = Path(__file__).with_name("_gui_driver.py")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,18 +31,10 @@ def wait_for(condition: Callable[[], object], timeout: float, poll: float = 0.01
         time.sleep(poll)
 
 
-def is_helper(process: psutil.Process, parent_pid: int) -> bool:
-    """The forkserver or the resource tracker: a direct child with its command line.
-
-    Workers forked by the forkserver carry the server's command line too, but their parent is
-    the server: only direct children are judged by command line.
-    """
-    try:
-        return process.ppid() == parent_pid and any(
-            marker in " ".join(process.cmdline()) for marker in HELPER_MARKERS
-        )
-    except psutil.Error:
-        return False
+def is_helper(process: psutil.Process) -> bool:
+    """The forkserver or the resource tracker, the app's or its run host's (see
+    tests/_process_roles.py for how they are told from workers)."""
+    return is_mp_helper(process)
 
 
 def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
@@ -65,9 +57,10 @@ def descendants(pid: int | None = None) -> list[psutil.Process]:
 
 
 def workers(pid: int | None = None) -> list[psutil.Process]:
-    """Live descendants of ``pid`` (default: this process) other than multiprocessing's helpers."""
+    """Live descendants of ``pid`` (default: this process) other than multiprocessing's helpers
+    and the window's run host: the processes a run starts."""
     root = pid or os.getpid()
-    return alive([p for p in descendants(root) if not is_helper(p, root)])
+    return alive([p for p in descendants(root) if not is_helper(p) and not is_run_host(p, root)])
 
 
 def lab_threads(before: set[threading.Thread]) -> list[threading.Thread]:

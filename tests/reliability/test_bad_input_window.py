@@ -17,7 +17,7 @@ import pytest
 from desktop_app.engine.executors.base import MAX_POOL_SIZE
 from desktop_app.scenarios.registry import all_scenarios, get_scenario
 
-# The fixtures lab_window, lab_pools and figures, shared by the lifecycle, soak and bad-input tests
+# The fixtures lab_window, lab_host and figures, shared by the lifecycle, soak and bad-input tests
 
 SCENARIOS = {scenario.id: scenario for scenario in all_scenarios()}
 
@@ -134,18 +134,18 @@ CHOICES = {  # scenario: (params, pool size, sweep sizes, repeats), all differen
 }
 
 
-def _open(qtbot, path, pools):
+def _open(qtbot, path, host):
     from PySide6.QtCore import QSettings
 
     from desktop_app.ui.main_window import MainWindow
 
-    window = MainWindow(pools=pools, settings=QSettings(str(path), QSettings.Format.IniFormat))
+    window = MainWindow(host=host, settings=QSettings(str(path), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     return window
 
 
-def _save_choices(qtbot, path, pools) -> None:
-    window = _open(qtbot, path, pools)
+def _save_choices(qtbot, path, host) -> None:
+    window = _open(qtbot, path, host)
     for scenario_id, (params, size, sizes, repeats) in CHOICES.items():
         window.select_scenario(scenario_id)
         for name, value in params.items():
@@ -180,10 +180,10 @@ def _read_back(store) -> dict:
 
 
 def test_a_truncated_settings_file_keeps_every_complete_line_and_defaults_the_rest(
-    qtbot, tmp_path, lab_pools
+    qtbot, tmp_path, lab_host
 ):
     saved = tmp_path / "saved.ini"
-    _save_choices(qtbot, saved, lab_pools)
+    _save_choices(qtbot, saved, lab_host)
     text = saved.read_bytes()
     full = _read_back(_store(saved))
     assert full["last"] == "exceptions" and full["producer-consumer"][0]["n"] == 7
@@ -217,7 +217,7 @@ def test_a_truncated_settings_file_keeps_every_complete_line_and_defaults_the_re
     assert kept_values and lost_values  # the cuts fell both before and after saved values
     # and the window itself opens on a few of them
     for cut in cuts[:: max(1, len(cuts) // 5)]:
-        window = _open(qtbot, tmp_path / f"cut-{cut}.ini", lab_pools)
+        window = _open(qtbot, tmp_path / f"cut-{cut}.ini", lab_host)
         window.show()
         current = window.current_scenario()
         current.resolve(window.ui.params.values())
@@ -230,10 +230,10 @@ def _write(path, data: bytes):
 
 
 def test_a_file_from_another_version_keeps_what_fits_and_loses_nothing_it_does_not_know(
-    qtbot, tmp_path, lab_pools
+    qtbot, tmp_path, lab_host
 ):
     path = tmp_path / "future.ini"
-    _save_choices(qtbot, path, lab_pools)
+    _save_choices(qtbot, path, lab_host)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(
             "\n[General]\nsettings_version=99\n"
@@ -244,7 +244,7 @@ def test_a_file_from_another_version_keeps_what_fits_and_loses_nothing_it_does_n
             "io-vs-cpu\\repeats=2.5\n"
             'thread-pool-factorial\\params="{\\"n\\": 12, \\"mode\\": \\"new\\"}"\n'
         )
-    window = _open(qtbot, path, lab_pools)
+    window = _open(qtbot, path, lab_host)
     window.show()
     assert window.current_scenario().id == "exceptions"
     window.select_scenario("producer-consumer")
@@ -261,11 +261,11 @@ def test_a_file_from_another_version_keeps_what_fits_and_loses_nothing_it_does_n
 
 
 def test_settings_that_cannot_be_read_or_written_fall_back_without_a_crash(
-    qtbot, tmp_path, lab_pools
+    qtbot, tmp_path, lab_host
 ):
     folder = tmp_path / "a-folder.ini"
     folder.mkdir()  # QSettings can neither read nor write a folder
-    window = _open(qtbot, folder, lab_pools)
+    window = _open(qtbot, folder, lab_host)
     window.show()
     first = all_scenarios()[0]
     assert window.current_scenario().id == first.id
@@ -278,7 +278,7 @@ def test_settings_that_cannot_be_read_or_written_fall_back_without_a_crash(
     undecodable.write_bytes(
         b'[General]\nlast_scenario="\xff\xfe"\n[scenarios]\npool-timing\\repeats=\xff\n'
     )
-    window = _open(qtbot, undecodable, lab_pools)
+    window = _open(qtbot, undecodable, lab_host)
     assert window.current_scenario().id == first.id
     window.select_scenario("pool-timing")
     assert window.ui.controls.repeats() == get_scenario("pool-timing").repeats

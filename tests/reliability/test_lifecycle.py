@@ -36,15 +36,15 @@ from desktop_app.engine.events import (
     Progress,
     TasksFinished,
 )
-from desktop_app.engine.executors import PoolExecutor, ProcessExecutor
 from desktop_app.scenarios.registry import all_scenarios
 
-# The fixtures lab_window, lab_pools and figures, shared by the lifecycle, soak and bad-input tests
+# The fixtures lab_window, lab_host and figures, shared by the lifecycle, soak and bad-input tests
 
 BUSY_TIMEOUT_S = 60.0  # the run gets going: pool start-up on a loaded machine
 STOP_BOUND_S = 5.0  # the issue asks 0.5 s; this bound only catches a hang
 EXIT_BOUND_S = 10.0  # the issue asks 2 s (1 s for the CLI); likewise
 ORPHAN_BOUND_S = 5.0  # the issue asks 1 s
+PROCESS_KINDS = ("processes", "pool")  # executors whose workers are processes
 
 
 def _tasks_done(events, backend=None):
@@ -123,21 +123,12 @@ def _record_events(window):
 
 
 def _settled(window, threads_before) -> bool:
-    """Only warm, idle pools are left: no lesson process, no busy worker, no stray thread."""
-    held = [e for e in list(window.pools._pools.values()) if e.warm]  # noqa: SLF001
-    process_workers = sum(e.pool_size for e in held if isinstance(e, ProcessExecutor | PoolExecutor))
-    prefixes = tuple(f"lab-{e.kind}-{e.pool_size}" for e in held)
-    owned = set()  # a warm ProcessPoolExecutor's own threads (the window's serial is one too)
-    for executor in held:
-        inner = getattr(executor, "_pool", None)
-        owned.add(getattr(inner, "_executor_manager_thread", None))
-        owned.add(getattr(getattr(inner, "_call_queue", None), "_thread", None))
-    threads = [
-        t for t in lab_threads(threads_before)
-        if not (prefixes and t.name.startswith(prefixes)) and t not in owned
-    ]
-    threads = [t for t in threads if not t.name.startswith("Dummy")]  # Qt's own pool threads
-    return len(workers()) == process_workers and not threads
+    """Only the run host and its warm, idle pools are left: no lesson process, no busy worker,
+    no stray thread in the window's process."""
+    held = [(kind, size) for kind, size, warm in window.host.describe() if warm]
+    process_workers = sum(size for kind, size in held if kind in PROCESS_KINDS)
+    threads = [t for t in lab_threads(threads_before) if not t.name.startswith("Dummy")]
+    return len(workers()) == process_workers and not threads  # Dummy: Qt's own pool threads
 
 
 @pytest.mark.parametrize("scenario_id", list(LONG_RUNS))
@@ -172,7 +163,7 @@ def test_cancel_mid_run_stops_at_once_and_leaves_nothing(scenario_id, lab_window
         f"run_finished {stopped_s * 1000:.0f} ms after cancel; idle {settled_s * 1000:.0f} ms"
     )
     assert settled, (
-        f"left after cancel: processes {workers()}, pools {window.pools.describe()}, "
+        f"left after cancel: processes {workers()}, pools {window.host.describe()}, "
         f"threads {lab_threads(threads_before)}"
     )
     assert stopped_s < STOP_BOUND_S
@@ -357,7 +348,7 @@ def test_sigkill_of_the_app_ends_every_child_by_itself(name, gui, figures):
     with _Subreaper() as reaper:
         app = gui(*run)
         family = app.wait_busy(workers_needed, line)
-        helpers = [p for p in family if is_helper(p, app.pid)]
+        helpers = [p for p in family if is_helper(p)]
         pids = [p.pid for p in family]
         app.proc.kill()
         killed_at = time.perf_counter()
@@ -372,6 +363,7 @@ def test_sigkill_of_the_app_ends_every_child_by_itself(name, gui, figures):
     figures[f"SIGKILL: {name}"] = (
         f"{len(family)} descendants ({len(helpers)} helpers) gone {gone_s * 1000:.0f} ms after"
     )
+    # the resource tracker (the app's) and the forkserver (the run host's)
     assert len(helpers) == 2, f"expected the forkserver and the resource tracker: {family}"
     assert gone, f"alive {ORPHAN_BOUND_S} s after SIGKILL: {left}"
 

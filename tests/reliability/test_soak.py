@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import soak  # noqa: E402 (tests/benchmarks/soak.py)
 
-# The fixtures lab_window, lab_pools and figures, shared by the lifecycle, soak and bad-input tests
+# The fixtures lab_window, lab_host and figures, shared by the lifecycle, soak and bad-input tests
 
 RUNS = 30
 WARMUP = 8  # one cycle: every pool started, every module imported

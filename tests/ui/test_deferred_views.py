@@ -27,8 +27,8 @@ VIEW_NAMES = ("timingPlot", "taskTimeline", "cpuView")
 
 
 @pytest.fixture
-def deferred_window(qtbot, ini_settings, lab_pools):
-    window = MainWindow(pools=lab_pools, settings=ini_settings, defer_views=True)
+def deferred_window(qtbot, ini_settings, lab_host):
+    window = MainWindow(host=lab_host, settings=ini_settings, defer_views=True)
     qtbot.addWidget(window)
     yield window
     if window.is_running():

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import psutil
 import pytest
+from _process_roles import is_mp_helper, is_run_host
 from _window_helpers import RUN_TIMEOUT_MS, run_to_end
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QImage
@@ -50,15 +51,18 @@ RAISED_IN = {
 
 
 def pool_workers() -> list[psutil.Process]:
-    """Our pool workers (grandchildren under forkserver), not multiprocessing's helpers."""
+    """The processes a run started (under the run host): not the host, nor multiprocessing's
+    helpers."""
     me = psutil.Process()
     found = []
     for child in me.children(recursive=True):
         try:
-            if child.ppid() != me.pid and child.status() != psutil.STATUS_ZOMBIE:
-                found.append(child)
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
         except psutil.NoSuchProcess:
-            pass
+            continue
+        if not is_mp_helper(child) and not is_run_host(child, me.pid):
+            found.append(child)
     return found
 
 
@@ -174,7 +178,7 @@ def test_close_during_a_run_cancels_it_and_leaves_no_worker(qtbot, lab_window):
     assert lab_window.close()
     assert not lab_window.isVisible()
     assert worker.done()  # close waited for the run to end (bounded by CLOSE_WAIT_S)
-    assert lab_window.pools.describe() == []
+    assert lab_window.host.describe() == [] and lab_window.host.pid is None
     qtbot.waitUntil(lambda: not pool_workers(), timeout=10_000)
 
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QByteArray, QSettings
 
-from desktop_app.engine.pools import PoolManager
+from desktop_app.engine.run_host import RunHost
 from desktop_app.scenarios.registry import all_scenarios, get_scenario
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings_store import SettingsStore
@@ -18,14 +18,14 @@ from desktop_app.ui.settings_store import SettingsStore
 FIRST = all_scenarios()[0]
 
 
-def open_window(qtbot, path, pools):
-    window = MainWindow(pools=pools, settings=QSettings(str(path), QSettings.Format.IniFormat))
+def open_window(qtbot, path, host):
+    window = MainWindow(host=host, settings=QSettings(str(path), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     return window
 
 
-def test_choices_survive_a_restart(qtbot, ini_path, lab_pools):
-    first = open_window(qtbot, ini_path, lab_pools)
+def test_choices_survive_a_restart(qtbot, ini_path, lab_host):
+    first = open_window(qtbot, ini_path, lab_host)
     first.show()
     first.select_scenario("producer-consumer")
     first.set_param("n", 7)
@@ -37,7 +37,7 @@ def test_choices_survive_a_restart(qtbot, ini_path, lab_pools):
     saved_main = first.ui.main.sizes()
     first.close()
 
-    second = open_window(qtbot, ini_path, lab_pools)
+    second = open_window(qtbot, ini_path, lab_host)
     second.show()
     assert second.current_scenario().id == "producer-consumer"
     values = second.ui.params.values()
@@ -48,14 +48,14 @@ def test_choices_survive_a_restart(qtbot, ini_path, lab_pools):
     second.close()
 
 
-def test_sweep_settings_are_per_scenario(qtbot, ini_path, lab_pools):
-    first = open_window(qtbot, ini_path, lab_pools)
+def test_sweep_settings_are_per_scenario(qtbot, ini_path, lab_host):
+    first = open_window(qtbot, ini_path, lab_host)
     first.select_scenario("pool-timing")
     first.set_pool_sizes((1, 3))
     first.set_repeats(4)
     first.select_scenario("process-pool")  # switching saves the previous scenario's choices
     first.close()
-    second = open_window(qtbot, ini_path, lab_pools)
+    second = open_window(qtbot, ini_path, lab_host)
     assert second.current_scenario().id == "process-pool"
     second.select_scenario("pool-timing")
     assert second.ui.controls.pool_sizes() == (1, 3)
@@ -69,16 +69,16 @@ def assert_defaults(window):
     assert window.ui.controls.pool_size() == FIRST.pool_sizes[0]
 
 
-def test_a_file_of_random_bytes_falls_back_to_defaults(qtbot, ini_path, lab_pools):
+def test_a_file_of_random_bytes_falls_back_to_defaults(qtbot, ini_path, lab_host):
     ini_path.write_bytes(os.urandom(4096) + b"\n[window]\ngeometry=@ByteArray(\x00\xff)\n")
-    window = open_window(qtbot, ini_path, lab_pools)
+    window = open_window(qtbot, ini_path, lab_host)
     window.show()
     assert_defaults(window)
     assert window.width() > 0
     window.close()
 
 
-def test_values_of_the_wrong_type_or_range_fall_back(qtbot, ini_path, lab_pools):
+def test_values_of_the_wrong_type_or_range_fall_back(qtbot, ini_path, lab_host):
     ini_path.write_text(
         "[General]\n"
         "last_scenario=12\n"
@@ -91,7 +91,7 @@ def test_values_of_the_wrong_type_or_range_fall_back(qtbot, ini_path, lab_pools)
         "pool-timing\\pool_sizes=[0, 100]\n"
         "pool-timing\\repeats=true\n"
     )
-    window = open_window(qtbot, ini_path, lab_pools)
+    window = open_window(qtbot, ini_path, lab_host)
     window.show()
     assert_defaults(window)
     assert all(size > 0 for size in window.ui.main.sizes())
@@ -148,7 +148,7 @@ def test_any_stored_value_reads_back_valid_or_default(tmp_path, stored, size, ra
 
 
 @pytest.fixture
-def lab_pools():
-    pools = PoolManager()
-    yield pools
-    pools.shutdown()
+def lab_host():
+    host = RunHost()
+    yield host
+    host.shutdown()

@@ -1,0 +1,138 @@
+"""The run host: the process that runs the window's scenarios, away from the GUI's GIL.
+
+Why a process: a run of 100,000 tiny tasks keeps the engine's threads busy unpickling chunk
+results and merging spans, and in the window's own process the GUI thread then waited for the
+GIL: event-loop gaps of 130–220 ms (tests/benchmarks/gui_latency.py, docs/benchmarks.md §4).
+Here the engine has a GIL of its own; the window only receives the batched events, about 20
+pickled messages a second whatever the task rate.
+
+This module is the child's side and imports no Qt (the child must never load it). Messages, as
+tuples on two one-way pipes (so that sending and receiving never share a handle across
+threads, which Windows pipes would not take):
+
+- to the host: ``("run", run_id, scenario, params, pool_sizes, repeats, timeout)``: the
+  ``Scenario`` itself, pickled by reference to its module, so a scenario registered in the
+  window's process only (a test's, a plug-in's) runs too;
+  ``("cancel", run_id)``, ``("shutdown",)``
+- from the host: ``("ready", pid)``, ``("events", run_id, batch)``,
+  ``("done", run_id, report, pools)``, ``("failed", run_id, traceback_text, pools)``,
+  ``("error", record)`` for an uncaught error outside a run (a host thread's excepthook).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from typing import Any
+
+from ._worker import describe_exception, exit_with_parent
+from .cancel import CancelToken
+from .context import run_scenario
+from .pools import PoolManager, stop_process_helpers
+from .records import ErrorRecord
+
+SHUTDOWN_WAIT_S = 1.0  # a cancelled run kills its workers well within this
+
+
+class _Host:
+    """One host process's state: its pools, the pipes (sends locked) and the current run."""
+
+    def __init__(self, requests: Any, events: Any) -> None:
+        self.requests, self.events = requests, events
+        self.pools = PoolManager()
+        self._send_lock = threading.Lock()
+        self.run_id = 0
+        self.token: CancelToken | None = None
+        self.thread: threading.Thread | None = None
+
+    def send(self, message: tuple) -> None:
+        with self._send_lock:
+            self.events.send(message)
+
+    def start_run(self, run_id: int, scenario: Any, params: dict, sizes: tuple,
+                  repeats: int, timeout: float | None) -> None:
+        if self.thread is not None:
+            # The window sends a run only after the last one's "done": that thread is ending.
+            self.thread.join(SHUTDOWN_WAIT_S)
+        if self.thread is not None and self.thread.is_alive():
+            self.send(("failed", run_id, "RuntimeError: a run is already in progress in the run "
+                       "host; runs are never interleaved\n", self.pools.describe()))
+            return
+        self.run_id, self.token = run_id, CancelToken()
+        args = (run_id, scenario, params, sizes, repeats, timeout, self.token)
+        self.thread = threading.Thread(target=self._run, args=args, name="host-run")
+        self.thread.start()
+
+    def _run(self, run_id: int, scenario: Any, params: dict, sizes: tuple, repeats: int,
+             timeout: float | None, token: CancelToken) -> None:
+        try:
+            report = run_scenario(
+                scenario, params, pool_sizes=sizes, repeats=repeats,
+                pools=self.pools, consumer=lambda batch: self.send(("events", run_id, list(batch))),
+                cancel=token, timeout=timeout,
+            )
+            self.send(("done", run_id, report, self.pools.describe()))
+        except BaseException:  # noqa: BLE001 (the window must hear of it, whatever it is)
+            self.send(("failed", run_id, traceback.format_exc(), self.pools.describe()))
+
+    def cancel(self, run_id: int) -> None:
+        if self.token is not None and run_id == self.run_id:
+            self.token.cancel()
+
+    def stop(self) -> None:
+        """Cancel a run, stop the pools and multiprocessing's helpers: nothing of ours stays."""
+        if self.token is not None:
+            self.token.cancel()
+        if self.thread is not None:
+            self.thread.join(SHUTDOWN_WAIT_S)
+        self.pools.shutdown()
+        stop_process_helpers()
+
+    def report_uncaught(self, exc: BaseException, where: str) -> None:
+        kind, message, text = describe_exception(exc)
+        record = ErrorRecord("thread", kind, message, text, worker=where, pid=os.getpid(),
+                             context="run host")
+        try:
+            self.send(("error", record))
+        except Exception:  # the pipe is gone: the window is closing
+            pass
+
+
+def serve(requests: Any, events: Any, nice: int = 0) -> None:
+    """The host's main loop (a ``Process`` target): run requests one at a time until told to
+    stop or until the pipe closes; exits with the window even if the window is killed."""
+    exit_with_parent()
+    if nice:
+        try:
+            os.nice(nice)  # the host and its workers yield the CPU to the GUI thread
+        except (AttributeError, OSError):  # Windows has no nice()
+            pass
+    host = _Host(requests, events)
+    threading.excepthook = lambda args: host.report_uncaught(
+        args.exc_value or RuntimeError("unknown error"), f"thread {args.thread.name if args.thread else '?'}"
+    )
+    sys.excepthook = lambda _type, value, _tb: host.report_uncaught(value, "run host")
+    host.send(("ready", os.getpid()))
+    try:
+        _loop(host)
+    finally:
+        host.stop()
+        requests.close()
+        events.close()
+
+
+def _loop(host: _Host) -> None:
+    while True:
+        try:
+            message = host.requests.recv()
+        except (EOFError, OSError):  # the window closed its end (or died)
+            return
+        kind = message[0]
+        if kind == "run":
+            host.start_run(*message[1:])
+        elif kind == "cancel":
+            host.cancel(message[1])
+        elif kind == "shutdown":
+            return

@@ -1,0 +1,236 @@
+"""The window's handle on its run host: a process of its own that runs every scenario.
+
+``RunHost.run`` has the shape of ``run_scenario`` (events to a consumer in batches, a cancel
+token, a report back) but the engine runs in the host process (``host_main``), so the window's
+GIL serves the GUI thread alone. The host starts lazily (or ahead, with ``start``), keeps its
+pools warm between runs, and is started again after it dies: a killed host is reported as an
+error record of a failed run, and the next run gets a fresh one.
+
+Qt-free, like the rest of the engine: the bridge calls ``run`` from a ``QThreadPool`` thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .cancel import CancelToken
+from .events import Consumer, ErrorRaised
+from .executors.processes import exit_description
+from .host_main import serve
+from .records import ErrorRecord
+from .report import RunReport
+from .start_method import get_host_context
+
+READY_TIMEOUT_S = 60.0  # a cold start on a loaded machine (or frozen, first launch) is slow
+POLL_S = 0.05  # how often a waiting run looks at its cancel token (``cancel()`` is at once)
+STOP_WAIT_S = 1.0
+
+
+class HostDied(Exception):
+    """The host process ended (killed, crashed) or could not start."""
+
+
+class RunHost:
+    """Starts, feeds and stops the run host; one run at a time; thread-safe."""
+
+    def __init__(self, nice: int = 0) -> None:
+        self._nice = nice
+        self._lock = threading.Lock()  # start/stop, and every send
+        self._process: Any = None
+        self._requests: Any = None  # our sending end
+        self._events: Any = None  # our receiving end
+        self._run_id = 0
+        self._running: int | None = None  # the run in progress, if any
+        self._pools: list[tuple[str, int, bool]] = []
+        self._closed = False
+
+    # --- life ------------------------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
+    def start(self) -> float:
+        """Start the host if it is not running; seconds it took (0 when already up)."""
+        with self._lock:
+            if self._closed:
+                raise HostDied("the run host was shut down")
+            if self._process is not None and self._process.is_alive():
+                return 0.0
+            self._discard()
+            began = time.perf_counter()
+            self._launch()
+            return time.perf_counter() - began
+
+    def _launch(self) -> None:
+        mp = get_host_context()
+        their_requests, requests = mp.Pipe(duplex=False)
+        events, their_events = mp.Pipe(duplex=False)
+        # Not a daemon: a daemonic process may not have children, and the host starts pools.
+        process = mp.Process(
+            target=serve, args=(their_requests, their_events, self._nice), name="run-host"
+        )
+        process.start()
+        their_requests.close()
+        their_events.close()
+        self._process, self._requests, self._events, self._pools = process, requests, events, []
+        if not events.poll(READY_TIMEOUT_S):
+            self._discard()
+            raise HostDied(f"the run host did not start within {READY_TIMEOUT_S:.0f} s")
+        try:
+            events.recv()  # ("ready", pid)
+        except (EOFError, OSError):
+            process.join(0.5)
+            code = process.exitcode
+            self._discard()
+            raise HostDied(f"the run host ended while starting ({exit_description(code)})") from None
+
+    def _discard(self) -> None:
+        """Forget the host, closing our ends of its pipes; one still running (it never became
+        ready) is killed with everything under it, one that ended is reaped."""
+        for end in (self._requests, self._events):
+            if end is not None:
+                end.close()
+        process = self._process
+        if process is not None:
+            process.join(0.1)
+            if process.is_alive():
+                _kill_tree(process.pid)
+                process.join(1.0)
+        self._process = self._requests = self._events = None
+
+    def describe(self) -> list[tuple[str, int, bool]]:
+        """(kind, size, warm) of the host's pools, as of its last run (empty if it is gone)."""
+        return list(self._pools) if self.pid is not None else []
+
+    def shutdown(self, timeout: float = STOP_WAIT_S) -> None:
+        """Stop the host and everything under it, for good (a later ``start`` or ``run`` is
+        refused); kills what has not exited within ``timeout``."""
+        with self._lock:
+            self._closed = True
+            process = self._process
+            if process is None:
+                return
+            try:
+                self._requests.send(("shutdown",))
+            except (OSError, ValueError):
+                pass
+            process.join(timeout)
+            self._discard()  # kills it and its workers if it did not exit in time
+
+    # --- a run -----------------------------------------------------------------------------------
+
+    def run(
+        self,
+        scenario: Any,
+        params: dict[str, Any],
+        *,
+        pool_sizes: Sequence[int],
+        repeats: int,
+        consumer: Consumer,
+        cancel: CancelToken,
+        timeout: float | None = None,
+    ) -> RunReport:
+        """Run ``scenario`` (a registered ``Scenario``) in the host; events reach ``consumer`` in batches, as the host sends
+        them. A host that dies mid-run gives a failed report with an error record, not a raise.
+        """
+        sizes = tuple(pool_sizes)
+        try:
+            self.start()
+            with self._lock:
+                self._run_id += 1
+                run_id, events = self._run_id, self._events
+                self._requests.send(("run", run_id, scenario, dict(params), sizes, repeats, timeout))
+                self._running = run_id
+            try:
+                return self._receive(events, run_id, consumer, cancel)
+            finally:
+                self._running = None
+        except (HostDied, EOFError, OSError, ValueError) as exc:
+            record = self._death_record(exc)
+            consumer([ErrorRaised(record)])
+            return RunReport(scenario.id, dict(params), sizes, repeats, state="failed",
+                             errors=[record])
+
+    def cancel(self) -> None:
+        """Ask the host to cancel the current run, now (any thread)."""
+        with self._lock:
+            if self._running is not None and self._requests is not None:
+                try:
+                    self._requests.send(("cancel", self._running))
+                except (OSError, ValueError):  # the host is gone: its run ends anyway
+                    pass
+
+    def _receive(self, events: Any, run_id: int, consumer: Consumer,
+                 cancel: CancelToken) -> RunReport:
+        asked_to_cancel = False
+        while True:
+            if cancel.cancelled and not asked_to_cancel:  # a token cancelled without cancel()
+                asked_to_cancel = True
+                self.cancel()
+            if not events.poll(POLL_S):
+                continue
+            message = events.recv()
+            kind = message[0]
+            if kind == "error":
+                consumer([ErrorRaised(message[1])])
+            elif message[1] != run_id:
+                continue  # a late message of an earlier run
+            elif kind == "events":
+                consumer(message[2])
+            elif kind == "done":
+                self._pools = message[3]
+                return message[2]
+            elif kind == "failed":
+                self._pools = message[3]
+                raise RunHostError(message[2])
+
+    def _death_record(self, exc: BaseException) -> ErrorRecord:
+        process = self._process
+        pid = process.pid if process is not None else None
+        if process is not None:
+            process.join(0.5)
+        code = process.exitcode if process is not None else None
+        with self._lock:
+            if process is not None and not process.is_alive():
+                self._discard()
+        what = str(exc) if isinstance(exc, HostDied) else (
+            f"the run host (pid {pid}) ended mid-run: {exit_description(code)}"
+        )
+        return ErrorRecord(
+            origin="process",
+            type="RunHostDied",
+            message=f"{what}. The run is lost; the next run starts a new host.",
+            traceback=f"{type(exc).__name__}: {exc}\n(no traceback: the run host process "
+                      "ended without reporting one)\n",
+            worker="run host",
+            pid=pid,
+            exitcode=code,
+            context="window",
+        )
+
+
+class RunHostError(Exception):
+    """The host reported a failure outside the scenario (an engine bug): its traceback text."""
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and all its descendants (the host's workers are its grandchildren)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        victims = root.children(recursive=True) + [root]
+    except psutil.NoSuchProcess:
+        return
+    for victim in victims:
+        try:
+            victim.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(victims, timeout=1.0)
+
