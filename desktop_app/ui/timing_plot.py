@@ -2,7 +2,8 @@
 
 Measurements are only stored on arrival; ``refresh`` (driven by the window's ~30 Hz timer)
 summarizes them and moves the few plot items it owns with ``setData``, so a sweep costs one
-summary and a handful of item updates per frame however many repeats arrive in between.
+summary and a handful of item updates per frame however many repeats arrive in between; a
+live frame keeps to a budget and leaves the rest to the next.
 The x axis is log2 of the pool size with ticks at the sizes actually measured.
 
 Each part (a backend's curves, the ideal curves, the axes, the hints) remembers what it was last
@@ -16,6 +17,7 @@ to a few round values): a moved axis re-lays its text, the bulk of a repaint's 1
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,6 +40,10 @@ from .timing_rows import (
 )
 
 VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
+# A live frame stops drawing new parts past this and goes on at the next frame (~33 ms later):
+# a new backend's curve costs 5-9 ms (an item, error bars and a legend entry), and a sweep
+# that adds several at once stalled the event loop for 20-25 ms in one go.
+FRAME_BUDGET_S = 0.006
 
 
 class _Curve:
@@ -217,13 +223,15 @@ class TimingPlot(QWidget):
         self._refresh(VIEWS)
 
     def refresh_shown(self) -> None:
-        """``refresh()`` for the view whose tab is chosen (the live frames draw only that)."""
-        self._refresh((VIEWS[max(0, self._tabs.currentIndex())],))
+        """``refresh()`` for the view whose tab is chosen (the live frames draw only that),
+        within a frame's budget: what is left waits for the next frame."""
+        self._refresh((VIEWS[max(0, self._tabs.currentIndex())],), FRAME_BUDGET_S)
 
-    def _refresh(self, views: Sequence[str]) -> None:
+    def _refresh(self, views: Sequence[str], budget_s: float | None = None) -> None:
         views = [view for view in views if view in self._pending]
         if not views:
             return
+        began = time.perf_counter()
         self._pending.difference_update(views)
         self._moved = False
         rows = self._rows = summarize(map(one_worker_serial, self._measurements), self._cores)
@@ -234,6 +242,9 @@ class TimingPlot(QWidget):
             colour = plot_style.series_colour(key[0], key[1], index, many_series)
             inputs = (tuple(group), colour.name(), many_series)
             for view in views:
+                if budget_s is not None and time.perf_counter() - began > budget_s:
+                    self._pending.update(views)  # the next frame goes on from here
+                    return
                 if self._changed(("key", view, key), inputs):
                     draw = self._draw_wall_key if view == "wall" else self._draw_speed_key
                     draw(key, group, colour, many_series)
@@ -305,8 +316,9 @@ class TimingPlot(QWidget):
         if not self._changed(("ideal", view), (tuple(sizes), self._cores, many, bases)):
             return
         top = max(max(sizes), 2)
-        p = np.unique(np.concatenate([np.geomspace(1, top, 64), [self._cores], sizes]))
-        p = p[p <= top]
+        # sorted(set()), not np.unique: that imports numpy.ma on first use, 24 ms mid-run
+        points = {*np.geomspace(1, top, 64).tolist(), float(self._cores), *map(float, sizes)}
+        p = np.array(sorted(x for x in points if x <= top))
         ideal = np.minimum(p, self._cores)
         if view == "speed":
             self._ideal_speedup.setData(np.log2(p), ideal)
