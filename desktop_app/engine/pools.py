@@ -11,17 +11,13 @@ import threading
 from collections import OrderedDict
 
 from .executors import Executor, make_executor
-from .executors.processes import IsolatedSerialExecutor
 
 
 class PoolManager:
     """Hands out executors by (kind, size), reusing warm ones; thread-safe."""
 
-    def __init__(self, nice: int = 0, max_workers: int = 24, isolate_serial: bool = False) -> None:
-        """``isolate_serial`` runs the serial baseline in a worker process (the window's choice,
-        see :class:`IsolatedSerialExecutor`); otherwise on a thread of this process."""
+    def __init__(self, nice: int = 0, max_workers: int = 24) -> None:
         self._nice = nice
-        self._isolate_serial = isolate_serial
         self._max_workers = max_workers
         self._pools: OrderedDict[tuple[str, int], Executor] = OrderedDict()
         self._lock = threading.Lock()
@@ -30,9 +26,7 @@ class PoolManager:
         key = (kind, 1 if kind == "serial" else pool_size)
         with self._lock:
             executor = self._pools.pop(key, None)
-            if executor is None and kind == "serial" and self._isolate_serial:
-                executor = IsolatedSerialExecutor(nice=self._nice)
-            elif executor is None:
+            if executor is None:
                 executor = make_executor(kind, key[1], nice=self._nice)
             self._pools[key] = executor
             evicted = self._evict(keep=key)

@@ -23,10 +23,11 @@ from .smoke_test import smoke_test  # noqa: F401 (entry.py looks it up here: --s
 
 APP_NAME = "Concurrency Lab"
 SIGNAL_POLL_MS = 200  # lets Python's signal handlers run while Qt's C++ loop waits
-# The GUI thread shares the GIL with the engine's threads in this process (and with a serial
-# baseline, which runs here). Each time it comes back from Qt's C++ it may wait a whole switch
-# interval: a plot repaint measured 0.9 ms alone, 10.5 ms beside one busy thread at Python's
-# default 5 ms, 2.5 ms at 1 ms (tests/benchmarks/gui_latency.py has the figures in the app).
+# The GUI thread shares the GIL with the bridge's thread, which unpickles the run host's event
+# batches (the engine itself runs in the host: engine/run_host.py). Each time the GUI thread
+# comes back from Qt's C++ it may wait a whole switch interval for the GIL: a plot repaint
+# measured 0.9 ms alone, 10.5 ms beside one busy thread at Python's default 5 ms, 2.5 ms at 1 ms
+# (measured when the engine still ran in this process; tests/benchmarks/gui_latency.py).
 SWITCH_INTERVAL_S = 0.001
 # tests/benchmarks/startup_time.py sets this: print a line at the first frame and one when the
 # plots are built, then quit. The benchmark times the lines as they arrive.

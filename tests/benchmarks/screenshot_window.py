@@ -31,15 +31,14 @@ def main() -> int:
 
     from desktop_app.engine.pools import stop_process_helpers
     from desktop_app.ui.app import make_application
-    from desktop_app.ui.main_window import MainWindow, window_pools
+    from desktop_app.ui.main_window import MainWindow
 
     app = make_application([])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
-        pools = window_pools()
-        window = MainWindow(pools=pools, settings=settings)
+        window = MainWindow(settings=settings)  # with its own run host, as the app builds it
         window.resize(1280, 800)
         window.show()
         app.processEvents()
@@ -47,8 +46,7 @@ def main() -> int:
         try:
             report = _run_and_grab(app, window, out, args.timeout, QEventLoop, QTimer)
         finally:
-            window.close()
-            pools.shutdown()
+            window.close()  # stops the run host
             stop_process_helpers()
     if report is None or report.state != "completed":
         print(f"the run did not complete: {getattr(report, 'state', 'timeout')}", file=sys.stderr)

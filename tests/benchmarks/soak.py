@@ -284,22 +284,19 @@ def main() -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.engine.pools import PoolManager
     from desktop_app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     settings_dir = _temporary_folder()
-    pools = PoolManager()
-    window = MainWindow(
-        pools=pools, settings=QSettings(f"{settings_dir}/soak.ini", QSettings.Format.IniFormat)
+    window = MainWindow(  # with its own run host, as the app builds it
+        settings=QSettings(f"{settings_dir}/soak.ini", QSettings.Format.IniFormat)
     )
     window.show()
     began = time.perf_counter()
     try:
         result = soak(app, window, args.runs, args.warmup, log=lambda text: print(text, flush=True))
     finally:
-        window.close()
-        pools.shutdown()
+        window.close()  # stops the run host
     result["wall_s"] = time.perf_counter() - began
     result["verdict"] = verdict(result)
     _report(result)

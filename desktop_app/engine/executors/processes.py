@@ -199,18 +199,3 @@ class ProcessExecutor(Executor):
         # Free the board's shared memory and semaphores now, not whenever this object goes:
         # stopping the resource tracker while they live made it unlink them under our feet.
         self._workers = None
-
-
-class IsolatedSerialExecutor(ProcessExecutor):
-    """The serial baseline, one task after another, in one worker process of its own.
-
-    The window uses it: in the window's process the baseline shares the GIL with the GUI
-    thread's drawing, which made it 45 % slower than the same loop alone (1.64 s against
-    1.12 s for pool-timing's CPU workload) and a pool of one look faster than serial.
-    """
-
-    kind = "serial"
-
-    def __init__(self, pool_size: int = 1, nice: int = 0) -> None:
-        super().__init__(1, nice=nice)
-
