@@ -44,6 +44,32 @@ BUILD = ROOT / "build"
 # Costs about 9.5 MB of bundle, nothing in the tar.gz.
 NOARCHIVE = True
 
+# Runtime hooks run in every frozen process, the multiprocessing helpers and workers included,
+# before our first line. Measured with tests/benchmarks/frozen_profile.py they took 0.13 s of the
+# frozen app's 0.15 s `--version`; these are the ones the app does without:
+DROPPED_RUNTIME_HOOKS = {
+    # imported PySide6.QtCore (0.08 s) in every process, the CLI's and the multiprocessing
+    # helpers' too, only to register a qt.conf that the PySide6 wheel's QtCore registers
+    # itself (same Qt prefix); its environment settings are kept by QT_RUNTIME_HOOK below
+    "pyi_rth_pyside6",
+    # imported inspect and zipfile (0.03 s) to let inspect find sources of modules compiled
+    # without their .py; ours ship their .py and load from it, which inspect reads unaided
+    "pyi_rth_inspect",
+    # serves pyqtgraph.multiprocess's subprocess, which the app never starts
+    "pyi_rth_pyqtgraph_multiprocess",
+}
+# What pyi_rth_pyside6 did, less the QtCore import and the search paths it adds on Windows and
+# macOS for QtNetwork's OpenSSL (QtNetwork is excluded): where Qt finds plugins (and QML).
+QT_RUNTIME_HOOK = """\
+import os
+import sys
+
+_qt = os.path.join(sys._MEIPASS, "PySide6", *(() if sys.platform == "win32" else ("Qt",)))
+os.environ["QT_PLUGIN_PATH"] = os.path.join(_qt, "plugins")
+os.environ["QML2_IMPORT_PATH"] = os.path.join(_qt, "qml")
+del _qt
+"""
+
 # Qt bindings the app never imports. pyqtgraph imports QtOpenGL and QtOpenGLWidgets unconditionally
 # (Qt/OpenGLHelpers.py), so those stay; QtTest and QtSvgWidgets it imports only if present.
 EXCLUDED_MODULES = [
@@ -141,6 +167,45 @@ def entry_script() -> Path:
     return launcher
 
 
+def qt_runtime_hook() -> Path:
+    """The runtime hook that replaces PyInstaller's PySide6 one (see DROPPED_RUNTIME_HOOKS)."""
+    path = BUILD / "rthooks" / "pyi_rth_concurrency_lab_qt.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(QT_RUNTIME_HOOK, encoding="utf-8")
+    return path
+
+
+def bytecode_cache(datas: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """``__pycache__`` entries for our own modules, which the bundle ships as ``.py`` data files.
+
+    The code viewer needs the ``.py`` (inspect.getsource), and with a ``.py`` present Python
+    loads the source, never a bare ``.pyc`` beside it; a frozen app writes no bytecode, so every
+    launch compiled every module again (0.05 s before the window, frozen_profile.py). Unchecked
+    hash-based files are used without looking at the source's time stamp, which an unpacked
+    archive or a copy may change.
+    """
+    import importlib.util
+    import py_compile
+
+    entries = []
+    for dest, source, _ in datas:
+        if not (dest.startswith(("desktop_app/", "desktop_app\\")) and dest.endswith(".py")):
+            continue
+        cached = importlib.util.cache_from_source(dest)
+        target = BUILD / "pycache" / cached
+        py_compile.compile(
+            source,
+            cfile=str(target),
+            dfile=dest,
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        entries.append((cached, str(target), "DATA"))
+    if not entries:
+        raise SystemExit("build_spec.py: no desktop_app/*.py among the collected files")
+    return entries
+
+
 def platform_icon() -> str | None:
     """The icon file the executable gets: .ico on Windows, .icns on macOS, none on Linux
     (Linux takes its icon from the .desktop launcher and the window itself).
@@ -186,12 +251,16 @@ def spec(g: dict, trim: bool = True) -> None:
         datas=datas,
         hiddenimports=hidden,
         excludes=EXCLUDED_MODULES if trim else ["tkinter"],
-        # .py next to .pyc: the code viewer shows a scenario's source via inspect.getsource().
-        module_collection_mode={"desktop_app": "pyz+py"},
+        # .py files (the code viewer shows a scenario's source via inspect.getsource()), with
+        # their bytecode in __pycache__ (bytecode_cache)
+        module_collection_mode={"desktop_app": "py"},
         noarchive=NOARCHIVE,
+        runtime_hooks=[str(qt_runtime_hook())],
     )
+    a.scripts = [entry for entry in a.scripts if entry[0] not in DROPPED_RUNTIME_HOOKS]
     a.binaries = [entry for entry in a.binaries if keep_file(entry[0], trim)]
     a.datas = [entry for entry in a.datas if keep_file(entry[0], trim)]
+    a.datas += bytecode_cache(a.datas)
     pyz = g["PYZ"](a.pure)
     windows_or_mac = sys.platform in ("win32", "darwin")
     exe = g["EXE"](
@@ -281,6 +350,12 @@ def strip_debug_info(bundle: Path) -> None:
             subprocess.run(["strip", "--strip-debug", str(lib)], check=True)
 
 
+def finish_bundle(folder: Path, trim: bool = True) -> None:
+    """What the build does to PyInstaller's output folder before checking and packing it."""
+    if trim:
+        strip_debug_info(folder)
+
+
 def tree_size(path: Path) -> int:
     """Bytes of the files under ``path`` (symlinks counted once, as du does)."""
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
@@ -306,8 +381,7 @@ def build(trim: bool = True) -> int:
     started = time.perf_counter()
     run_pyinstaller(trim)
     bundle = DIST / (f"{APP}.app" if sys.platform == "darwin" else APP)
-    if trim:
-        strip_debug_info(DIST / APP)
+    finish_bundle(DIST / APP, trim)
     missing = check_links(DIST / APP)
     if missing:
         print("bundle lacks Qt libraries it links to:\n  " + "\n  ".join(missing), file=sys.stderr)

@@ -198,3 +198,53 @@ def test_frozen_cli_runs_every_scenario(build_output: str, scenario: str, tmp_pa
     data = json.loads(report.read_text())
     assert data["scenario"] == scenario
     assert data["state"] == "completed", result.stderr[-2000:]
+
+
+def _qt_mapped(pid: int) -> bool:
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+    return "libQt6" in maps or "libshiboken6" in maps
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc/<pid>/maps is Linux's")
+@pytest.mark.parametrize("args", [["--smoke-test"], ["run", "pool-timing", "--repeat", "1"]],
+                         ids=["window", "cli"])
+def test_no_child_of_the_frozen_app_loads_qt(build_output: str, args: list[str]) -> None:
+    """The run host, the forkserver, the tracker and every worker stay Qt-free, frozen too
+    (PyInstaller's own PySide6 runtime hook imported QtCore in all of them)."""
+    proc = subprocess.Popen([str(EXE), *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    seen: set[int] = set()
+    with_qt: dict[int, str] = {}
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while proc.poll() is None and time.monotonic() < deadline:
+        for child in psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []:
+            try:
+                if _qt_mapped(child.pid):
+                    with_qt[child.pid] = " ".join(child.cmdline())[:120]
+                seen.add(child.pid)
+            except psutil.Error:
+                pass
+        time.sleep(0.02)
+    if proc.poll() is None:
+        proc.kill()
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    assert len(seen) >= 3, f"too few child processes sampled to judge: {seen}"
+    assert not with_qt, f"children with Qt loaded: {with_qt}"
+
+
+def test_our_modules_ship_with_their_bytecode(build_output: str) -> None:
+    """Each of our .py files has its .pyc, compiled at build time: a frozen app writes no
+    bytecode, so without it every launch compiled the whole package again."""
+    package = EXE.parent / "_internal" / "desktop_app"
+    sources = sorted(package.rglob("*.py"))
+    assert sources, f"no sources under {package}"
+    missing = [
+        str(source.relative_to(package)) for source in sources
+        if not (source.parent / "__pycache__" / f"{source.stem}.cpython-{sys.version_info.major}"
+                f"{sys.version_info.minor}.pyc").is_file()
+    ]
+    assert not missing, f"no bytecode for {missing}"
