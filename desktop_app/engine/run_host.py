@@ -168,6 +168,7 @@ class RunHost:
     def _receive(self, events: Any, run_id: int, consumer: Consumer,
                  cancel: CancelToken) -> RunReport:
         asked_to_cancel = False
+        rows: list = []
         while True:
             if cancel.cancelled and not asked_to_cancel:  # a token cancelled without cancel()
                 asked_to_cancel = True
@@ -182,9 +183,13 @@ class RunHost:
                 continue  # a late message of an earlier run
             elif kind == "events":
                 consumer(message[2])
+            elif kind == "rows":
+                rows.extend(message[2])
             elif kind == "done":
                 self._pools = message[3]
-                return message[2]
+                report = message[2]
+                report.table_rows = rows
+                return report
             elif kind == "failed":
                 self._pools = message[3]
                 raise RunHostError(message[2])

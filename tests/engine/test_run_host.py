@@ -135,3 +135,15 @@ def test_shutdown_stops_the_host_for_good_and_a_later_run_fails_cleanly(host):
         os.kill(pid, 0)
     late, events = _run(host, make_scenario())
     assert late.state == "failed" and "shut down" in late.errors[0].message
+
+
+def test_a_results_table_larger_than_one_part_comes_back_whole_and_in_order(host):
+    from desktop_app.engine.host_main import TABLE_CHUNK_ROWS
+
+    n = 2 * TABLE_CHUNK_ROWS + 7  # three parts, the last one short
+    report, _ = _run(host, get_scenario("process-pool"), {"n": n, "chunksize": 500}, sizes=(2,))
+    assert report.state == "completed", report.errors[:1]
+    assert len(report.table_rows) == n
+    assert report.table_columns[:3] == ["#", "x", "square(x)"]
+    assert [row[1] for row in report.table_rows] == list(range(1, n + 1))
+    assert all(row[2] == row[1] ** 2 for row in report.table_rows)
