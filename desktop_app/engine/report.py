@@ -65,7 +65,7 @@ class RunReport:
     errors: list[ErrorRecord] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
     table_columns: list[str] = field(default_factory=list)
-    table_rows: list[list[Any]] = field(default_factory=list)
+    table_rows: list[tuple[Any, ...]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     environment: dict[str, Any] = field(default_factory=environment)

@@ -7,6 +7,7 @@ executor jobs running hung 20 s, see DESIGN.md) would leave processes behind.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -95,11 +96,24 @@ def _install_startup_probe(window: MainWindow) -> None:
     window.views_ready.connect(lambda: (report("views_ready"), QTimer.singleShot(0, window.close)))
 
 
+def freeze_startup_objects() -> None:
+    """Collect once, then move every object alive now out of the garbage collector's sight.
+
+    The window's modules, widgets and plot items are some 76,000 tracked objects that live as
+    long as the app; each full collection walked them all: 48 ms of frozen GUI thread, at
+    moments nobody chooses (one came mid-run while a results table arrived). ``gc.freeze`` is
+    CPython's tool for exactly this; afterwards a full collection walks only what came later.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def run_gui(argv: list[str]) -> int:
     """Open the window and run the event loop; returns the exit code."""
     app = make_application(argv)
     relay = ExceptionRelay(app)
     window = MainWindow(defer_views=True)  # paint first, then build the plots
+    window.views_ready.connect(freeze_startup_objects)
     relay.error_caught.connect(window.add_error_record)
     relay.install()
 

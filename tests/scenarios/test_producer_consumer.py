@@ -34,7 +34,7 @@ def test_lesson_with_lock_logs_every_operation_and_empties_the_list(pools):
     rows = rows_by_phase(report)
     assert set(rows) == {"paced", "flat out"}
     paced, flat = rows["paced"], rows["flat out"]
-    assert paced[2:5] == [10, 10, 0] and flat[2:5] == [300, 300, 0]
+    assert paced[2:5] == (10, 10, 0) and flat[2:5] == (300, 300, 0)
     assert paced[LOST] == 0 and flat[LOST] == 0  # the lock makes every update count
     assert flat[5] == flat[6] == 600
     assert [entry.measurement.backend for entry in report.runs] == ["threads", "threads"]
