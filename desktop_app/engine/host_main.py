@@ -14,7 +14,7 @@ threads, which Windows pipes would not take):
   ``Scenario`` itself, pickled by reference to its module, so a scenario registered in the
   window's process only (a test's, a plug-in's) runs too;
   ``("cancel", run_id)``, ``("shutdown",)``
-- from the host: ``("ready", pid)``, ``("events", run_id, batch)``,
+- from the host: ``("ready", pid)``, ``("events", run_id, batch, pools)``,
   ``("rows", run_id, rows)`` (the results table in parts, before its report),
   ``("done", run_id, report, pools)``, ``("failed", run_id, traceback_text, pools)``,
   ``("error", record)`` for an uncaught error outside a run (a host thread's excepthook).
@@ -91,8 +91,8 @@ class _Host:
         """A batch to the window, less ``RunFinished``: its report follows as "done" (twice
         would double the biggest message: 6.5 MB and 70 ms of unpickling for 100,000 tasks)."""
         events = [event for event in batch if not isinstance(event, RunFinished)]
-        if events:
-            self.send(("events", run_id, events))
+        if events:  # with the pools as they are now: the status bar shows them live
+            self.send(("events", run_id, events, self.pools.describe()))
 
     def cancel(self, run_id: int) -> None:
         if self.token is not None and run_id == self.run_id:

@@ -104,7 +104,8 @@ class RunHost:
         self._process = self._requests = self._events = None
 
     def describe(self) -> list[tuple[str, int, bool]]:
-        """(kind, size, warm) of the host's pools, as of its last run (empty if it is gone)."""
+        """(kind, size, warm) of the host's pools, as of its last message (empty if it is
+        gone)."""
         return list(self._pools) if self.pid is not None else []
 
     def shutdown(self, timeout: float = STOP_WAIT_S) -> None:
@@ -182,6 +183,7 @@ class RunHost:
             elif message[1] != run_id:
                 continue  # a late message of an earlier run
             elif kind == "events":
+                self._pools = message[3]
                 consumer(message[2])
             elif kind == "rows":
                 rows.extend(message[2])
