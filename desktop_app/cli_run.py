@@ -22,6 +22,7 @@ from .cli_progress import ProgressLine
 from .engine.cancel import CancelToken
 from .engine.context import run_scenario
 from .engine.pools import PoolManager, stop_process_helpers
+from .engine.process_tree import kill_tree
 from .engine.report import RunReport
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -179,18 +180,7 @@ def _kill_children(keep: set[int]) -> None:
     started and could not stop (a ``Process`` stuck when a cancel arrived). Children that
     existed before the run (``keep``) are not ours to end.
     """
-    import psutil
-
-    try:
-        children = [c for c in psutil.Process().children(recursive=True) if c.pid not in keep]
-    except psutil.Error:
-        return
-    for child in children:
-        try:
-            child.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(children, timeout=1.0)
+    kill_tree(keep=keep)
 
 
 def _write_outputs(report: RunReport, request: RunRequest) -> None:

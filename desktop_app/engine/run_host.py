@@ -20,6 +20,7 @@ from .cancel import CancelToken
 from .events import Consumer, ErrorRaised
 from .executors.processes import exit_description
 from .host_main import serve
+from .process_tree import kill_tree
 from .records import ErrorRecord
 from .report import RunReport
 from .start_method import get_host_context
@@ -99,7 +100,7 @@ class RunHost:
         if process is not None:
             process.join(0.1)
             if process.is_alive():
-                _kill_tree(process.pid)
+                kill_tree(process.pid, include_root=True)
                 process.join(1.0)
         self._process = self._requests = self._events = None
 
@@ -211,7 +212,9 @@ class RunHost:
         return ErrorRecord(
             origin="process",
             type="RunHostDied",
-            message=f"{what}. The run is lost; the next run starts a new host.",
+            message=f"{what}." if self._closed else (
+                f"{what}. The run is lost; the next run starts a new host."
+            ),
             traceback=f"{type(exc).__name__}: {exc}\n(no traceback: the run host process "
                       "ended without reporting one)\n",
             worker="run host",
@@ -223,21 +226,3 @@ class RunHost:
 
 class RunHostError(Exception):
     """The host reported a failure outside the scenario (an engine bug): its traceback text."""
-
-
-def _kill_tree(pid: int) -> None:
-    """Kill a process and all its descendants (the host's workers are its grandchildren)."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        victims = root.children(recursive=True) + [root]
-    except psutil.NoSuchProcess:
-        return
-    for victim in victims:
-        try:
-            victim.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(victims, timeout=1.0)
-
