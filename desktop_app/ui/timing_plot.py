@@ -16,18 +16,20 @@ to a few round values): a moved axis re-lays its text, the bulk of a repaint's 1
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ..engine.records import Measurement
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from . import plot_style
+from .plot_legend import CollapsingLegend, add_legend
 from .timing_rows import Key as _Key
 from .timing_rows import (
     baseline,
@@ -44,27 +46,52 @@ VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
 # a new backend's curve costs 5-9 ms (an item, error bars and a legend entry), and a sweep
 # that adds several at once stalled the event loop for 20-25 ms in one go.
 FRAME_BUDGET_S = 0.006
+CONTINUE_MS = 16  # a refresh cut short by the budget goes on this much later
+KEPT_CURVES = 16  # hidden curves kept per plot for the next runs; the least recently used go
 
 
 class _Curve:
-    """One (series, backend): its line with markers and, on the wall view, its error bars."""
+    """One (series, backend): its line with markers and, on the wall view, its error bars.
 
-    def __init__(self, plot: pg.PlotItem, name: str, colour, symbol: str, bars: bool) -> None:
-        pen = pg.mkPen(colour, width=2)
-        self.line = plot.plot(
-            [],
-            [],
-            pen=pen,
-            symbol=symbol,
-            symbolSize=8,
-            symbolBrush=colour,
-            symbolPen=pg.mkPen(colour),
-            name=name,
-        )
+    Kept between runs and hidden instead of removed: the next run of the same scenario shows it
+    again for the price of a ``setData``, where building it costs 5-9 ms of the GUI thread.
+    """
+
+    def __init__(
+        self,
+        plot: pg.PlotItem,
+        name: str | None,
+        colour,
+        symbol: str | None,
+        bars: bool = False,
+        dashed: bool = False,
+    ) -> None:
+        self.style = _Curve.style_of(name, colour, symbol, bars, dashed)
+        style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+        pen = pg.mkPen(colour, width=2, style=style)
+        marks = {}
+        if symbol is not None:
+            marks = {"symbol": symbol, "symbolSize": 8, "symbolBrush": colour}
+            marks["symbolPen"] = pg.mkPen(colour)
+        self.line = plot.plot([], [], pen=pen, name=name, **marks)
         self.bars = None
         if bars:
             self.bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), pen=pen, beam=0.12)
             plot.addItem(self.bars)
+
+    @staticmethod
+    def style_of(name, colour, symbol, bars=False, dashed=False) -> tuple:
+        return name, pg.mkColor(colour).name(), symbol, bars, dashed
+
+    def set_visible(self, plot: pg.PlotItem, visible: bool) -> None:
+        self.line.setVisible(visible)
+        if self.bars is not None:
+            self.bars.setVisible(visible)
+        if isinstance(plot.legend, CollapsingLegend):
+            plot.legend.set_row_visible(self.line, visible)
+
+    def is_visible(self) -> bool:
+        return self.line.isVisible()
 
     def remove(self, plot: pg.PlotItem) -> None:
         plot.removeItem(self.line)
@@ -82,11 +109,13 @@ class TimingPlot(QWidget):
         self._cores = cpu_count()
         self._pending = set(VIEWS)  # views with measurements they have not drawn yet
         self._expected: tuple[int, ...] = ()  # the sizes the current run will measure
+        # every curve built so far, least recently used first; the hidden ones wait for reuse
         self._curves: dict[str, dict[_Key, _Curve]] = {"wall": {}, "speedup": {}, "efficiency": {}}
-        self._ideal_walls: dict[str, pg.PlotDataItem] = {}
+        self._ideal_walls: dict[str, _Curve] = {}  # per series: serial / min(p, cores)
         self._rows: list[SummaryRow] = []
         self._drawn: dict[object, object] = {}  # part -> what it was last drawn from
-        self._moved = False  # something was redrawn in this refresh: place the legends again
+        self._continuing = False  # a budgeted refresh that stopped early will go on
+        self._unplaced: set[str] = set()  # views redrawn since their legend was placed
         self._build()
         self._apply_theme()
         self.refresh()
@@ -112,8 +141,8 @@ class TimingPlot(QWidget):
         for plot in (self._wall, self._speedup, self._efficiency):
             plot.setMenuEnabled(False)
             plot.getViewBox().setDefaultPadding(0.06)
-        self._wall_legend = self._wall.addLegend(offset=(10, -10))
-        self._speed_legend = self._speedup.addLegend(offset=(10, 10))
+        self._wall_legend = add_legend(self._wall, offset=(10, -10))
+        self._speed_legend = add_legend(self._speedup, offset=(10, 10))
         dashed = pg.mkPen(plot_style.IDEAL_COLOUR, width=2, style=Qt.PenStyle.DashLine)
         self._ideal_speedup = self._speedup.plot([], [], pen=dashed, name="ideal: min(p, cores)")
         self._ideal_efficiency = self._efficiency.plot([], [], pen=dashed)
@@ -180,16 +209,12 @@ class TimingPlot(QWidget):
         """Forget the measurements; ``expected_sizes`` (the coming sweep's) go on the x axis."""
         self._measurements.clear()
         self._expected = tuple(expected_sizes)
-        for plot, curves in zip(
-            (self._wall, self._speedup, self._efficiency), self._curves.values(), strict=True
-        ):
-            for curve in curves.values():
-                curve.remove(plot)
-            curves.clear()
-        for item in self._ideal_walls.values():
-            self._wall.removeItem(item)
-        self._ideal_walls.clear()
-        self._drawn.clear()
+        for view, curves in self._curves.items():
+            self._hide_all(self._plot(view), curves)
+        self._hide_all(self._wall, self._ideal_walls)
+        # The axes stay as they are until the new run needs them moved: a re-run of the same
+        # sweep then never re-lays their text (5-10 ms a paint).
+        self._drawn = {part: done for part, done in self._drawn.items() if part[0] in ("x", "y")}
         self._pending.update(VIEWS)
         if self.isVisible():  # a hidden plot draws when it is shown (Run stays snappy)
             self.refresh_shown()
@@ -209,8 +234,9 @@ class TimingPlot(QWidget):
         """The wall-time plot, for the PNG and SVG exporters."""
         return self._wall
 
-    def is_dirty(self) -> bool:
-        return bool(self._pending)
+    def is_dirty(self, view: str | None = None) -> bool:
+        """Whether ``view`` ("wall" or "speed"; by default either) has something to draw."""
+        return bool(self._pending) if view is None else view in self._pending
 
     def current_view(self) -> int:
         return self._tabs.currentIndex()
@@ -233,52 +259,88 @@ class TimingPlot(QWidget):
             return
         began = time.perf_counter()
         self._pending.difference_update(views)
-        self._moved = False
         rows = self._rows = summarize(map(one_worker_serial, self._measurements), self._cores)
         groups = group_rows(rows)
         sizes = sorted({size_of(row) for row in rows})
         many_series = len({series for series, _ in groups}) > 1
+        for step in self._steps(views, groups, rows, sizes, many_series):
+            step()  # checked after, not before: a step's inputs are recorded as it is made
+            if budget_s is not None and time.perf_counter() - began > budget_s:
+                self._pending.update(views)  # the next frame goes on from here
+                if not self._continuing:  # also when no run feed ticks any more (the last frame)
+                    self._continuing = True
+                    QTimer.singleShot(CONTINUE_MS, self._continue)
+                return
+
+    def _continue(self) -> None:
+        self._continuing = False
+        if self.isVisible():
+            self.refresh_shown()
+
+    def _steps(self, views, groups, rows, sizes, many_series) -> Iterator[Callable[[], None]]:
+        """The refresh in steps of a few milliseconds at most, so a frame can stop between
+        them; a step whose inputs did not change since it was last drawn is skipped whole."""
         for index, (key, group) in enumerate(sorted(groups.items(), key=key_order)):
             colour = plot_style.series_colour(key[0], key[1], index, many_series)
             inputs = (tuple(group), colour.name(), many_series)
             for view in views:
-                if budget_s is not None and time.perf_counter() - began > budget_s:
-                    self._pending.update(views)  # the next frame goes on from here
-                    return
                 if self._changed(("key", view, key), inputs):
                     draw = self._draw_wall_key if view == "wall" else self._draw_speed_key
-                    draw(key, group, colour, many_series)
+                    yield functools.partial(draw, key, group, colour, many_series)
         for view in views:
-            self._draw_ideal(view, groups, sizes, many_series)
-            self._draw_axes(view, sizes)
-            self._draw_hints(view, rows)
-        if self._moved and "wall" in views:
+            yield functools.partial(self._draw_ideal, view, groups, sizes, many_series)
+            yield functools.partial(self._draw_axes, view, sizes)
+            yield functools.partial(self._draw_hints, view, rows)
+            if view in self._unplaced:
+                yield functools.partial(self._place_legend, view)
+
+    def _place_legend(self, view: str) -> None:
+        self._unplaced.discard(view)
+        if view == "wall":
             place_legend(self._wall, self._wall_legend)
-        if self._moved and "speed" in views:
+        else:
             place_legend(self._speedup, self._speed_legend)
+
+    def _plot(self, view: str) -> pg.PlotItem:
+        return {"wall": self._wall, "speedup": self._speedup, "efficiency": self._efficiency}[view]
+
+    @staticmethod
+    def _hide_all(plot: pg.PlotItem, curves: dict) -> None:
+        """Hide every curve for the next run; past ``KEPT_CURVES``, remove the stalest."""
+        for curve in curves.values():
+            curve.set_visible(plot, False)
+        for key in list(curves)[: max(0, len(curves) - KEPT_CURVES)]:
+            curves.pop(key).remove(plot)
+
+    @staticmethod
+    def _reuse(curves: dict, key: object, plot: pg.PlotItem, *style) -> _Curve:
+        """The curve for ``key``, shown: the kept one if its style fits, else a new one."""
+        curve = curves.pop(key, None)
+        if curve is not None and curve.style != _Curve.style_of(*style):
+            curve.remove(plot)
+            curve = None
+        if curve is None:
+            curve = _Curve(plot, *style)
+        curves[key] = curve  # now the most recently used
+        if not curve.is_visible():
+            curve.set_visible(plot, True)
+        return curve
 
     def _changed(self, part: object, inputs: object) -> bool:
         """Whether ``part`` must be redrawn for ``inputs``; remembers them when it must."""
         if part in self._drawn and self._drawn[part] == inputs:
             return False
         self._drawn[part] = inputs
-        self._moved = True
+        self._unplaced.add("wall" if part[1] == "wall" else "speed")  # curves or axes move
         return True
 
     # --- drawing --------------------------------------------------------------------------------
 
     def _curve(self, view: str, key: _Key, colour, many_series: bool) -> _Curve:
-        curves = self._curves[view]
-        if key not in curves:
-            plot = {"wall": self._wall, "speedup": self._speedup, "efficiency": self._efficiency}[
-                view
-            ]
-            name = f"{key[0]} · {key[1]}" if many_series else key[1]
-            symbol = "s" if key[1] == "serial" else "o"
-            curves[key] = _Curve(
-                plot, name if view != "efficiency" else None, colour, symbol, view == "wall"
-            )
-        return curves[key]
+        name = None if view == "efficiency" else f"{key[0]} · {key[1]}" if many_series else key[1]
+        symbol = "s" if key[1] == "serial" else "o"
+        plot = self._plot(view)
+        return self._reuse(self._curves[view], key, plot, name, colour, symbol, view == "wall")
 
     def _draw_wall_key(self, key: _Key, group: list[SummaryRow], colour, many: bool) -> None:
         x = np.log2([size_of(row) for row in group])
@@ -327,12 +389,10 @@ class TimingPlot(QWidget):
         for series, base in bases.items():
             if base is None:
                 continue
-            item = self._ideal_walls.get(series)
-            if item is None:
-                pen = pg.mkPen(plot_style.IDEAL_COLOUR, width=2, style=Qt.PenStyle.DashLine)
-                name = f"ideal · {series}" if many else "ideal: serial / min(p, cores)"
-                item = self._ideal_walls[series] = self._wall.plot([], [], pen=pen, name=name)
-            item.setData(np.log2(p), base / ideal)
+            name = f"ideal · {series}" if many else "ideal: serial / min(p, cores)"
+            style = (name, plot_style.IDEAL_COLOUR, None, False, True)  # dashed, no markers
+            curve = self._reuse(self._ideal_walls, series, self._wall, *style)
+            curve.line.setData(np.log2(p), base / ideal)
 
     def _draw_axes(self, view: str, sizes: list[int]) -> None:
         plots = (self._wall,) if view == "wall" else (self._speedup, self._efficiency)
@@ -358,11 +418,15 @@ class TimingPlot(QWidget):
             self._speedup.setYRange(0, top_speedup, padding=0)
 
     def _wall_top(self) -> float:
-        tops = [curve.line.yData for curve in self._curves["wall"].values()]
-        tops += [item.yData for item in self._ideal_walls.values()]
-        peak = max((float(np.max(y)) for y in tops if y is not None and len(y)), default=1.0)
-        bars = [row.max_s for row in self._rows]
-        return nice_ceiling(1.08 * max([peak, *bars]))
+        """A round top above every point and bar; with nothing to show, the top shown now
+        (a run that starts does not move the axis twice: to an empty plot's and back)."""
+        curves = [*self._curves["wall"].values(), *self._ideal_walls.values()]
+        tops = [curve.line.yData for curve in curves if curve.is_visible()]
+        peaks = [float(np.max(y)) for y in tops if y is not None and len(y)]
+        peaks += [row.max_s for row in self._rows]
+        if not peaks:
+            return self._drawn.get(("y", "wall"), 1.0)
+        return nice_ceiling(1.08 * max(peaks))
 
     def _draw_hints(self, view: str, rows: list[SummaryRow]) -> None:
         mid_x = 0.5 * math.log2(max(self._cores, 2))

@@ -27,6 +27,8 @@ def place_legend(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
     fy = min(legend.boundingRect().height() / box.height() + 0.04, 0.9)
     points = []
     for item in plot.listDataItems():
+        if not item.isVisible():  # a curve kept for a later run
+            continue
         x, y = item.getData()
         if x is not None and len(x):
             points.append(

@@ -119,7 +119,7 @@ class HandlerTimer:
 
     def __init__(self) -> None:
         self.stats: dict[str, list[tuple[float, float]]] = {}
-        self.outer: list[tuple[float, float, str]] = []  # (start, end, name), not nested
+        self.outer: list[tuple[float, float, str, float]] = []  # (start, end, name, cpu)
         self._depth = 0
 
     def wrap(self, owner: Any, attribute: str, name: str) -> None:
@@ -134,10 +134,10 @@ class HandlerTimer:
                 return original(*args, **kwargs)
             finally:
                 self._depth -= 1
-                end = time.perf_counter()
-                calls.append((end - began, time.thread_time() - cpu))
+                end, cpu = time.perf_counter(), time.thread_time() - cpu
+                calls.append((end - began, cpu))
                 if self._depth == 0:
-                    self.outer.append((began, end, name))
+                    self.outer.append((began, end, name, cpu))
 
         setattr(owner, attribute, timed)
 
@@ -153,14 +153,19 @@ class HandlerTimer:
         out = []
         for a, b in gaps:
             inside: dict[str, float] = {}
-            for start, end, name in self.outer:
+            cpu_inside: dict[str, float] = {}
+            for start, end, name, cpu in self.outer:
                 overlap = min(b, end) - max(a, start)
                 if overlap > 0:
                     inside[name] = inside.get(name, 0.0) + overlap
+                    share = overlap / (end - start) if end > start else 1.0
+                    cpu_inside[name] = cpu_inside.get(name, 0.0) + cpu * share
             out.append(
                 {
                     "gap_ms": round(1e3 * (b - a), 1),
                     "in_slots_ms": {k: round(1e3 * v, 1) for k, v in inside.items()},
+                    # the GUI thread's own CPU in them: the rest is waiting for a CPU or the GIL
+                    "in_slots_cpu_ms": {k: round(1e3 * v, 1) for k, v in cpu_inside.items()},
                     "unattributed_ms": round(1e3 * (b - a - sum(inside.values())), 1),
                 }
             )

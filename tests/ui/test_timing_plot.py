@@ -25,7 +25,13 @@ def plot(qtbot):
 
 
 def _named_curves(plot_item: pg.PlotItem) -> dict[str, pg.PlotDataItem]:
-    return {item.name(): item for item in plot_item.listDataItems() if item.name()}
+    """The curves on show (the plot keeps hidden ones for later runs)."""
+    items = plot_item.listDataItems()
+    return {item.name(): item for item in items if item.name() and item.isVisible()}
+
+
+def _legend_names(plot_item: pg.PlotItem) -> list[str]:
+    return [label.text for sample, label in plot_item.legend.items if label.isVisible()]
 
 
 def test_each_backend_gets_a_curve_with_error_bars_and_an_ideal_curve(plot):
@@ -86,3 +92,49 @@ def test_failed_measurements_are_not_plotted_and_clear_empties(plot):
     plot.clear()
     assert plot.measurements() == []
     assert "processes" not in _named_curves(plot.plot_item())
+
+
+def test_a_rerun_shows_the_kept_curves_again_and_the_legend_lists_only_what_is_shown(plot):
+    plot.add_measurement(_m("serial", 1, 1.0))
+    plot.add_measurement(_m("processes", 2, 0.5))
+    plot.refresh()
+    first = _named_curves(plot.plot_item())["processes"]
+    shown = {"serial", "processes", "ideal: serial / min(p, cores)"}
+    assert set(_legend_names(plot.plot_item())) == shown
+    plot.clear((2,))
+    plot.refresh()
+    assert _named_curves(plot.plot_item()) == {}
+    assert _legend_names(plot.plot_item()) == []
+    plot.add_measurement(_m("serial", 1, 0.8))
+    plot.add_measurement(_m("processes", 2, 0.3))
+    plot.refresh()
+    again = _named_curves(plot.plot_item())["processes"]
+    assert again is first, "the same item, shown again: no 5-9 ms rebuild"
+    assert np.allclose(again.getData()[1], [0.3])
+    assert sorted(_legend_names(plot.plot_item())) == sorted(shown)
+
+
+def test_the_legend_box_fits_the_rows_on_show(plot):
+    plot.add_measurement(_m("serial", 1, 1.0))
+    plot.add_measurement(_m("threads", 2, 0.9))
+    plot.add_measurement(_m("processes", 2, 0.5))
+    plot.refresh()
+    legend = plot.plot_item().legend
+    full = legend.boundingRect().height()
+    plot.clear((2,))
+    plot.add_measurement(_m("serial", 1, 1.0))
+    plot.refresh()
+    assert set(_legend_names(plot.plot_item())) == {"serial", "ideal: serial / min(p, cores)"}
+    assert 0 < legend.boundingRect().height() < full
+
+
+def test_curves_past_the_kept_number_are_removed_stalest_first(plot):
+    from desktop_app.ui.timing_plot import KEPT_CURVES
+
+    for run in range(KEPT_CURVES + 4):
+        plot.clear((2,))
+        plot.add_measurement(_m("processes", 2, 0.5, series=f"series {run}"))
+        plot.refresh()
+    plot.clear((2,))
+    kept = [item for item in plot.plot_item().listDataItems() if item.name()]
+    assert len(kept) <= 2 * KEPT_CURVES  # backends' curves and the ideal curves, each capped
