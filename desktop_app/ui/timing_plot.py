@@ -48,6 +48,10 @@ VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
 FRAME_BUDGET_S = 0.006
 CONTINUE_MS = 16  # a refresh cut short by the budget goes on this much later
 KEPT_CURVES = 16  # hidden curves kept per plot for the next runs; the least recently used go
+# During a run the wall axis keeps its top while the data needs between 1/LIVE_SLACK of it and
+# all of it: every new top re-lays the axis and its grid (4-10 ms of a paint), and a sweep's
+# points arrive in an order whose running maximum moves. ``settle()`` fits it once at the end.
+LIVE_SLACK = 2.0
 
 
 class _Curve:
@@ -115,6 +119,7 @@ class TimingPlot(QWidget):
         self._rows: list[SummaryRow] = []
         self._drawn: dict[object, object] = {}  # part -> what it was last drawn from
         self._continuing = False  # a budgeted refresh that stopped early will go on
+        self._live = False  # a run is going: the wall axis only moves when it must (LIVE_SLACK)
         self._unplaced: set[str] = set()  # views redrawn since their legend was placed
         self._build()
         self._apply_theme()
@@ -209,6 +214,7 @@ class TimingPlot(QWidget):
         """Forget the measurements; ``expected_sizes`` (the coming sweep's) go on the x axis."""
         self._measurements.clear()
         self._expected = tuple(expected_sizes)
+        self._live = True
         for view, curves in self._curves.items():
             self._hide_all(self._plot(view), curves)
         self._hide_all(self._wall, self._ideal_walls)
@@ -218,6 +224,11 @@ class TimingPlot(QWidget):
         self._pending.update(VIEWS)
         if self.isVisible():  # a hidden plot draws when it is shown (Run stays snappy)
             self.refresh_shown()
+
+    def settle(self) -> None:
+        """The run is over: fit the axes to what it measured (during it they move lazily)."""
+        self._live = False
+        self._pending.update(VIEWS)
 
     def set_cores(self, n: int) -> None:
         self._cores = max(1, int(n))
@@ -419,14 +430,19 @@ class TimingPlot(QWidget):
 
     def _wall_top(self) -> float:
         """A round top above every point and bar; with nothing to show, the top shown now
-        (a run that starts does not move the axis twice: to an empty plot's and back)."""
+        (a run that starts does not move the axis twice: to an empty plot's and back), and
+        during a run the top shown now while it still fits (see LIVE_SLACK)."""
         curves = [*self._curves["wall"].values(), *self._ideal_walls.values()]
         tops = [curve.line.yData for curve in curves if curve.is_visible()]
         peaks = [float(np.max(y)) for y in tops if y is not None and len(y)]
         peaks += [row.max_s for row in self._rows]
+        shown = self._drawn.get(("y", "wall"))
         if not peaks:
-            return self._drawn.get(("y", "wall"), 1.0)
-        return nice_ceiling(1.08 * max(peaks))
+            return 1.0 if shown is None else shown
+        needed = nice_ceiling(1.08 * max(peaks))
+        if self._live and shown is not None and needed <= shown <= LIVE_SLACK * needed:
+            return shown
+        return needed
 
     def _draw_hints(self, view: str, rows: list[SummaryRow]) -> None:
         mid_x = 0.5 * math.log2(max(self._cores, 2))

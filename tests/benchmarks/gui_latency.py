@@ -469,7 +469,16 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
         sys.setswitchinterval(options.switch_interval)
     folder = tempfile.mkdtemp(prefix="gui-latency-")
     settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)  # the window's own run host, niced as in the app
+    from desktop_app.ui.main_window import WORKER_NICE, window_host
+
+    if options.nice is None:  # the window's own run host, niced as in the app
+        options.nice = WORKER_NICE
+        host = window_host()
+    else:  # an A/B knob: how nice the run host and its workers are
+        from desktop_app.engine.run_host import RunHost
+
+        host = RunHost(nice=options.nice)
+    window = MainWindow(host=host, settings=settings)
     window.resize(1280, 800)
     window.show()
     wait_until(app, window.isVisible, 10)
@@ -530,6 +539,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="override sys.setswitchinterval (seconds) after the app sets it",
     )
     parser.add_argument(
+        "--nice", type=int, default=None, help="the run host's nice (default: the app's)"
+    )
+    parser.add_argument(
         "--xvfb", action="store_true", help="run under xvfb-run on the xcb platform"
     )
     parser.add_argument(
@@ -587,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
             "quick": options.quick,
             "targets_ms": {"p99": TARGET_P99_MS, "max": TARGET_MAX_MS},
             "switch_interval_s": sys.getswitchinterval(),
+            "host_nice": getattr(options, "nice", None),
             **results,
             "wall_s": round(time.perf_counter() - began, 1),
         },

@@ -138,3 +138,42 @@ def test_curves_past_the_kept_number_are_removed_stalest_first(plot):
     plot.clear((2,))
     kept = [item for item in plot.plot_item().listDataItems() if item.name()]
     assert len(kept) <= 2 * KEPT_CURVES  # backends' curves and the ideal curves, each capped
+
+
+def _y_top(plot) -> float:
+    return plot.plot_item().getViewBox().viewRange()[1][1]
+
+
+def test_during_a_run_the_wall_axis_keeps_a_top_that_still_fits_and_settles_at_the_end(plot):
+    """Each new top re-lays the axis and grid; a sweep's running maximum moves, so during a run
+    the top only moves when the data outgrows it or fills less than half of it."""
+    plot.clear((1, 2, 4))
+    for size, wall in ((1, 0.05), (2, 0.03), (4, 0.07)):
+        plot.add_measurement(_m("processes", size, wall))
+    plot.refresh()
+    plot.settle()
+    plot.refresh()
+    settled = _y_top(plot)
+    assert settled >= 0.07 * 1.08
+
+    plot.clear((1, 2, 4))  # the same sweep again: the first point alone would want a lower top
+    plot.add_measurement(_m("processes", 1, 0.05))
+    plot.refresh()
+    assert _y_top(plot) == pytest.approx(settled), "a top that still fits stays during the run"
+    plot.add_measurement(_m("processes", 2, 0.2))
+    plot.refresh()
+    assert _y_top(plot) >= 0.2 * 1.08, "data that outgrows the top moves it at once"
+    plot.settle()
+    plot.refresh()
+    assert _y_top(plot) >= 0.2 * 1.08
+
+    plot.clear((1, 2, 4))  # a much smaller run: a top over twice what it needs does not stay
+    plot.add_measurement(_m("processes", 1, 0.01))
+    plot.refresh()
+    assert _y_top(plot) < 0.05
+    plot.add_measurement(_m("processes", 2, 0.007))
+    plot.refresh()
+    live = _y_top(plot)
+    plot.settle()
+    plot.refresh()
+    assert _y_top(plot) == pytest.approx(live) and _y_top(plot) >= 0.01 * 1.08
