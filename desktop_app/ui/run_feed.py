@@ -149,6 +149,7 @@ class RunFeed:
         """The final frame: everything drawn, the bar full (or as far as the run got)."""
         self._state = state.capitalize()
         self.timing.settle()
+        self.timeline.settle()
         self.tick(final=True)
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)

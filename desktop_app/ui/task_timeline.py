@@ -30,6 +30,13 @@ PACE = 4  # a full redraw that took t waits 4 t before the next: at most ~20 % o
 # Each running-bar update repaints the whole view (4-10 ms, several times that while the engine's
 # threads hold the GIL): 10 a second still shows them grow smoothly.
 RUNNING_INTERVAL_S = 0.1
+# During a run the time axis follows the tasks in steps: when they outgrow it, it grows to
+# X_HEADROOM times their extent. Following them every frame re-laid the axis and its grid each
+# time (3-4 ms of a paint, gui_latency.py) and made every frame re-merge all the spans.
+X_HEADROOM = 2.0
+# The worker axis is at least this label wide (Linux's largest pid), and during a run it only
+# widens: a narrower axis for the next measurement's rows resized the time axis (a re-lay).
+WIDEST_PID_LABEL = "pid 4194304"
 Running = tuple[tuple[int, int, float], ...]
 
 
@@ -62,6 +69,11 @@ class TaskTimeline(QWidget):
         self._next_full = 0.0  # perf_counter() before which refresh_paced skips a full redraw
         self._next_running = 0.0  # likewise for the running bars alone
         self._row_labels: list[str] | None = None
+        self._live = False  # a run is going: the time axis moves in steps (X_HEADROOM)
+        self._follow = True  # the time axis follows the tasks until the user pans or zooms
+        self._fitting = False  # the time axis is being moved by the timeline itself
+        self._extent: tuple[float, float] | None = None  # the shown tasks' first start, last end
+        self._axis_width = 0  # the worker axis's width now (0: to be set)
         self._build()
         self._apply_theme()
         self.refresh()
@@ -105,6 +117,7 @@ class TaskTimeline(QWidget):
         self._view.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         # Zooming changes which tasks are narrower than a pixel: merge again after it.
         self._plot.getViewBox().sigXRangeChanged.connect(self._on_view_x_range_changed)
+        self._plot.getViewBox().sigRangeChangedManually.connect(self._on_user_moved_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -119,6 +132,7 @@ class TaskTimeline(QWidget):
         plot_style.set_axis_label(self._plot, "bottom", "Time since run start", self, units="s")
         plot_style.set_axis_label(self._plot, "left", "Worker", self)
         self._row_labels = None  # the axis width depends on the font
+        self._axis_width = 0
         colours = self._colours()
         for name, item in self._bars.items():
             # A 1 px cosmetic outline in the fill colour keeps microsecond tasks visible.
@@ -168,6 +182,13 @@ class TaskTimeline(QWidget):
         self._combo.blockSignals(False)
         self._plot.enableAutoRange()
         self._row_labels = None  # auto-range is back on: set the rows' range again
+        self._live = self._follow = True
+        self._extent = None
+        self._dirty = True
+
+    def settle(self) -> None:
+        """The run is over: fit the time axis to the tasks (during it, it moves in steps)."""
+        self._live = False
         self._dirty = True
 
     def begin_measurement(self, label: str) -> None:
@@ -256,8 +277,10 @@ class TaskTimeline(QWidget):
         shown = self._measurements.get(self.shown_measurement())
         if shown is None or shown.label != self._current:
             return
-        self._set_bar("running", self._running_bars(shown))
+        running = self._running_bars(shown)
+        self._set_bar("running", running)
         self._set_rows(list(shown.rows))  # a running task may be a new worker's first
+        self._follow_tasks(running)
 
     def _refresh_all(self) -> None:
         self._dirty = self._running_dirty = False
@@ -269,11 +292,15 @@ class TaskTimeline(QWidget):
             return
         if self._hint.textItem.toPlainText():
             self._hint.setText("")
-            self._plot.enableAutoRange(x=True)
         shown.consolidate()
+        running = self._running_bars(shown) if shown.label == self._current else None
+        self._extent = None
+        if len(shown.start):
+            self._extent = (float(shown.start.min()), float(shown.end.max()))
+        self._follow_tasks(running)  # before merging: the merge depends on the zoom
         data = self._lod_bars(shown)
-        if shown.label == self._current:
-            data["running"] = self._running_bars(shown)
+        if running is not None:
+            data["running"] = running
         self._set_bars(data)
         self._set_rows(list(shown.rows))
         self._count_label()
@@ -300,6 +327,32 @@ class TaskTimeline(QWidget):
             data["ok"] = (s[~alt], e[~alt], r[~alt])
             data["ok_alt"] = (s[alt], e[alt], r[alt])
         return data
+
+    def _follow_tasks(self, running: tuple[np.ndarray, ...] | None) -> None:
+        """Show every task of the shown measurement, unless the user moved the view: exactly
+        once it is over, and in steps while it runs (the axis stays while the tasks fit)."""
+        starts, ends = [], []
+        if self._extent is not None:
+            starts.append(self._extent[0])
+            ends.append(self._extent[1])
+        if running is not None and len(running[0]):
+            starts.append(float(running[0].min()) + self._origin)
+            ends.append(float(running[1].max()) + self._origin)
+        if not self._follow or not starts:
+            return
+        lo, hi = min(starts) - self._origin, max(ends) - self._origin
+        width = max(hi - lo, 1e-6)
+        live = self._live and self.shown_measurement() == self._current
+        if live:
+            x0, x1 = self._plot.getViewBox().viewRange()[0]
+            if x0 <= lo and hi <= x1 and x1 - x0 <= 2 * X_HEADROOM * width:
+                return
+            hi = lo + X_HEADROOM * width
+        self._fitting = True
+        try:
+            self._plot.setXRange(lo, hi, padding=0.02)
+        finally:
+            self._fitting = False
 
     def _pixel_width(self, start: np.ndarray, end: np.ndarray) -> float:
         """One screen pixel in seconds at the current zoom (a guess before the first layout)."""
@@ -344,8 +397,13 @@ class TaskTimeline(QWidget):
         axis.setTicks([[(index, label) for index, label in enumerate(labels)], []])
         # Size the axis for its labels now: its own auto-expansion waits for a second paint.
         metrics = QFontMetrics(plot_style.axis_font(self))
-        widest = max((metrics.horizontalAdvance(label) for label in labels), default=30)
-        axis.setWidth(widest + metrics.height() + 16)
+        widest = max(metrics.horizontalAdvance(label) for label in [WIDEST_PID_LABEL, *labels])
+        width = widest + metrics.height() + 16
+        if self._live:
+            width = max(width, self._axis_width)
+        if width != self._axis_width:
+            self._axis_width = width
+            axis.setWidth(width)
         self._plot.setYRange(-0.6, max(len(labels), 1) - 0.4, padding=0)
 
     def _show_empty(self) -> None:
@@ -371,10 +429,17 @@ class TaskTimeline(QWidget):
         self._dirty = True
         self._plot.enableAutoRange()
         self._row_labels = None
+        self._follow = True
         self.refresh()
 
+    def _on_user_moved_view(self, *_args) -> None:
+        self._follow = False  # the user's pan or zoom stays; the "A" button follows again
+
     def _on_view_x_range_changed(self, *_args) -> None:
-        # Auto-range moves the view every live frame: keep the full redraws to their pace.
+        # A zoom changes which tasks are narrower than a pixel: merge again, at the full
+        # redraws' pace. The timeline's own moves merge in the same refresh.
+        if self._fitting:
+            return
         if self._measurements and not self._dirty:
             self._dirty = True
             wait_s = max(0.0, self._next_full - time.perf_counter())

@@ -134,3 +134,55 @@ def test_thread_workers_get_one_row_each(timeline):
     )
     timeline.refresh()
     assert timeline.worker_labels() == ["pid 5 lab-threads-2_0", "pid 5 lab-threads-2_1"]
+
+
+def _x_range(widget: TaskTimeline) -> tuple[float, float]:
+    x0, x1 = widget.plot_item().getViewBox().viewRange()[0]
+    return x0, x1
+
+
+def _span_until(task: int, end: float) -> SpanTable:
+    return _table([TaskSpan(task, 11, "MainThread", ORIGIN + end - 0.1, ORIGIN + end, True)])
+
+
+def test_during_a_run_the_time_axis_follows_the_tasks_in_steps_and_fits_them_at_the_end(
+    timeline,
+):
+    """Following the tasks every frame re-laid the axis and re-merged every span each time."""
+    timeline.begin_measurement("cpu: processes × 2")
+    timeline.add_spans(_span_until(0, 1.0))
+    timeline.refresh()
+    first = _x_range(timeline)
+    assert first[0] <= 0.9 and first[1] >= 1.0, "the tasks are on show"
+    assert first[1] > 1.09, "with room to grow: twice the tasks' extent"
+    timeline.add_spans(_span_until(1, 1.05))
+    timeline.refresh()
+    assert _x_range(timeline) == pytest.approx(first), "tasks that still fit leave the axis"
+    timeline.add_spans(_span_until(2, 3.0))
+    timeline.refresh()
+    grown = _x_range(timeline)
+    assert grown[1] >= 3.0 > first[1], "tasks that outgrow it move it at once"
+    timeline.set_running(((11, 3, ORIGIN + 3.0),), now=ORIGIN + 9.0)
+    timeline.refresh()
+    assert _x_range(timeline)[1] >= 9.0, "a running task's bar is followed too"
+    timeline.set_running((), now=ORIGIN + 9.0)
+    timeline.settle()
+    timeline.refresh()
+    x0, x1 = _x_range(timeline)
+    assert x0 == pytest.approx(0.9, abs=0.1) and x1 == pytest.approx(3.0, abs=0.1), (
+        "once the run is over the axis fits the tasks"
+    )
+
+
+def test_a_view_the_user_moved_is_left_alone(timeline):
+    timeline.begin_measurement("cpu: processes × 2")
+    timeline.add_spans(_span_until(0, 1.0))
+    timeline.refresh()
+    box = timeline.plot_item().getViewBox()
+    box.setXRange(0.2, 0.4, padding=0)
+    box.sigRangeChangedManually.emit(box.state["mouseEnabled"])  # what a drag or wheel emits
+    timeline.add_spans(_span_until(1, 5.0))
+    timeline.refresh()
+    timeline.settle()
+    timeline.refresh()
+    assert _x_range(timeline) == pytest.approx((0.2, 0.4))
