@@ -147,3 +147,21 @@ def test_a_results_table_larger_than_one_part_comes_back_whole_and_in_order(host
     assert report.table_columns[:3] == ["#", "x", "square(x)"]
     assert [row[1] for row in report.table_rows] == list(range(1, n + 1))
     assert all(row[2] == row[1] ** 2 for row in report.table_rows)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice() on this platform")
+def test_a_niced_host_and_its_pool_workers_yield_the_cpu_to_the_window():
+    import psutil
+
+    host = RunHost(nice=7)
+    try:
+        scenario = get_scenario("pool-timing")
+        report, _ = _run(host, scenario, {"n": 8, "workload": "square"}, sizes=(2,))
+        assert report.state == "completed", report.errors[:1]
+        ours = os.nice(0)
+        assert psutil.Process(host.pid).nice() == min(19, ours + 7)
+        workers = psutil.Process(host.pid).children(recursive=True)
+        assert workers, "the host keeps its pool warm"
+        assert all(worker.nice() >= min(19, ours + 7) for worker in workers)
+    finally:
+        host.shutdown()
