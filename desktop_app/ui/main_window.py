@@ -35,7 +35,7 @@ STATUS_MS = 1000
 CLOSE_WAIT_S = 1.5  # closing during a run: the engine kills process workers well within this
 # The run host and its workers yield the CPU to the GUI thread. With 8 workers on 2 cores a
 # frame's wall time was 1.3-2.5 times its CPU time at nice 5 (CFS weight 335 against the GUI's
-# 1024); at 15 (weight 36) the timeline's p99 gap fell in 7 of 8 alternating A/B rounds
+# 1024); at 15 (weight 36) the timeline's p99 gap fell in 6 of 7 alternating A/B rounds
 # (docs/benchmarks.md). The workers lose no CPU time to it: the GUI uses what it uses either way,
 # it only gets it sooner.
 WORKER_NICE = 15
