@@ -16,12 +16,16 @@ threads, which Windows pipes would not take):
   ``("cancel", run_id)``, ``("shutdown",)``
 - from the host: ``("ready", pid)``, ``("events", run_id, batch, pools)``,
   ``("rows", run_id, rows)`` (the results table in parts, before its report),
+  ``("results", run_id, index, values)`` and ``("spans", run_id, index, table)``: the
+  results and spans of ``report.runs[index]`` in parts, before the report, which comes
+  without them,
   ``("done", run_id, report, pools)``, ``("failed", run_id, traceback_text, pools)``,
   ``("error", record)`` for an uncaught error outside a run (a host thread's excepthook).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import threading
@@ -32,15 +36,47 @@ from typing import Any
 from ._worker import describe_exception, exit_with_parent
 from .cancel import CancelToken
 from .context import run_scenario
-from .events import RunFinished
+from .events import RunFinished, TasksFinished
 from .pools import PoolManager, stop_process_helpers
-from .records import ErrorRecord
+from .records import ErrorRecord, SpanTable
 
 SHUTDOWN_WAIT_S = 1.0  # a cancelled run kills its workers well within this
 # A results table travels in parts: the window unpickles each on its bridge thread, and one
 # unpickle holds the GIL throughout (100,000 rows in one piece: 77 ms the GUI thread waited;
 # 2,000 rows: 1-2 ms).
 TABLE_CHUNK_ROWS = 2000
+# The runs' results and spans likewise: 100,000 tiny tasks at 4 pool sizes made a 14.8 MB
+# report that took 22-31 ms to unpickle in one piece (its 400,000 result objects), and its
+# 12.4 MB of span columns alone 4-16 ms (tests/benchmarks/gui_latency.py).
+RESULT_CHUNK = 10_000
+SPAN_CHUNK = 50_000  # 1.5 MB of columns
+
+
+def split_batch(events: Sequence[Any], limit: int) -> list[list[Any]]:
+    """``events`` in order, as messages of at most ``limit`` spans each (a table that does not
+    fit is cut into parts): a 50 ms batch of tiny tasks held 155,000 spans, 4.8 MB that the
+    window's bridge thread took 6 ms to unpickle, holding the GIL the GUI thread waits for."""
+    messages: list[list[Any]] = []
+    current: list[Any] = []
+    spans = 0
+    for event in events:
+        if not isinstance(event, TasksFinished) or not len(event.spans):
+            current.append(event)
+            continue
+        table, first = event.spans, 0
+        while first < len(table):
+            if spans >= limit:
+                messages.append(current)
+                current, spans = [], 0
+            room = limit - spans
+            whole = first == 0 and len(table) <= room
+            part = table if whole else table.part(first, first + room)
+            current.append(event if whole else dataclasses.replace(event, spans=part))
+            spans += len(part)
+            first += len(part)
+    if current:
+        messages.append(current)
+    return messages
 
 
 class _Host:
@@ -83,16 +119,28 @@ class _Host:
             rows, report.table_rows = report.table_rows, []
             for first in range(0, len(rows), TABLE_CHUNK_ROWS):
                 self.send(("rows", run_id, rows[first : first + TABLE_CHUNK_ROWS]))
+            self._send_entries(run_id, report)
             self.send(("done", run_id, report, self.pools.describe()))
         except BaseException:  # noqa: BLE001 (the window must hear of it, whatever it is)
             self.send(("failed", run_id, traceback.format_exc(), self.pools.describe()))
+
+    def _send_entries(self, run_id: int, report: Any) -> None:
+        """Each run's results and spans in parts, taken out of ``report``."""
+        for index, entry in enumerate(report.runs):
+            results, entry.results = entry.results, []
+            spans, entry.spans = entry.spans, SpanTable()
+            for first in range(0, len(results), RESULT_CHUNK):
+                self.send(("results", run_id, index, results[first : first + RESULT_CHUNK]))
+            for first in range(0, len(spans), SPAN_CHUNK):
+                self.send(("spans", run_id, index, spans.part(first, first + SPAN_CHUNK)))
 
     def _send_events(self, run_id: int, batch: Sequence[Any]) -> None:
         """A batch to the window, less ``RunFinished``: its report follows as "done" (twice
         would double the biggest message: 6.5 MB and 70 ms of unpickling for 100,000 tasks)."""
         events = [event for event in batch if not isinstance(event, RunFinished)]
-        if events:  # with the pools as they are now: the status bar shows them live
-            self.send(("events", run_id, events, self.pools.describe()))
+        for part in split_batch(events, SPAN_CHUNK):
+            # with the pools as they are now: the status bar shows them live
+            self.send(("events", run_id, part, self.pools.describe()))
 
     def cancel(self, run_id: int) -> None:
         if self.token is not None and run_id == self.run_id:

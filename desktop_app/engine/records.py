@@ -114,11 +114,15 @@ class SpanTable:
 
     def slice_from(self, index: int) -> SpanTable:
         """A new table holding the spans from ``index`` on (for incremental UI updates)."""
+        return self.part(index, len(self))
+
+    def part(self, first: int, stop: int) -> SpanTable:
+        """A new table holding the spans ``first`` to ``stop - 1`` (columns copied)."""
         out = SpanTable()
         out.threads = list(self.threads)
         out._thread_ids = dict(self._thread_ids)
         for name in ("task", "pid", "thread_index", "start", "end", "ok"):
-            setattr(out, name, getattr(self, name)[index:])
+            setattr(out, name, getattr(self, name)[first:stop])
         return out
 
     def nbytes(self) -> int:

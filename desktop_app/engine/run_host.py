@@ -21,7 +21,7 @@ from .events import Consumer, ErrorRaised
 from .executors.processes import exit_description
 from .host_main import serve
 from .process_tree import kill_tree
-from .records import ErrorRecord
+from .records import ErrorRecord, SpanTable
 from .report import RunReport
 from .start_method import get_host_context
 
@@ -171,6 +171,8 @@ class RunHost:
                  cancel: CancelToken) -> RunReport:
         asked_to_cancel = False
         rows: list = []
+        results: dict[int, list] = {}  # report.runs[index].results, as they come in parts
+        spans: dict[int, SpanTable] = {}  # and its spans
         while True:
             if cancel.cancelled and not asked_to_cancel:  # a token cancelled without cancel()
                 asked_to_cancel = True
@@ -188,10 +190,18 @@ class RunHost:
                 consumer(message[2])
             elif kind == "rows":
                 rows.extend(message[2])
+            elif kind == "results":
+                results.setdefault(message[2], []).extend(message[3])
+            elif kind == "spans":
+                spans.setdefault(message[2], SpanTable()).extend(message[3])
             elif kind == "done":
                 self._pools = message[3]
                 report = message[2]
                 report.table_rows = rows
+                for index, values in results.items():
+                    report.runs[index].results = values
+                for index, table in spans.items():
+                    report.runs[index].spans = table
                 return report
             elif kind == "failed":
                 self._pools = message[3]

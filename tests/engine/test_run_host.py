@@ -165,3 +165,20 @@ def test_a_niced_host_and_its_pool_workers_yield_the_cpu_to_the_window():
         assert all(worker.nice() >= min(19, ours + 7) for worker in workers)
     finally:
         host.shutdown()
+
+
+def test_results_and_spans_larger_than_one_part_arrive_whole(host):
+    """The host sends each run's results and spans in parts (one big unpickle held the
+    window's GIL for 22-31 ms); the report the window gets has every one of them."""
+    from desktop_app.engine.host_main import RESULT_CHUNK, SPAN_CHUNK
+
+    n = max(2 * RESULT_CHUNK, SPAN_CHUNK) + 123
+    report, _ = _run(host, get_scenario("pool-timing"), {"n": n, "workload": "square"},
+                     sizes=(2,))
+    assert report.state == "completed", report.errors[:1]
+    expected = [i * i for i in range(1, n + 1)]
+    assert len(report.runs) >= 2, "the serial baseline and the pool"
+    for entry in report.runs:
+        assert entry.results == expected, entry.measurement
+        assert len(entry.spans) == n and sorted(entry.spans.task) == list(range(n))
+        assert all(entry.spans.end[i] >= entry.spans.start[i] for i in range(0, n, 997))
