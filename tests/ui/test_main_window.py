@@ -153,6 +153,35 @@ def test_a_second_run_is_refused_while_one_runs(qtbot, lab_window):
         lab_window.cancel_run()
 
 
+def test_the_finished_runs_report_is_shown_before_the_next_run_can_start(qtbot, lab_window):
+    """The window shows a finished run in two turns of the event loop (its last frame, then
+    its report): between them it is still busy, so a new run cannot meet the old report."""
+    lab_window.select_scenario("pool-timing")
+    lab_window.set_param("workload", "square")
+    lab_window.set_param("n", 20)
+    lab_window.set_pool_sizes((2,))
+    seen = []
+
+    def on_events(_batch) -> None:  # the moment the run's report arrives, in the same turn
+        worker = lab_window._worker
+        if worker is not None and not seen:
+            worker.signals.run_finished.connect(
+                lambda _report: seen.append((lab_window.is_running(), lab_window.start_run())),
+                Qt.ConnectionType.QueuedConnection,
+            )
+            seen.append(None)
+
+    assert lab_window.start_run()
+    lab_window._worker.signals.events_received.connect(on_events)
+    with qtbot.waitSignal(lab_window.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        pass
+    assert seen[1] == (True, False), "still busy between the last frame and the report"
+    report = blocker.args[0]
+    assert report.table_rows and lab_window.ui.results.row_count() == len(report.table_rows)
+    assert not lab_window.is_running()
+    assert report is lab_window.last_report
+
+
 def _start_long_run(qtbot, window) -> None:
     """The exceptions scenario with a pool task that never returns (for a minute)."""
     window.select_scenario("exceptions")
