@@ -314,7 +314,9 @@ class MainWindow(QMainWindow):
         self.last_report = report
         self._frame_timer.stop()
         self.feed.finish(report.state, report.duration_s)
-        QTimer.singleShot(0, self, functools.partial(self._show_finished_run, report))
+        # 1 ms, not 0: a 0 ms single shot is a posted call, run before any timer or input
+        # that is waiting; a timer takes its turn after them.
+        QTimer.singleShot(1, self, functools.partial(self._show_finished_run, report))
 
     def _show_finished_run(self, report: RunReport) -> None:
         self._worker = None
