@@ -396,7 +396,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Cancel any run, wait briefly for it, stop the timers and the run host."""
-        worker = self._worker
+        worker, self._worker = self._worker, None  # nothing runs in a closed window
         if worker is not None:
             worker.cancel()
             worker.wait(CLOSE_WAIT_S)
