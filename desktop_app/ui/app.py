@@ -30,6 +30,11 @@ SIGNAL_POLL_MS = 200  # lets Python's signal handlers run while Qt's C++ loop wa
 # measured 0.9 ms alone, 10.5 ms beside one busy thread at Python's default 5 ms, 2.5 ms at 1 ms
 # (measured when the engine still ran in this process; tests/benchmarks/gui_latency.py).
 SWITCH_INTERVAL_S = 0.001
+# Qt's raster engine hands a large fill to a thread pool and waits for it (QLatch). With the
+# run's workers on both cores those helper threads wait to be scheduled, and a paint's wall
+# time was 1.4 times its CPU time; without the pool 1.1-1.2, paints 18-30 % shorter, the same
+# CPU (results/gui_latency_threadpool_ab.json). Qt reads it once, at the first large fill.
+NO_GUI_THREADPOOL_ENV = "QT_NO_GUI_THREADPOOL"
 # tests/benchmarks/startup_time.py sets this: print a line at the first frame and one when the
 # plots are built, then quit. The benchmark times the lines as they arrive.
 STARTUP_PROBE_ENV = "CONCURRENCY_LAB_STARTUP_PROBE"
@@ -55,6 +60,7 @@ def app_icon() -> QIcon:
 def make_application(argv: list[str]) -> QApplication:
     """The QApplication, named so QSettings finds the app's own settings."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    os.environ.setdefault(NO_GUI_THREADPOOL_ENV, "1")  # a user's own setting wins
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName(APP_NAME)
