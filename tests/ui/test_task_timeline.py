@@ -186,3 +186,22 @@ def test_a_view_the_user_moved_is_left_alone(timeline):
     timeline.settle()
     timeline.refresh()
     assert _x_range(timeline) == pytest.approx((0.2, 0.4))
+
+
+def test_a_microsecond_task_is_drawn_at_least_a_pixel_wide(timeline):
+    """Bars carry no outline (it doubled a repaint), so a tiny task gets a pixel of width."""
+    timeline.begin_measurement("square: pool × 1")
+    timeline.add_spans(
+        _table(
+            [
+                TaskSpan(0, 11, "MainThread", ORIGIN + 0.0, ORIGIN + 1.0, True),
+                TaskSpan(1, 11, "MainThread", ORIGIN + 2.0, ORIGIN + 2.000001, True),
+            ]
+        )
+    )
+    timeline.settle()
+    timeline.refresh()
+    pixel = timeline.plot_item().getViewBox().viewPixelSize()[0]
+    bars = np.concatenate([_bars(timeline, "ok"), _bars(timeline, "ok_alt")])
+    tiny = bars[np.isclose(bars[:, 0], 2.0)]
+    assert len(tiny) == 1 and tiny[0][2] >= 0.99 * pixel  # rect: x, y, width, height
