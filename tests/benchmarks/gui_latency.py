@@ -8,7 +8,8 @@ Qt's xcb platform, a real X11 window), puts a timer probe on the GUI thread (``-
 5 ms by default, a precise QTimer) and records the time between its firings while a run goes,
 from Run pressed until 300 ms after the run finished (the final frame and the results table are
 drawn in that tail). The window shows the tab it picks for the run (the timing plot for a
-sweep, the timeline otherwise) unless a case pins one. ``--interact`` also switches tabs every
+sweep, the timeline otherwise) unless a case pins one (clicked 100 ms after Run, an event of
+its own as a user's click would be). ``--interact`` also switches tabs every
 400 ms like a restless user, so a freshly shown view's first paint lands in the figures too.
 
 Cases (issue 3, "Done means", and issue 6 item 4):
@@ -60,6 +61,10 @@ TARGET_P99_MS = 20.0
 TARGET_MAX_MS = 50.0
 TAIL_S = 0.3  # keep probing after run_finished: the last frame and the table land here
 TAB_SWITCH_MS = 400
+# A case that watches a tab other than the one the window picks clicks it this long after Run.
+# Pinned in the same turn of the event loop as Run, the two made one gap (up to 26 ms) that no
+# user can make: two clicks are two input events.
+PIN_TAB_MS = 100
 RUN_TIMEOUT_S = 600.0
 
 
@@ -306,8 +311,8 @@ def run_case(app: Any, window: Any, case: Case, options: argparse.Namespace) -> 
     began, gui_cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
     if not window.start_run():
         raise SystemExit(f"the window refused to run {case.scenario}: {window.last_refusal}")
-    if case.tab is not None:
-        tabs.setCurrentIndex(case.tab)
+    if case.tab is not None:  # the user's click on the tab: an input event of its own, later
+        QTimer.singleShot(PIN_TAB_MS, lambda: tabs.setCurrentIndex(case.tab))
     if options.interact:
         switcher.start()
     try:
