@@ -23,11 +23,20 @@ def machine() -> dict:
     }
 
 
-def alternate(candidates: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
-    """Run each candidate once per round, in turn (A, B, C, A, B, C, …): drift hits all alike."""
+def alternate(
+    candidates: dict[str, Callable[[], float]], rounds: int, mirrored: bool = False
+) -> dict[str, list[float]]:
+    """Run each candidate once per round, in turn (A, B, C, A, B, C, …): drift hits all alike.
+
+    ``mirrored`` runs every other round backwards (A, B, C, C, B, A, …), so a candidate's place
+    in the round (what ran just before it) does not favour it either.
+    """
     times: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, run in candidates.items():
+    for index in range(rounds):
+        order = list(candidates.items())
+        if mirrored and index % 2:
+            order.reverse()
+        for name, run in order:
             times[name].append(run())
     return times
 
