@@ -1,6 +1,6 @@
 """Engine overhead, speedup fidelity and event throughput against bare peers (issue 6, 1-3).
 
-Run: python tests/benchmarks/bench_engine.py [--rounds 5] [--fidelity-rounds 15] [--quick]
+Run: python tests/benchmarks/bench_engine.py [--rounds 5] [--fidelity-rounds 45] [--quick]
                                              [--only overhead,fidelity,throughput]
 Every comparison alternates the candidates in one run and reports medians of ``--rounds``
 (the fidelity comparison: of ``--fidelity-rounds``, its single rounds vary by ±25 % here).
@@ -162,7 +162,7 @@ PARTS = ("overhead", "fidelity", "throughput")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--fidelity-rounds", type=int, default=15)
+    parser.add_argument("--fidelity-rounds", type=int, default=45)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
     args = parser.parse_args()
