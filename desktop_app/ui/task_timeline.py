@@ -72,7 +72,7 @@ class TaskTimeline(QWidget):
         self._live = False  # a run is going: the time axis moves in steps (X_HEADROOM)
         self._follow = True  # the time axis follows the tasks until the user pans or zooms
         self._fitting = False  # the time axis is being moved by the timeline itself
-        self._extent: tuple[float, float] | None = None  # the shown tasks' first start, last end
+        self._extent: tuple[float, float] | None = None  # shown tasks' first start, last end (s)
         self._axis_width = 0  # the worker axis's width now (0: to be set)
         self._build()
         self._apply_theme()
@@ -175,7 +175,8 @@ class TaskTimeline(QWidget):
     # --- public API -----------------------------------------------------------------------------
 
     def reset(self, origin: float) -> None:
-        """Forget every span; times are shown relative to ``origin`` (perf_counter)."""
+        """Forget every span; times are shown relative to ``origin`` (perf_counter). A run
+        starts: the time axis follows its tasks in steps until ``settle()``."""
         self._origin = origin
         self._measurements.clear()
         self._current = ""
@@ -298,8 +299,8 @@ class TaskTimeline(QWidget):
         shown.consolidate()
         running = self._running_bars(shown) if shown.label == self._current else None
         self._extent = None
-        if len(shown.start):
-            self._extent = (float(shown.start.min()), float(shown.end.max()))
+        if len(shown.start):  # relative to the run's start, as the bars are
+            self._extent = (shown.start.min() - self._origin, shown.end.max() - self._origin)
         self._follow_tasks(running)  # before merging: the merge depends on the zoom
         data = self._lod_bars(shown)
         if running is not None:
@@ -335,16 +336,12 @@ class TaskTimeline(QWidget):
     def _follow_tasks(self, running: tuple[np.ndarray, ...] | None) -> None:
         """Show every task of the shown measurement, unless the user moved the view: exactly
         once it is over, and in steps while it runs (the axis stays while the tasks fit)."""
-        starts, ends = [], []
-        if self._extent is not None:
-            starts.append(self._extent[0])
-            ends.append(self._extent[1])
+        spans = [self._extent] if self._extent is not None else []
         if running is not None and len(running[0]):
-            starts.append(float(running[0].min()) + self._origin)
-            ends.append(float(running[1].max()) + self._origin)
-        if not self._follow or not starts:
+            spans.append((running[0].min(), running[1].max()))
+        if not self._follow or not spans:
             return
-        lo, hi = min(starts) - self._origin, max(ends) - self._origin
+        lo, hi = float(min(s for s, _ in spans)), float(max(e for _, e in spans))
         width = max(hi - lo, 1e-6)
         live = self._live and self.shown_measurement() == self._current
         if live:
@@ -437,7 +434,9 @@ class TaskTimeline(QWidget):
         self.refresh()
 
     def _on_user_moved_view(self, *_args) -> None:
-        self._follow = False  # the user's pan or zoom stays; the "A" button follows again
+        # The user's pan or zoom stays (pyqtgraph's "A" button hands the axis to its own
+        # auto-range); the next run, or another measurement chosen, follows the tasks again.
+        self._follow = False
 
     def _on_view_x_range_changed(self, *_args) -> None:
         # A zoom changes which tasks are narrower than a pixel: merge again, at the full
