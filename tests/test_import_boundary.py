@@ -33,11 +33,12 @@ _PROBE = textwrap.dedent(
 
     what = sys.argv[1]
     if what == "below-the-window":
-        loaded = import_tree("desktop_app.engine") + import_tree("desktop_app.scenarios")
+        loaded = (import_tree("desktop_app.engine") + import_tree("desktop_app.scenarios")
+                  + import_tree("desktop_app.ui.viewmodels"))
         from desktop_app.scenarios.registry import all_scenarios
         ids = [s.id for s in all_scenarios()]
-        for name in ("desktop_app.workloads", "desktop_app.cli", "desktop_app.cli_run",
-                     "desktop_app.cli_format", "desktop_app.cli_progress"):
+        for name in ("desktop_app.workloads", "desktop_app.cli", "desktop_app.cli.run",
+                     "desktop_app.cli.format", "desktop_app.cli.progress"):
             importlib.import_module(name)
             loaded.append(name)
     elif what == "entry":

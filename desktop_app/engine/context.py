@@ -28,9 +28,9 @@ from .events import (
     TasksFinished,
 )
 from .executors import MapHooks, MapOutcome
+from .outputs.report import RunEntry, RunReport
 from .pools import PoolManager
 from .records import ErrorRecord, Measurement, SpanTable
-from .report import RunEntry, RunReport
 from .stats import summarize
 
 # Lines of output kept per run; beyond it the report says how many were dropped.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..engine.report import gil_enabled
+from ..engine.outputs.report import gil_enabled
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, cpu_burn, io_wait
 from .base import Param, Scenario

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..engine.cancel import CancelToken
-from ..engine.run_host import RunHost, RunHostError
+from ..engine.host.client import RunHost, RunHostError
 from ..scenarios.base import Scenario
 
 

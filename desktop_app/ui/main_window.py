@@ -19,16 +19,16 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from ..engine.executors.base import check_pool_size
+from ..engine.host.client import RunHost
+from ..engine.outputs.report import RunReport
 from ..engine.records import ErrorRecord
-from ..engine.report import RunReport
-from ..engine.run_host import RunHost
 from ..scenarios.base import ParamError, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
 from .bridge import RunRequest, RunWorker
-from .export_actions import ExportController
+from .export.export_actions import ExportController
+from .panels.status_bar import StatusBar
 from .run_feed import RunFeed
 from .settings_store import MAX_REPEATS, SettingsStore, make_settings
-from .status_bar import StatusBar
 from .window_layout import WindowLayout
 
 FRAME_MS = 33  # ~30 redraws a second at most, whatever the event rate

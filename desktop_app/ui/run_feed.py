@@ -26,8 +26,8 @@ from ..engine.events import (
     RunStarted,
     TasksFinished,
 )
-from .error_console import ErrorConsole
-from .output_view import OutputView
+from .panels.error_console import ErrorConsole
+from .panels.output_view import OutputView
 
 _Key = tuple[str, str, int, int]
 

@@ -330,7 +330,7 @@ def _export_plot(window: Any, output: str | None) -> Path:
     """Export the timing plot as PNG and check the file is one."""
     from PySide6.QtWidgets import QWidget
 
-    from .exporters import export_png
+    from .export.exporters import export_png
 
     plot = window.findChild(QWidget, "timingPlot")
     if plot is None:

@@ -30,19 +30,19 @@ from PySide6.QtWidgets import (
 )
 
 from ..scenarios.base import Scenario
-from .error_console import ErrorConsole
-from .output_view import OutputView
-from .param_panel import ParamPanel
-from .results_table import ResultsTable
-from .run_controls import RunControls
-from .scenario_chooser import ScenarioChooser
-from .scenario_info import ScenarioInfo
+from .panels.error_console import ErrorConsole
+from .panels.output_view import OutputView
+from .panels.param_panel import ParamPanel
+from .panels.results_table import ResultsTable
+from .panels.run_controls import RunControls
+from .panels.scenario_chooser import ScenarioChooser
+from .panels.scenario_info import ScenarioInfo
 from .settings_store import SettingsStore
 
 if TYPE_CHECKING:
-    from .cpu_view import CpuView
-    from .task_timeline import TaskTimeline
-    from .timing_plot import TimingPlot
+    from .plots.cpu_view import CpuView
+    from .plots.task_timeline import TaskTimeline
+    from .plots.timing_plot import TimingPlot
 
 # Default proportions at 1280 x 800; the user's own are restored from the settings.
 DEFAULT_SIZES = {"main": [290, 990], "right": [330, 420], "top": [620, 370]}
@@ -234,15 +234,15 @@ def _placeholder() -> QWidget:
 def _make_view(key: str) -> QWidget:
     """The plot view for ``key``; imported here, not at the top, so the window can show first."""
     if key == "timing":
-        from .timing_plot import TimingPlot
+        from .plots.timing_plot import TimingPlot
 
         plot = TimingPlot()
         plot.set_cores(os.cpu_count() or 1)
         return plot
     if key == "timeline":
-        from .task_timeline import TaskTimeline
+        from .plots.task_timeline import TaskTimeline
 
         return TaskTimeline()
-    from .cpu_view import CpuView
+    from .plots.cpu_view import CpuView
 
     return CpuView()

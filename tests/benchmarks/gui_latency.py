@@ -480,7 +480,7 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
         options.nice = WORKER_NICE
         host = window_host()
     else:  # an A/B knob: how nice the run host and its workers are
-        from desktop_app.engine.run_host import RunHost
+        from desktop_app.engine.host.client import RunHost
 
         host = RunHost(nice=options.nice)
     window = MainWindow(host=host, settings=settings)

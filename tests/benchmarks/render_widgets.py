@@ -55,9 +55,9 @@ def render(outdir: str, measurements, spans, origin, dark: bool) -> None:
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.ui.cpu_view import CpuView
-    from desktop_app.ui.task_timeline import TaskTimeline
-    from desktop_app.ui.timing_plot import TimingPlot
+    from desktop_app.ui.plots.cpu_view import CpuView
+    from desktop_app.ui.plots.task_timeline import TaskTimeline
+    from desktop_app.ui.plots.timing_plot import TimingPlot
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setPalette(_dark_palette(QPalette, QColor) if dark else app.style().standardPalette())

@@ -108,7 +108,7 @@ def fill_output_pane(window: Any) -> None:
     """
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.ui.output_view import MAX_LINES
+    from desktop_app.ui.panels.output_view import MAX_LINES
 
     lines = window.ui.output.lines() or ["(no output yet)"]
     total = FILL_PASSES * MAX_LINES

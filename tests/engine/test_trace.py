@@ -7,10 +7,10 @@ import json
 import pytest
 
 from desktop_app.engine.context import run_scenario
+from desktop_app.engine.outputs.report import RunEntry, RunReport
+from desktop_app.engine.outputs.trace import chrome_trace, write_trace
 from desktop_app.engine.pools import PoolManager
 from desktop_app.engine.records import ErrorRecord, Measurement, SpanTable, TaskSpan
-from desktop_app.engine.report import RunEntry, RunReport
-from desktop_app.engine.trace import chrome_trace, write_trace
 from desktop_app.scenarios.registry import get_scenario
 
 

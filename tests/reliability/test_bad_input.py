@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_app import cli_run, entry
+from desktop_app import entry
+from desktop_app.cli import run as cli_run
 from desktop_app.engine.executors.base import MAX_POOL_SIZE, MIN_POOL_SIZE
 from desktop_app.scenarios.registry import all_scenarios
 

@@ -64,7 +64,7 @@ def test_spin_boxes_hold_only_values_within_each_parameters_limits(scenario_id, 
 
 def test_the_pool_size_slider_holds_one_to_its_maximum_and_the_api_refuses_past_64(lab_window):
     from desktop_app.engine.executors.base import PoolSizeError
-    from desktop_app.ui.run_controls import slider_maximum
+    from desktop_app.ui.panels.run_controls import slider_maximum
 
     window = lab_window
     window.select_scenario("process-pool")

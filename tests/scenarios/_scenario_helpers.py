@@ -9,7 +9,7 @@ from collections.abc import Callable
 import psutil
 
 from desktop_app.engine.context import run_scenario
-from desktop_app.engine.report import RunReport
+from desktop_app.engine.outputs.report import RunReport
 from desktop_app.scenarios.base import Scenario
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psutil
 
-from desktop_app.ui.cpu_view import CpuView
+from desktop_app.ui.plots.cpu_view import CpuView
 
 
 def test_samples_every_core_while_started(qtbot):

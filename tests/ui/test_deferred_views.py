@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QLabel, QWidget
 from desktop_app.engine.records import Measurement
 from desktop_app.ui.app import STARTUP_PROBE_ENV
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.timing_plot import TimingPlot
-from desktop_app.ui.timing_rows import nice_ceiling
+from desktop_app.ui.plots.timing_plot import TimingPlot
+from desktop_app.ui.plots.timing_rows import nice_ceiling
 from desktop_app.ui.window_layout import TAB_CPU, TAB_TIMELINE, TAB_TIMING
 
 ROOT = Path(__file__).resolve().parents[2]

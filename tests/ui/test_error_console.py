@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from desktop_app.engine.records import ErrorRecord
-from desktop_app.ui.error_console import MAX_ROWS, ErrorConsole
 from desktop_app.ui.excepthooks import ExceptionRelay
+from desktop_app.ui.panels.error_console import MAX_ROWS, ErrorConsole
 
 ORIGINS = ("thread", "process", "future", "pool")
 
@@ -114,7 +114,7 @@ def test_context_menu_offers_copy(console, qtbot, monkeypatch):
     console.add_records([record("thread")])
     shown = []
     monkeypatch.setattr(
-        "desktop_app.ui.error_console.QMenu.popup",
+        "desktop_app.ui.panels.error_console.QMenu.popup",
         lambda menu, pos: shown.append([a.text() for a in menu.actions()]),
     )
     rect = console.tree.visualItemRect(console.tree.topLevelItem(0))

@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from PySide6.QtGui import QImage
 
+from desktop_app.engine.outputs.report import RunEntry, RunReport
 from desktop_app.engine.records import Measurement, SpanTable, TaskSpan
-from desktop_app.engine.report import RunEntry, RunReport
 from desktop_app.engine.stats import summarize
-from desktop_app.ui import exporters
-from desktop_app.ui.timing_plot import TimingPlot
+from desktop_app.ui.export import exporters
+from desktop_app.ui.plots.timing_plot import TimingPlot
 
 SVG = "{http://www.w3.org/2000/svg}"
 

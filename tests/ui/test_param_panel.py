@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
 from desktop_app.scenarios.base import Param, ParamError, Scenario
 from desktop_app.scenarios.registry import all_scenarios
-from desktop_app.ui.param_panel import ParamPanel
+from desktop_app.ui.panels.param_panel import ParamPanel
 
 EDITORS = {"int": QSpinBox, "float": QDoubleSpinBox, "bool": QCheckBox, "choice": QComboBox}
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QByteArray, QSettings
 
-from desktop_app.engine.run_host import RunHost
+from desktop_app.engine.host.client import RunHost
 from desktop_app.scenarios.registry import all_scenarios, get_scenario
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings_store import SettingsStore

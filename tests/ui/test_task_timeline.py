@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from desktop_app.engine.records import SpanTable, TaskSpan
-from desktop_app.ui.task_timeline import TaskTimeline
+from desktop_app.ui.plots.task_timeline import TaskTimeline
 
 ORIGIN = 1000.0
 

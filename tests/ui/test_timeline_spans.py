@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desktop_app.engine.records import SpanTable, TaskSpan, worker_label
-from desktop_app.ui.timeline_spans import MeasurementSpans
+from desktop_app.ui.viewmodels.timeline_spans import MeasurementSpans
 
 WORKERS = [(101, "MainThread"), (102, "MainThread"), (101, "worker-1"), (103, "pool-2")]
 

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 import pytest
 
 from desktop_app.engine.records import Measurement
-from desktop_app.ui.timing_plot import TimingPlot
+from desktop_app.ui.plots.timing_plot import TimingPlot
 
 
 def _m(backend: str, size: int, wall: float, repeat: int = 0, series: str = "cpu") -> Measurement:
@@ -129,7 +129,7 @@ def test_the_legend_box_fits_the_rows_on_show(plot):
 
 
 def test_curves_past_the_kept_number_are_removed_stalest_first(plot):
-    from desktop_app.ui.timing_plot import KEPT_CURVES
+    from desktop_app.ui.plots.timing_plot import KEPT_CURVES
 
     for run in range(KEPT_CURVES + 4):
         plot.clear((2,))

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from .engine.events import (
+from ..engine.events import (
     ErrorRaised,
     Event,
     MeasurementFinished,

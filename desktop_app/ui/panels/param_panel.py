@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..scenarios.base import Param, ParamError, Scenario
+from ...scenarios.base import Param, ParamError, Scenario
 
 _INT_LIMIT = 2**31 - 1  # QSpinBox holds a C int
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.records import SpanTable, worker_label
+from ...engine.records import SpanTable, worker_label
 
 
 class MeasurementSpans:

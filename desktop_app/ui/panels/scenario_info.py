@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ..scenarios.base import Scenario
+from ...scenarios.base import Scenario
 from .code_view import CodeView
 
 

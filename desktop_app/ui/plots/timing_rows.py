@@ -11,8 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pyqtgraph as pg
 
-from ..engine.records import Measurement
-from ..engine.stats import SummaryRow
+from ...engine.records import Measurement
+from ...engine.stats import SummaryRow
 
 Key = tuple[str, str]  # (series, backend)
 

@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any
 
-from .records import ErrorRecord
+from ..records import ErrorRecord
 from .report import RunEntry, RunReport
 
 US = 1e6

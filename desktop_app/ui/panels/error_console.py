@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.records import ErrorRecord
+from ...engine.records import ErrorRecord
 
 ORIGINS = ("thread", "process", "future", "pool")
 COLUMNS = ("Time", "Origin", "Type", "Message", "Worker")

@@ -19,9 +19,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import ErrorRecord, Measurement, SpanTable
-from .start_method import START_METHOD
-from .stats import SummaryRow, cpu_count
+from ..records import ErrorRecord, Measurement, SpanTable
+from ..start_method import START_METHOD
+from ..stats import SummaryRow, cpu_count
 
 SCHEMA_VERSION = 1
 

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.executors.base import MAX_POOL_SIZE, MIN_POOL_SIZE
-from .settings_store import MAX_REPEATS
+from ...engine.executors.base import MAX_POOL_SIZE, MIN_POOL_SIZE
+from ..settings_store import MAX_REPEATS
 
 RUN_TIP = "Run the scenario with these settings (Ctrl+R)"
 

@@ -16,14 +16,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from .cancel import CancelToken
-from .events import Consumer, ErrorRaised
-from .executors.processes import exit_description
-from .host_main import serve
-from .process_tree import kill_tree
-from .records import ErrorRecord, SpanTable
-from .report import RunReport
-from .start_method import get_host_context
+from ..cancel import CancelToken
+from ..events import Consumer, ErrorRaised
+from ..executors.processes import exit_description
+from ..outputs.report import RunReport
+from ..process_tree import kill_tree
+from ..records import ErrorRecord, SpanTable
+from ..start_method import get_host_context
+from .server import serve
 
 READY_TIMEOUT_S = 60.0  # a cold start on a loaded machine (or frozen, first launch) is slow
 POLL_S = 0.05  # how often a waiting run looks at its cancel token (``cancel()`` is at once)

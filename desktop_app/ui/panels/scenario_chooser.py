@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..scenarios.base import Scenario
+from ...scenarios.base import Scenario
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 

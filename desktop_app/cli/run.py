@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli_format import render_report
-from .cli_progress import ProgressLine
-from .engine.cancel import CancelToken
-from .engine.context import run_scenario
-from .engine.pools import PoolManager, stop_process_helpers
-from .engine.process_tree import kill_tree
-from .engine.report import RunReport
+from ..engine.cancel import CancelToken
+from ..engine.context import run_scenario
+from ..engine.outputs.report import RunReport
+from ..engine.pools import PoolManager, stop_process_helpers
+from ..engine.process_tree import kill_tree
+from .format import render_report
+from .progress import ProgressLine
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 GRACE_S = 0.5  # after a cancel, how long the run may take to wind down before we force it

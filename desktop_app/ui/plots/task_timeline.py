@@ -21,9 +21,9 @@ from PySide6.QtCore import QEvent, QPointF, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QPainterPath
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from ..engine.records import SpanTable, worker_label
+from ...engine.records import SpanTable, worker_label
+from ..viewmodels.timeline_spans import MeasurementSpans, format_seconds, merge_runs
 from . import plot_style
-from .timeline_spans import MeasurementSpans, format_seconds, merge_runs
 
 BAR_HEIGHT = 0.72
 PACE = 4  # a full redraw that took t waits 4 t before the next: at most ~20 % of the GUI thread

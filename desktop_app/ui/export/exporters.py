@@ -20,8 +20,8 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 (registers the exporters on pg.exporters)
 from PySide6.QtCore import QBuffer, QIODevice
 
-from ..engine.report import RunReport
-from ..engine.trace import chrome_trace
+from ...engine.outputs.report import RunReport
+from ...engine.outputs.trace import chrome_trace
 
 _svg_module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
 _ORIGINAL_CORRECT = _svg_module.correctCoordinates

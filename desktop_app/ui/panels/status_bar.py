@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from ..engine.report import environment
+from ...engine.outputs.report import environment
 
 
 def describe_pools(pools: list[tuple[str, int, bool]]) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from .settings_store import SettingsStore
+from ..settings_store import SettingsStore
 
 
 @dataclass(frozen=True)

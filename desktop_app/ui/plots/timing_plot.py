@@ -26,8 +26,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from ..engine.records import Measurement
-from ..engine.stats import SummaryRow, cpu_count, summarize
+from ...engine.records import Measurement
+from ...engine.stats import SummaryRow, cpu_count, summarize
 from . import plot_style
 from .plot_legend import CollapsingLegend, add_legend
 from .timing_rows import Key as _Key

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
+from .. import __version__
 
 PROG = "concurrency-lab"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -166,7 +166,7 @@ def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 def _registry() -> Any:
     """The scenario registry, every module loaded; a broken install is one line, exit 1."""
-    from .scenarios import registry
+    from ..scenarios import registry
 
     try:
         registry.all_scenarios()
@@ -185,21 +185,21 @@ def _scenario(scenario_id: str) -> Any:
 
 
 def cmd_list() -> int:
-    from .cli_format import render_list
+    from .format import render_list
 
     print(render_list(_registry().all_scenarios()))
     return EXIT_OK
 
 
 def cmd_show(scenario_id: str) -> int:
-    from .cli_format import render_show
+    from .format import render_show
 
     print(render_show(_scenario(scenario_id)))
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .scenarios.base import ParamError
+    from ..scenarios.base import ParamError
 
     scenario = _scenario(args.scenario)
     try:
@@ -211,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {scenario.id} runs at one pool size; using {pool_sizes[0]}", file=sys.stderr)
         pool_sizes = pool_sizes[:1]
     outputs = _output_paths(args.json, args.csv)
-    from .cli_run import RunRequest, execute
+    from .run import RunRequest, execute
 
     request = RunRequest(
         scenario=scenario,

@@ -33,12 +33,12 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from ._worker import describe_exception, exit_with_parent
-from .cancel import CancelToken
-from .context import run_scenario
-from .events import RunFinished, TasksFinished
-from .pools import PoolManager, stop_process_helpers
-from .records import ErrorRecord, SpanTable
+from .._worker import describe_exception, exit_with_parent
+from ..cancel import CancelToken
+from ..context import run_scenario
+from ..events import RunFinished, TasksFinished
+from ..pools import PoolManager, stop_process_helpers
+from ..records import ErrorRecord, SpanTable
 
 SHUTDOWN_WAIT_S = 1.0  # a cancelled run kills its workers well within this
 # A results table travels in parts: the window unpickles each on its bridge thread, and one

@@ -1,0 +1,1 @@
+"""Window exports: the Export menu and the plot/report writers."""

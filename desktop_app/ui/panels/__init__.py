@@ -1,0 +1,1 @@
+"""Widgets around the plots: chooser, parameters, controls, consoles, tables."""

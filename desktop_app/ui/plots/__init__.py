@@ -1,0 +1,1 @@
+"""pyqtgraph views: timing plot, task timeline, CPU view and their styling."""

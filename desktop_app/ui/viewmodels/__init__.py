@@ -1,0 +1,1 @@
+"""Qt-free models behind the views (covered by the import-boundary test)."""
