@@ -65,7 +65,8 @@ def no_leaked_workers(request):
     deadline = time.monotonic() + 3.0
     while time.monotonic() < deadline:
         extra = [
-            t for t in set(threading.enumerate()) - threads_before
+            t
+            for t in set(threading.enumerate()) - threads_before
             if t.is_alive() and not t.daemon and not t.name.startswith(_THREAD_ALLOW)
         ]
         if not extra:

@@ -29,8 +29,10 @@ _local = threading.local()
 def describe_exception(exc: BaseException) -> tuple[str, str, str]:
     """Type name, message and the formatted traceback of ``exc``, as plain strings."""
     kind = type(exc)
-    name = kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else (
-        f"{kind.__module__}.{kind.__qualname__}"
+    name = (
+        kind.__qualname__
+        if kind.__module__ in ("builtins", "__main__")
+        else (f"{kind.__module__}.{kind.__qualname__}")
     )
     try:
         message = str(exc)
@@ -269,8 +271,14 @@ def _run_plain(func: Callable, items: Iterator, results: list, marks: array, clo
         keep(func(item))
 
 
-def _run_watched(func: Callable, items: Iterator, chunk: ChunkResult, board: Any, base: int,
-                 stop: threading.Event | None) -> None:
+def _run_watched(
+    func: Callable,
+    items: Iterator,
+    chunk: ChunkResult,
+    board: Any,
+    base: int,
+    stop: threading.Event | None,
+) -> None:
     """The loop that also publishes the running task on the board and honours ``stop``."""
     mark, keep, clock = chunk.marks.append, chunk.results.append, time.perf_counter
     task = chunk.first + len(chunk.results)
@@ -390,7 +398,9 @@ def process_entry(conn: Any, func: Callable[..., Any], args: tuple) -> None:
     conn.close()
 
 
-def run_captured(func: Callable[..., Any], args: tuple) -> tuple[float, float, str, Any, BaseException | None]:
+def run_captured(
+    func: Callable[..., Any], args: tuple
+) -> tuple[float, float, str, Any, BaseException | None]:
     """Run ``func(*args)`` in this thread, capturing its prints: start, end, output, result, error."""
     install_stdout_capture()
     _begin_capture()

@@ -107,8 +107,16 @@ class RunContext:
         for record in outcome.errors:
             self.report_error(record)
         self.record(
-            series, backend, size, repeat, outcome.spans, outcome.results, outcome.wall_s,
-            startup, outcome.state, emit_spans=False,
+            series,
+            backend,
+            size,
+            repeat,
+            outcome.spans,
+            outcome.results,
+            outcome.wall_s,
+            startup,
+            outcome.state,
+            emit_spans=False,
         )
         if outcome.state == "cancelled":
             raise RunCancelled("run cancelled")
@@ -129,7 +137,9 @@ class RunContext:
         emit_spans: bool = True,
     ) -> Measurement:
         """Add one measured run (a lesson's own threads or processes, or a map)."""
-        measurement = Measurement(series, backend, pool_size, repeat, wall_s, startup_s, state, len(spans))
+        measurement = Measurement(
+            series, backend, pool_size, repeat, wall_s, startup_s, state, len(spans)
+        )
         with self._lock:
             self.report.runs.append(RunEntry(measurement, spans, list(results)))
         if emit_spans and len(spans):
@@ -225,8 +235,14 @@ def run_scenario(
     sizes = tuple(pool_sizes or scenario.pool_sizes)
     sink = EventSink(consumer)
     ctx = RunContext(
-        scenario.id, params, sizes, repeats or scenario.repeats, pools, sink,
-        cancel or CancelToken(), timeout,
+        scenario.id,
+        params,
+        sizes,
+        repeats or scenario.repeats,
+        pools,
+        sink,
+        cancel or CancelToken(),
+        timeout,
     )
     sink.emit(RunStarted(scenario.id, dict(params), sizes, ctx.repeats, ctx.origin))
     state = "completed"

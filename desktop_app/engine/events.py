@@ -107,7 +107,10 @@ def _merge(pending: list[Event], event: Event) -> None:
             if isinstance(last, Progress):
                 continue
             if isinstance(last, TasksFinished) and (
-                last.series, last.backend, last.pool_size, last.repeat
+                last.series,
+                last.backend,
+                last.pool_size,
+                last.repeat,
             ) == (event.series, event.backend, event.pool_size, event.repeat):
                 last.spans.extend(event.spans)
                 return

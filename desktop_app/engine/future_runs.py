@@ -41,8 +41,14 @@ def run_futures(
         gather.pending[executor.submit(future_entry, index, job.func, job.args)] = index
     state = gather.run(began)
     ctx.record(
-        series, "futures", executor.pool_size, 0, gather.spans,
-        [outcome.result for outcome in gather.outcomes], time.perf_counter() - began, startup,
+        series,
+        "futures",
+        executor.pool_size,
+        0,
+        gather.spans,
+        [outcome.result for outcome in gather.outcomes],
+        time.perf_counter() - began,
+        startup,
         state,
     )
     if state == "cancelled":
@@ -100,17 +106,34 @@ class _Gather:
         except TaskFailed as exc:
             name, message, text, pid, start, end, output = exc.args
             self._finished(index, pid, start, end, False, output)
-            self._report(ErrorRecord(ORIGIN, name, message, text, task=index,
-                                     worker=f"pid {pid} {job.name}", pid=pid, context=self.context))
+            self._report(
+                ErrorRecord(
+                    ORIGIN,
+                    name,
+                    message,
+                    text,
+                    task=index,
+                    worker=f"pid {pid} {job.name}",
+                    pid=pid,
+                    context=self.context,
+                )
+            )
             return
         except (BrokenProcessPool, CancelledError):
             return  # the death or the abort behind it is reported once, by _check
         except Exception as exc:  # it never reached a worker: the arguments did not pickle
             name, message, text = describe_exception(exc)
-            self._report(ErrorRecord(
-                ORIGIN, name, f"job {job.name} could not be sent to a worker: {message}", text,
-                task=index, worker=job.name, context=self.context,
-            ))
+            self._report(
+                ErrorRecord(
+                    ORIGIN,
+                    name,
+                    f"job {job.name} could not be sent to a worker: {message}",
+                    text,
+                    task=index,
+                    worker=job.name,
+                    context=self.context,
+                )
+            )
             return
         self._finished(index, pid, start, end, True, output)
         self.outcomes[index] = JobOutcome(job.name, pid, True, result)
@@ -125,14 +148,16 @@ class _Gather:
 
     def _timeout_record(self) -> ErrorRecord:
         running = self.executor._running()
-        names = ", ".join(f"{self.jobs[task].name} (task {task}) on pid {pid}"
-                          for pid, task, _ in running if 0 <= task < len(self.jobs))
+        names = ", ".join(
+            f"{self.jobs[task].name} (task {task}) on pid {pid}"
+            for pid, task, _ in running
+            if 0 <= task < len(self.jobs)
+        )
         return ErrorRecord(
             origin=ORIGIN,
             type="TimeoutError",
             message=(
-                f"futures did not finish within {self.limit:g} s "
-                f"(still running: {names or 'none'})"
+                f"futures did not finish within {self.limit:g} s (still running: {names or 'none'})"
             ),
             traceback="",
             task=running[0][1] if running else None,

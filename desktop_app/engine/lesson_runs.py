@@ -77,11 +77,21 @@ def run_processes(
         if process is None:  # it never started: reported by _launch
             outcomes.append(JobOutcome(job.name, 0, False))
             continue
-        outcomes.append(_outcome(ctx, index, job, process, reports.get(index), spans,
-                                 process in killed))
+        outcomes.append(
+            _outcome(ctx, index, job, process, reports.get(index), spans, process in killed)
+        )
     state = "completed" if all(o.exitcode == 0 for o in outcomes) else "failed"
-    ctx.record(series, "process", len(jobs), 0, spans, [o.result for o in outcomes],
-               time.perf_counter() - began, 0.0, state)
+    ctx.record(
+        series,
+        "process",
+        len(jobs),
+        0,
+        spans,
+        [o.result for o in outcomes],
+        time.perf_counter() - began,
+        0.0,
+        state,
+    )
     return outcomes
 
 
@@ -94,11 +104,17 @@ def _launch(ctx: Any, mp: Any, index: int, job: Job) -> tuple | None:
     except Exception as exc:  # forkserver pickles the Process: its arguments must pickle too
         reader.close()
         name, message, text = describe_exception(exc)
-        ctx.report_error(ErrorRecord(
-            origin="process", type=name,
-            message=f"process {job.name} could not be started: {message}", traceback=text,
-            task=index, worker=job.name, context=ctx.scenario,
-        ))
+        ctx.report_error(
+            ErrorRecord(
+                origin="process",
+                type=name,
+                message=f"process {job.name} could not be started: {message}",
+                traceback=text,
+                task=index,
+                worker=job.name,
+                context=ctx.scenario,
+            )
+        )
         return None
     finally:
         writer.close()
@@ -143,7 +159,8 @@ def _timeout_record(ctx: Any, started: list, killed: set, timeout: float) -> Err
     names = ", ".join(f"{job.name} (pid {process.pid})" for _, job, process in running)
     first = running[0] if running else None
     return ErrorRecord(
-        origin="process", type="TimeoutError",
+        origin="process",
+        type="TimeoutError",
         message=f"processes did not finish within {timeout:g} s and were killed: {names or 'none'}",
         traceback="",
         task=first[0] if first else None,
@@ -154,19 +171,31 @@ def _timeout_record(ctx: Any, started: list, killed: set, timeout: float) -> Err
 
 
 def _outcome(
-    ctx: Any, index: int, job: Job, process: Any, report: tuple | None, spans: SpanTable,
+    ctx: Any,
+    index: int,
+    job: Job,
+    process: Any,
+    report: tuple | None,
+    spans: SpanTable,
     killed: bool,
 ) -> JobOutcome:
     worker = f"pid {process.pid} {job.name}"
     if report is None:
         code = process.exitcode
         if not killed:  # killed by the timeout: its record already says so
-            ctx.report_error(ErrorRecord(
-                origin="process", type="WorkerDied",
-                message=f"process {job.name} (pid {process.pid}) died ({exit_description(code)})",
-                traceback="", task=index, worker=worker, pid=process.pid, exitcode=code,
-                context=ctx.scenario,
-            ))
+            ctx.report_error(
+                ErrorRecord(
+                    origin="process",
+                    type="WorkerDied",
+                    message=f"process {job.name} (pid {process.pid}) died ({exit_description(code)})",
+                    traceback="",
+                    task=index,
+                    worker=worker,
+                    pid=process.pid,
+                    exitcode=code,
+                    context=ctx.scenario,
+                )
+            )
         return JobOutcome(job.name, process.pid, False, exitcode=code)
     pid, start, end, ok, output, error, result = report
     spans.append(TaskSpan(index, pid, job.name, start, end, ok))
@@ -174,13 +203,25 @@ def _outcome(
         ctx.print(output.rstrip("\n"), f"pid {pid} {job.name}")
     if error is not None:
         name, message, text = error
-        ctx.report_error(ErrorRecord(origin="process", type=name, message=message, traceback=text,
-                                     task=index, worker=worker, pid=pid,
-                                     exitcode=process.exitcode, context=ctx.scenario))
+        ctx.report_error(
+            ErrorRecord(
+                origin="process",
+                type=name,
+                message=message,
+                traceback=text,
+                task=index,
+                worker=worker,
+                pid=pid,
+                exitcode=process.exitcode,
+                context=ctx.scenario,
+            )
+        )
     return JobOutcome(job.name, pid, ok, result, process.exitcode)
 
 
-def run_threads(ctx: Any, series: str, jobs: list[Job], *, report_errors: bool = True) -> list[JobOutcome]:
+def run_threads(
+    ctx: Any, series: str, jobs: list[Job], *, report_errors: bool = True
+) -> list[JobOutcome]:
     """``start()`` every job's ``Thread``, then ``join()`` them; spans, output, errors recorded.
 
     A job's exception is caught in its own thread (where the traceback lives) and reported
@@ -202,17 +243,28 @@ def run_threads(ctx: Any, series: str, jobs: list[Job], *, report_errors: bool =
             ctx.report_exception(error, "thread", task=index, worker=thread.name)
         outcomes[index] = JobOutcome(job.name, _pid(), error is None, result)
 
-    threads = [threading.Thread(target=body, args=(i, job), name=job.name, daemon=True)
-               for i, job in enumerate(jobs)]
+    threads = [
+        threading.Thread(target=body, args=(i, job), name=job.name, daemon=True)
+        for i, job in enumerate(jobs)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         while thread.is_alive():
             thread.join(0.05)
-    done = [o if o is not None else JobOutcome(job.name, _pid(), False)
-            for o, job in zip(outcomes, jobs, strict=True)]
-    ctx.record(series, "threads", len(jobs), 0, spans, [o.result for o in done],
-               time.perf_counter() - began)
+    done = [
+        o if o is not None else JobOutcome(job.name, _pid(), False)
+        for o, job in zip(outcomes, jobs, strict=True)
+    ]
+    ctx.record(
+        series,
+        "threads",
+        len(jobs),
+        0,
+        spans,
+        [o.result for o in done],
+        time.perf_counter() - began,
+    )
     ctx.check_cancel()
     return done
 

@@ -72,8 +72,10 @@ def stop_process_helpers() -> bool:
     gc.collect()
     if _semaphores_alive():
         return False
-    for helper in (getattr(forkserver, "_forkserver", None),
-                   getattr(resource_tracker, "_resource_tracker", None)):
+    for helper in (
+        getattr(forkserver, "_forkserver", None),
+        getattr(resource_tracker, "_resource_tracker", None),
+    ):
         stop = getattr(helper, "_stop", None)
         if stop is not None:
             try:

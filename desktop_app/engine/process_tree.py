@@ -9,8 +9,13 @@ from __future__ import annotations
 from collections.abc import Collection
 
 
-def kill_tree(pid: int | None = None, *, include_root: bool = False,
-              keep: Collection[int] = (), timeout: float = 1.0) -> None:
+def kill_tree(
+    pid: int | None = None,
+    *,
+    include_root: bool = False,
+    keep: Collection[int] = (),
+    timeout: float = 1.0,
+) -> None:
     """SIGKILL every descendant of ``pid`` (default: this process) not in ``keep``, and ``pid``
     itself with ``include_root``; waits up to ``timeout`` for them to go."""
     import psutil

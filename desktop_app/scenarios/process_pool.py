@@ -14,17 +14,23 @@ def pool_map_squares(ctx) -> None:
     """``Pool(size).map(square, 1..n)``: which worker ran which task, and who waited."""
     numbers = list(range(1, ctx.params["n"] + 1))
     size = ctx.pool_sizes[0]
-    outcome = ctx.measure("square", "pool", size, square, numbers, chunksize=ctx.params["chunksize"])
+    outcome = ctx.measure(
+        "square", "pool", size, square, numbers, chunksize=ctx.params["chunksize"]
+    )
     ctx.print(f"Pool({size}).map(square, {_short(numbers)}) -> {_short(outcome.results)}")
     rows = _task_rows(outcome.spans, numbers, outcome.results, ctx.origin)
     by_worker = Counter(row[3] for row in rows)
     ctx.set_table(["#", "x", "square(x)", "worker", "started (ms)"], rows)
     workers = len(by_worker)
-    ctx.note(f"{len(numbers)} tasks ran on {workers} worker process(es) of a pool of {size}: "
-             + ", ".join(f"{w} ran {c}" for w, c in sorted(by_worker.items())))
+    ctx.note(
+        f"{len(numbers)} tasks ran on {workers} worker process(es) of a pool of {size}: "
+        + ", ".join(f"{w} ran {c}" for w, c in sorted(by_worker.items()))
+    )
     if len(numbers) > size:
-        ctx.note(f"With more tasks ({len(numbers)}) than workers ({size}), tasks queue and "
-                 "each worker is reused for several of them instead of starting a new process.")
+        ctx.note(
+            f"With more tasks ({len(numbers)}) than workers ({size}), tasks queue and "
+            "each worker is reused for several of them instead of starting a new process."
+        )
     elif workers < size:
         ctx.note("Some workers got no task: tiny tasks finish before the others even ask for work.")
 
@@ -33,19 +39,25 @@ def _task_rows(spans: SpanTable, numbers: list, results: list, origin: float) ->
     """One row per task in input order, read column-wise (n may be 100,000)."""
     labels: dict[tuple[int, int], str] = {}
     rows = []
-    for task, pid, thread, start in zip(spans.task, spans.pid, spans.thread_index, spans.start,
-                                        strict=True):
+    for task, pid, thread, start in zip(
+        spans.task, spans.pid, spans.thread_index, spans.start, strict=True
+    ):
         label = labels.get((pid, thread))
         if label is None:
             label = labels[(pid, thread)] = worker_label(pid, spans.threads[thread])
-        rows.append([task + 1, numbers[task], results[task], label,
-                     round((start - origin) * 1000, 3)])
+        rows.append(
+            [task + 1, numbers[task], results[task], label, round((start - origin) * 1000, 3)]
+        )
     rows.sort(key=lambda row: row[0])
     return rows
 
 
 def _short(values: list) -> str:
-    return str(values) if len(values) <= 12 else f"[{', '.join(map(str, values[:10]))}, … ({len(values)} items)]"
+    return (
+        str(values)
+        if len(values) <= 12
+        else f"[{', '.join(map(str, values[:10]))}, … ({len(values)} items)]"
+    )
 
 
 SCENARIO = register(
@@ -66,8 +78,15 @@ SCENARIO = register(
         ),
         params=(
             Param("n", "Numbers (1..n)", "int", 5, "How many numbers to square.", 1, 100_000),
-            Param("chunksize", "Chunk size", "int", 1,
-                  "Tasks sent to a worker at a time (Pool.map's chunksize).", 1, 10_000),
+            Param(
+                "chunksize",
+                "Chunk size",
+                "int",
+                1,
+                "Tasks sent to a worker at a time (Pool.map's chunksize).",
+                1,
+                10_000,
+            ),
         ),
         run=pool_map_squares,
         code_objects=(square, pool_map_squares),

@@ -56,4 +56,6 @@ def get_scenario(scenario_id: str) -> Scenario:
         return _REGISTRY[scenario_id]
     except KeyError:
         ids = ", ".join(s.id for s in all_scenarios())
-        raise UnknownScenarioError(f"unknown scenario {scenario_id!r}; choose one of: {ids}") from None
+        raise UnknownScenarioError(
+            f"unknown scenario {scenario_id!r}; choose one of: {ids}"
+        ) from None

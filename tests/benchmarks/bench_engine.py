@@ -43,9 +43,15 @@ def overhead(task_s: float, count: int, rounds: int, size: int) -> dict:
     pool = ctx.Pool(size)
     ppe = concurrent.futures.ProcessPoolExecutor(size, mp_context=ctx)
     candidates = {
-        "lab processes (with spans)": lambda: lab.map(workloads.cpu_burn, items, chunksize=chunksize).wall_s,
-        "multiprocessing.Pool.map": lambda: timed(lambda: pool.map(workloads.cpu_burn, items, chunksize)),
-        "ProcessPoolExecutor.map": lambda: timed(lambda: list(ppe.map(workloads.cpu_burn, items, chunksize=chunksize))),
+        "lab processes (with spans)": lambda: (
+            lab.map(workloads.cpu_burn, items, chunksize=chunksize).wall_s
+        ),
+        "multiprocessing.Pool.map": lambda: timed(
+            lambda: pool.map(workloads.cpu_burn, items, chunksize)
+        ),
+        "ProcessPoolExecutor.map": lambda: timed(
+            lambda: list(ppe.map(workloads.cpu_burn, items, chunksize=chunksize))
+        ),
     }
     try:
         from joblib import Parallel, delayed
@@ -67,8 +73,15 @@ def overhead(task_s: float, count: int, rounds: int, size: int) -> dict:
     medians = {name: median(values) for name, values in times.items()}
     fastest_bare = min(v for k, v in medians.items() if not k.startswith("lab"))
     ratio = medians["lab processes (with spans)"] / fastest_bare
-    return {"task_s": task_s, "tasks": count, "chunksize": chunksize, "pool_size": size,
-            "medians_s": medians, "all_s": times, "lab_vs_fastest_bare": ratio}
+    return {
+        "task_s": task_s,
+        "tasks": count,
+        "chunksize": chunksize,
+        "pool_size": size,
+        "medians_s": medians,
+        "all_s": times,
+        "lab_vs_fastest_bare": ratio,
+    }
 
 
 def fidelity(rounds: int, size: int) -> dict:
@@ -115,16 +128,23 @@ def fidelity(rounds: int, size: int) -> dict:
     fastest = {name: min(values) for name, values in times.items()}
     lab_min = fastest["lab serial"] / fastest["lab processes"]
     bare_min = {name: fastest["bare serial"] / fastest[name] for name in bare}
-    return {"pool_size": size, "rounds": rounds, "medians_s": m, "all_s": times,
-            "lab_speedup": median(lab),
-            "bare_speedup": {name: median(values) for name, values in bare.items()},
-            "agreement": {name: median([a / b for a, b in zip(lab, values, strict=True)])
-                          for name, values in bare.items()},
-            "fastest_s": fastest,
-            "lab_speedup_of_fastest": lab_min,
-            "bare_speedup_of_fastest": bare_min,
-            "agreement_of_fastest": {name: lab_min / value for name, value in bare_min.items()},
-            "target_speedup": 0.9 * size}
+    return {
+        "pool_size": size,
+        "rounds": rounds,
+        "medians_s": m,
+        "all_s": times,
+        "lab_speedup": median(lab),
+        "bare_speedup": {name: median(values) for name, values in bare.items()},
+        "agreement": {
+            name: median([a / b for a, b in zip(lab, values, strict=True)])
+            for name, values in bare.items()
+        },
+        "fastest_s": fastest,
+        "lab_speedup_of_fastest": lab_min,
+        "bare_speedup_of_fastest": bare_min,
+        "agreement_of_fastest": {name: lab_min / value for name, value in bare_min.items()},
+        "target_speedup": 0.9 * size,
+    }
 
 
 def throughput(count: int, rounds: int, size: int) -> dict:
@@ -142,8 +162,10 @@ def throughput(count: int, rounds: int, size: int) -> dict:
         spans_bytes.append(outcome.spans.nbytes() / count)
         return outcome.wall_s
 
-    candidates = {"lab processes": lab_run,
-                  "bare Pool.map": lambda: timed(lambda: pool.map(workloads.noop, items, chunksize))}
+    candidates = {
+        "lab processes": lab_run,
+        "bare Pool.map": lambda: timed(lambda: pool.map(workloads.noop, items, chunksize)),
+    }
     try:
         times = alternate(candidates, rounds)
     finally:
@@ -151,9 +173,14 @@ def throughput(count: int, rounds: int, size: int) -> dict:
         pool.terminate()
     m = {name: median(values) for name, values in times.items()}
     rates = {name: count / value for name, value in m.items()}
-    return {"tasks": count, "chunksize": chunksize, "medians_s": m, "tasks_per_s": rates,
-            "lab_vs_bare": rates["lab processes"] / rates["bare Pool.map"],
-            "span_bytes_each": max(spans_bytes)}
+    return {
+        "tasks": count,
+        "chunksize": chunksize,
+        "medians_s": m,
+        "tasks_per_s": rates,
+        "lab_vs_bare": rates["lab processes"] / rates["bare Pool.map"],
+        "span_bytes_each": max(spans_bytes),
+    }
 
 
 PARTS = ("overhead", "fidelity", "throughput")

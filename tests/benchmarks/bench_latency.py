@@ -40,11 +40,18 @@ def startup(method: str, rounds: int) -> dict:
     env = dict(os.environ, CONCURRENCY_LAB_START_METHOD=method)
     samples = []
     for _ in range(rounds):
-        done = subprocess.run([sys.executable, "-c", _STARTUP_PROBE], env=env, check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _STARTUP_PROBE],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         samples.append(json.loads(done.stdout))
-    return {kind: {key: median([s[kind][key] for s in samples]) for key in samples[0][kind]}
-            for kind in samples[0]}
+    return {
+        kind: {key: median([s[kind][key] for s in samples]) for key in samples[0][kind]}
+        for kind in samples[0]
+    }
 
 
 def crash_latency(kind: str, rounds: int) -> float:

@@ -42,8 +42,11 @@ def timed_run(scenario, pools, fault: str, backend: str) -> tuple[float | None, 
 
     began = time.perf_counter()
     report = run_scenario(
-        scenario, scenario.resolve({"fault": fault, "backend": backend}), pools=pools,
-        consumer=consumer, timeout=HANG_TIMEOUT_S if fault == "hang" else 20.0,
+        scenario,
+        scenario.resolve({"fault": fault, "backend": backend}),
+        pools=pools,
+        consumer=consumer,
+        timeout=HANG_TIMEOUT_S if fault == "hang" else 20.0,
     )
     if fault == "hang" and backend == "threads":
         workloads.release_hung_threads()
@@ -85,8 +88,11 @@ def main() -> int:
                     continue
                 cells[name] = measure_cell(scenario, fault, backend, args.rounds)
                 print(f"{name:36} {cells[name]}", file=sys.stderr)
-    deaths = [c["warm_max_ms"] for n, c in cells.items()
-              if n.split()[0] in WHOLE_PROCESS and c.get("warm_max_ms") is not None]
+    deaths = [
+        c["warm_max_ms"]
+        for n, c in cells.items()
+        if n.split()[0] in WHOLE_PROCESS and c.get("warm_max_ms") is not None
+    ]
     results = {
         "rounds": args.rounds,
         "hang_timeout_s": HANG_TIMEOUT_S,

@@ -123,7 +123,13 @@ def test_run_scenario_cancel_and_report_document():
     assert doc["runs"][0]["results"] == [0, 1, 4]
     assert {"id", "worker", "start_s", "end_s", "ok"} <= set(doc["runs"][0]["tasks"][0])
     assert doc["output"] == ["done"]
-    assert set(doc["environment"]) >= {"python", "platform", "cpu_count", "start_method", "gil_enabled"}
+    assert set(doc["environment"]) >= {
+        "python",
+        "platform",
+        "cpu_count",
+        "start_method",
+        "gil_enabled",
+    }
 
 
 @pytest.mark.parametrize(

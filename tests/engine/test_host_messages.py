@@ -37,7 +37,9 @@ def test_messages_keep_every_event_in_order_and_hold_at_most_the_limit(sizes, li
     lines = [e.text for e in flat if isinstance(e, OutputLine)]
     assert lines == [f"line {index}" for index in range(len(sizes))]
     spans = [span for e in flat if isinstance(e, TasksFinished) for span in e.spans]
-    assert spans == [span for e in _batch(sizes) if isinstance(e, TasksFinished) for span in e.spans]
+    assert spans == [
+        span for e in _batch(sizes) if isinstance(e, TasksFinished) for span in e.spans
+    ]
     assert all(message for message in messages), "no empty message"
 
 

@@ -29,8 +29,12 @@ def host():
 def _run(host, scenario, params=None, sizes=(1,), cancel=None):
     events = []
     report = host.run(
-        scenario, scenario.resolve(params or {}), pool_sizes=sizes, repeats=1,
-        consumer=events.extend, cancel=cancel or CancelToken(),
+        scenario,
+        scenario.resolve(params or {}),
+        pool_sizes=sizes,
+        repeats=1,
+        consumer=events.extend,
+        cancel=cancel or CancelToken(),
     )
     return report, events
 
@@ -52,8 +56,9 @@ def test_a_sweep_in_the_host_reports_like_run_scenario_and_keeps_its_pools_warm(
     assert report.state == "completed", report.errors[:1]
     assert isinstance(events[0], RunStarted) and events[0].scenario == "pool-timing"
     measured = [e.measurement for e in events if isinstance(e, MeasurementFinished)]
-    assert {(m.backend, m.pool_size) for m in measured} == {(m.backend, m.pool_size)
-                                                           for m in (r.measurement for r in report.runs)}
+    assert {(m.backend, m.pool_size) for m in measured} == {
+        (m.backend, m.pool_size) for m in (r.measurement for r in report.runs)
+    }
     assert host.pid not in (None, os.getpid())
     assert ("pool", 2, True) in host.describe()
     pid = host.pid
@@ -88,8 +93,12 @@ def _hold_until_started(host, hold_s=30.0, cancel=None):
     def target():
         scenario = make_scenario()
         box["report"] = host.run(
-            scenario, scenario.resolve({"hold_s": hold_s}), pool_sizes=(1,), repeats=1,
-            consumer=events.extend, cancel=cancel or CancelToken(),
+            scenario,
+            scenario.resolve({"hold_s": hold_s}),
+            pool_sizes=(1,),
+            repeats=1,
+            consumer=events.extend,
+            cancel=cancel or CancelToken(),
         )
 
     thread = threading.Thread(target=target, name="test-run")
@@ -108,7 +117,11 @@ def test_a_killed_host_fails_the_run_with_a_record_and_the_next_run_gets_a_new_h
     assert report.state == "failed"
     (record,) = report.errors
     assert (record.type, record.origin, record.pid, record.exitcode) == (
-        "RunHostDied", "process", dead_pid, -signal.SIGKILL)
+        "RunHostDied",
+        "process",
+        dead_pid,
+        -signal.SIGKILL,
+    )
     assert "SIGKILL" in record.message and "next run starts a new host" in record.message
     assert any(isinstance(e, ErrorRaised) and e.record == record for e in events)
     assert host.describe() == []
@@ -173,8 +186,7 @@ def test_results_and_spans_larger_than_one_part_arrive_whole(host):
     from desktop_app.engine.host.server import RESULT_CHUNK, SPAN_CHUNK
 
     n = max(2 * RESULT_CHUNK, SPAN_CHUNK) + 123
-    report, _ = _run(host, get_scenario("pool-timing"), {"n": n, "workload": "square"},
-                     sizes=(2,))
+    report, _ = _run(host, get_scenario("pool-timing"), {"n": n, "workload": "square"}, sizes=(2,))
     assert report.state == "completed", report.errors[:1]
     expected = [i * i for i in range(1, n + 1)]
     assert len(report.runs) >= 2, "the serial baseline and the pool"

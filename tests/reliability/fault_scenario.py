@@ -120,8 +120,12 @@ def main(argv: list[str]) -> int:
     pools = PoolManager()
     with fault_scenario_registered() as scenario:
         try:
-            report = run_scenario(scenario, scenario.resolve({"fault": fault, "backend": backend}),
-                                  pools=pools, timeout=float(rest[0]) if rest else 20.0)
+            report = run_scenario(
+                scenario,
+                scenario.resolve({"fault": fault, "backend": backend}),
+                pools=pools,
+                timeout=float(rest[0]) if rest else 20.0,
+            )
         finally:
             pools.shutdown()
     print(f"survived: {report.state}", flush=True)

@@ -18,14 +18,23 @@ CELLS = [
     # fault, backend, record type, the worker function its traceback names ("" = none exists)
     ("exception", "threads", "ValueError", "raise_in_task"),
     ("kill", "processes", "WorkerDied", ""),
-    ("unpicklable-exception", "futures", "desktop_app.workloads.UnpicklableError",
-     "raise_unpicklable"),
+    (
+        "unpicklable-exception",
+        "futures",
+        "desktop_app.workloads.UnpicklableError",
+        "raise_unpicklable",
+    ),
     ("exit", "pool", "WorkerDied", ""),
     ("segfault", "process", "WorkerDied", ""),
     ("hang", "processes", "TimeoutError", ""),
 ]
-ORIGIN = {"threads": "thread", "processes": "process", "futures": "future", "pool": "pool",
-          "process": "process"}
+ORIGIN = {
+    "threads": "thread",
+    "processes": "process",
+    "futures": "future",
+    "pool": "pool",
+    "process": "process",
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +62,11 @@ def run_in_window(qtbot, window, fault: str, backend: str):
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize(("fault", "backend", "kind", "function"), CELLS,
-                         ids=[f"{fault}-{backend}" for fault, backend, *_ in CELLS])
+@pytest.mark.parametrize(
+    ("fault", "backend", "kind", "function"),
+    CELLS,
+    ids=[f"{fault}-{backend}" for fault, backend, *_ in CELLS],
+)
 def test_the_console_gets_the_record_and_the_next_run_works(
     qtbot, fault_window, fault, backend, kind, function
 ):

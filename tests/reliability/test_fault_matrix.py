@@ -39,8 +39,13 @@ from desktop_app.engine.pools import PoolManager
 RUN_TIMEOUT_S = 20.0  # a cell that should not time out never gets near it
 HANG_TIMEOUT_S = 1.0  # what stops the hang
 CELL_TIMEOUT_S = 60  # pytest-timeout: a cell that hangs fails here instead of stalling CI
-ORIGIN = {"threads": "thread", "processes": "process", "futures": "future", "pool": "pool",
-          "process": "process"}
+ORIGIN = {
+    "threads": "thread",
+    "processes": "process",
+    "futures": "future",
+    "pool": "pool",
+    "process": "process",
+}
 DEATHS = {"exit": EXIT_CODE, "kill": -signal.SIGKILL, "segfault": -signal.SIGSEGV}
 DEATH_WORDS = {"exit": f"exit code {EXIT_CODE}", "kill": "SIGKILL", "segfault": "SIGSEGV"}
 RAISED = {
@@ -83,8 +88,12 @@ def expect(fault: str, backend: str) -> Expect:
 
 def _cells(whole_process: bool) -> list:
     return [
-        pytest.param(fault, backend, id=f"{fault}-{backend}-" + (
-            "ends-the-whole-process" if whole_process else expect(fault, backend).why))
+        pytest.param(
+            fault,
+            backend,
+            id=f"{fault}-{backend}-"
+            + ("ends-the-whole-process" if whole_process else expect(fault, backend).why),
+        )
         for fault in FAULTS
         for backend in BACKENDS
         if ((fault, backend) in WHOLE_PROCESS) == whole_process
@@ -117,8 +126,11 @@ def run_cell(scenario, pools, fault: str, backend: str, latencies: list[float] |
     started.append(time.perf_counter())
     timeout = HANG_TIMEOUT_S if fault == "hang" else RUN_TIMEOUT_S
     return run_scenario(
-        scenario, scenario.resolve({"fault": fault, "backend": backend}), pools=pools,
-        consumer=consumer, timeout=timeout,
+        scenario,
+        scenario.resolve({"fault": fault, "backend": backend}),
+        pools=pools,
+        consumer=consumer,
+        timeout=timeout,
     )
 
 
@@ -231,7 +243,9 @@ def test_fault_in_a_thread_ends_the_whole_process(fault, backend):
     """
     script = Path(__file__).with_name("fault_scenario.py")
     done = subprocess.run(
-        [sys.executable, str(script), fault, backend], capture_output=True, text=True,
+        [sys.executable, str(script), fault, backend],
+        capture_output=True,
+        text=True,
         timeout=CELL_TIMEOUT_S - 10,
     )
     assert done.returncode == DEATHS[fault], (done.returncode, done.stderr[-2000:])
@@ -248,6 +262,8 @@ def test_a_thread_left_hanging_does_not_keep_the_app_from_exiting():
     script = Path(__file__).with_name("fault_scenario.py")
     done = subprocess.run(
         [sys.executable, str(script), "hang", "threads", str(HANG_TIMEOUT_S)],
-        capture_output=True, text=True, timeout=CELL_TIMEOUT_S - 10,
+        capture_output=True,
+        text=True,
+        timeout=CELL_TIMEOUT_S - 10,
     )
     assert (done.returncode, done.stdout.strip()) == (0, "survived: failed"), done.stderr[-2000:]

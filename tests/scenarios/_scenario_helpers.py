@@ -23,7 +23,11 @@ def runner(scenario: Scenario, **fixed) -> Callable[..., RunReport]:
         options = {k: params.pop(k) for k in ("pool_sizes", "repeats") if k in params}
         options = {**fixed, **options}
         return run_scenario(
-            scenario, scenario.resolve(params), pools=pools, cancel=cancel, consumer=consumer,
+            scenario,
+            scenario.resolve(params),
+            pools=pools,
+            cancel=cancel,
+            consumer=consumer,
             **options,
         )
 

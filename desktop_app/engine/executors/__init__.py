@@ -19,7 +19,9 @@ def make_executor(kind: str, pool_size: int, nice: int = 0) -> Executor:
     try:
         cls = EXECUTOR_KINDS[kind]
     except KeyError:
-        raise ValueError(f"unknown executor {kind!r}; choose from {', '.join(EXECUTOR_KINDS)}") from None
+        raise ValueError(
+            f"unknown executor {kind!r}; choose from {', '.join(EXECUTOR_KINDS)}"
+        ) from None
     if cls in (ProcessExecutor, PoolExecutor):
         return cls(pool_size, nice=nice)
     return cls(pool_size)

@@ -31,8 +31,12 @@ class DaemonThreadPool:
     ) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._threads = [
-            threading.Thread(target=self._work, args=(initializer, initargs),
-                             name=f"{prefix}_{index}", daemon=True)
+            threading.Thread(
+                target=self._work,
+                args=(initializer, initargs),
+                name=f"{prefix}_{index}",
+                daemon=True,
+            )
             for index in range(size)
         ]
         for thread in self._threads:

@@ -57,7 +57,9 @@ class PoolExecutor(Executor):
     def _start(self) -> None:
         workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
         self._pool = QuietPool(
-            self.pool_size, initializer=init_process_worker, initargs=workers.initargs,
+            self.pool_size,
+            initializer=init_process_worker,
+            initargs=workers.initargs,
             context=workers.ctx,
         )
         self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)

@@ -80,7 +80,9 @@ class ProcessWorkers:
                 if not alive() or waited > READY_TIMEOUT_S:
                     raise RuntimeError("worker processes failed to start")
 
-    def death_records(self, processes: Sequence[Any], origin: str, context: str) -> list[ErrorRecord]:
+    def death_records(
+        self, processes: Sequence[Any], origin: str, context: str
+    ) -> list[ErrorRecord]:
         """One record per worker that exited on its own (not by our terminate)."""
         records = []
         for process in processes:

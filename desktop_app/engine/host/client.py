@@ -88,7 +88,9 @@ class RunHost:
             process.join(0.5)
             code = process.exitcode
             self._discard()
-            raise HostDied(f"the run host ended while starting ({exit_description(code)})") from None
+            raise HostDied(
+                f"the run host ended while starting ({exit_description(code)})"
+            ) from None
 
     def _discard(self) -> None:
         """Forget the host, closing our ends of its pipes; one still running (it never became
@@ -146,7 +148,9 @@ class RunHost:
             with self._lock:
                 self._run_id += 1
                 run_id, events = self._run_id, self._events
-                self._requests.send(("run", run_id, scenario, dict(params), sizes, repeats, timeout))
+                self._requests.send(
+                    ("run", run_id, scenario, dict(params), sizes, repeats, timeout)
+                )
                 self._running = run_id
             try:
                 return self._receive(events, run_id, consumer, cancel)
@@ -155,8 +159,9 @@ class RunHost:
         except (HostDied, EOFError, OSError, ValueError) as exc:
             record = self._death_record(exc)
             consumer([ErrorRaised(record)])
-            return RunReport(scenario.id, dict(params), sizes, repeats, state="failed",
-                             errors=[record])
+            return RunReport(
+                scenario.id, dict(params), sizes, repeats, state="failed", errors=[record]
+            )
 
     def cancel(self) -> None:
         """Ask the host to cancel the current run, now (any thread)."""
@@ -167,8 +172,9 @@ class RunHost:
                 except (OSError, ValueError):  # the host is gone: its run ends anyway
                     pass
 
-    def _receive(self, events: Any, run_id: int, consumer: Consumer,
-                 cancel: CancelToken) -> RunReport:
+    def _receive(
+        self, events: Any, run_id: int, consumer: Consumer, cancel: CancelToken
+    ) -> RunReport:
         asked_to_cancel = False
         rows: list = []
         results: dict[int, list] = {}  # report.runs[index].results, as they come in parts
@@ -216,17 +222,19 @@ class RunHost:
         with self._lock:
             if process is not None and not process.is_alive():
                 self._discard()
-        what = str(exc) if isinstance(exc, HostDied) else (
-            f"the run host (pid {pid}) ended mid-run: {exit_description(code)}"
+        what = (
+            str(exc)
+            if isinstance(exc, HostDied)
+            else (f"the run host (pid {pid}) ended mid-run: {exit_description(code)}")
         )
         return ErrorRecord(
             origin="process",
             type="RunHostDied",
-            message=f"{what}." if self._closed else (
-                f"{what}. The run is lost; the next run starts a new host."
-            ),
+            message=f"{what}."
+            if self._closed
+            else (f"{what}. The run is lost; the next run starts a new host."),
             traceback=f"{type(exc).__name__}: {exc}\n(no traceback: the run host process "
-                      "ended without reporting one)\n",
+            "ended without reporting one)\n",
             worker="run host",
             pid=pid,
             exitcode=code,

@@ -94,27 +94,54 @@ class _Host:
         with self._send_lock:
             self.events.send(message)
 
-    def start_run(self, run_id: int, scenario: Any, params: dict, sizes: tuple,
-                  repeats: int, timeout: float | None) -> None:
+    def start_run(
+        self,
+        run_id: int,
+        scenario: Any,
+        params: dict,
+        sizes: tuple,
+        repeats: int,
+        timeout: float | None,
+    ) -> None:
         if self.thread is not None:
             # The window sends a run only after the last one's "done": that thread is ending.
             self.thread.join(SHUTDOWN_WAIT_S)
         if self.thread is not None and self.thread.is_alive():
-            self.send(("failed", run_id, "RuntimeError: a run is already in progress in the run "
-                       "host; runs are never interleaved\n", self.pools.describe()))
+            self.send(
+                (
+                    "failed",
+                    run_id,
+                    "RuntimeError: a run is already in progress in the run "
+                    "host; runs are never interleaved\n",
+                    self.pools.describe(),
+                )
+            )
             return
         self.run_id, self.token = run_id, CancelToken()
         args = (run_id, scenario, params, sizes, repeats, timeout, self.token)
         self.thread = threading.Thread(target=self._run, args=args, name="host-run")
         self.thread.start()
 
-    def _run(self, run_id: int, scenario: Any, params: dict, sizes: tuple, repeats: int,
-             timeout: float | None, token: CancelToken) -> None:
+    def _run(
+        self,
+        run_id: int,
+        scenario: Any,
+        params: dict,
+        sizes: tuple,
+        repeats: int,
+        timeout: float | None,
+        token: CancelToken,
+    ) -> None:
         try:
             report = run_scenario(
-                scenario, params, pool_sizes=sizes, repeats=repeats,
-                pools=self.pools, consumer=lambda batch: self._send_events(run_id, batch),
-                cancel=token, timeout=timeout,
+                scenario,
+                params,
+                pool_sizes=sizes,
+                repeats=repeats,
+                pools=self.pools,
+                consumer=lambda batch: self._send_events(run_id, batch),
+                cancel=token,
+                timeout=timeout,
             )
             rows, report.table_rows = report.table_rows, []
             for first in range(0, len(rows), TABLE_CHUNK_ROWS):
@@ -157,8 +184,9 @@ class _Host:
 
     def report_uncaught(self, exc: BaseException, where: str) -> None:
         kind, message, text = describe_exception(exc)
-        record = ErrorRecord("thread", kind, message, text, worker=where, pid=os.getpid(),
-                             context="run host")
+        record = ErrorRecord(
+            "thread", kind, message, text, worker=where, pid=os.getpid(), context="run host"
+        )
         try:
             self.send(("error", record))
         except Exception:  # the pipe is gone: the window is closing
@@ -176,7 +204,8 @@ def serve(requests: Any, events: Any, nice: int = 0) -> None:
             pass
     host = _Host(requests, events)
     threading.excepthook = lambda args: host.report_uncaught(
-        args.exc_value or RuntimeError("unknown error"), f"thread {args.thread.name if args.thread else '?'}"
+        args.exc_value or RuntimeError("unknown error"),
+        f"thread {args.thread.name if args.thread else '?'}",
     )
     sys.excepthook = lambda _type, value, _tb: host.report_uncaught(value, "run host")
     host.send(("ready", os.getpid()))

@@ -126,8 +126,14 @@ class RunReport:
             for span in entry.spans:
                 writer.writerow(
                     [
-                        m.series, m.backend, m.pool_size, m.repeat, span.task, span.worker,
-                        f"{span.start - self.origin:.6f}", f"{span.end - self.origin:.6f}",
+                        m.series,
+                        m.backend,
+                        m.pool_size,
+                        m.repeat,
+                        span.task,
+                        span.worker,
+                        f"{span.start - self.origin:.6f}",
+                        f"{span.end - self.origin:.6f}",
                         int(span.ok),
                     ]
                 )
@@ -137,15 +143,33 @@ class RunReport:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(
-            ["series", "backend", "pool_size", "repeats", "median_s", "min_s", "max_s", "mad_s",
-             "startup_s", "speedup", "efficiency", "noisy"]
+            [
+                "series",
+                "backend",
+                "pool_size",
+                "repeats",
+                "median_s",
+                "min_s",
+                "max_s",
+                "mad_s",
+                "startup_s",
+                "speedup",
+                "efficiency",
+                "noisy",
+            ]
         )
         for row in self.summary:
             writer.writerow(
                 [
-                    row.series, row.backend, row.pool_size, row.repeats,
-                    f"{row.median_s:.6f}", f"{row.min_s:.6f}", f"{row.max_s:.6f}",
-                    f"{row.mad_s:.6f}", f"{row.startup_s:.6f}",
+                    row.series,
+                    row.backend,
+                    row.pool_size,
+                    row.repeats,
+                    f"{row.median_s:.6f}",
+                    f"{row.min_s:.6f}",
+                    f"{row.max_s:.6f}",
+                    f"{row.mad_s:.6f}",
+                    f"{row.startup_s:.6f}",
                     "" if row.speedup is None else f"{row.speedup:.3f}",
                     "" if row.efficiency is None else f"{row.efficiency:.3f}",
                     int(row.noisy),

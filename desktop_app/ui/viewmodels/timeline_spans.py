@@ -87,8 +87,10 @@ class MeasurementSpans:
         run_starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         keys, run_key = np.unique(key[run_starts], return_inverse=True)
         rows = np.array(
-            [self.row_for(worker_label(int(k >> 16), threads[int(k & 0xFFFF)]), int(k >> 16))
-             for k in keys],
+            [
+                self.row_for(worker_label(int(k >> 16), threads[int(k & 0xFFFF)]), int(k >> 16))
+                for k in keys
+            ],
             np.int32,
         )
         return np.repeat(rows[run_key.ravel()], np.diff(np.r_[run_starts, n]))
