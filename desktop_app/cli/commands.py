@@ -1,4 +1,4 @@
-"""The headless face of the lab: ``list``, ``show ID`` and ``run ID``, with JSON and CSV out.
+"""The headless face of the lab: ``list``, ``show ID``, ``run ID`` and ``history``, JSON and CSV out.
 
 Qt-free by rule (a test enforces it): this runs on servers and in CI, and worker processes must
 never pay for a Qt import. Bad input is one line on stderr and exit code 2, never a traceback,
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .. import __version__
+from . import history
 
 PROG = "concurrency-lab"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -125,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print the workers' tracebacks for every error"
     )
+    run.add_argument("--no-save", action="store_true", help="do not save the run to the history")
+    history.add_data_dir(run)
+    history.add_parser(commands)
     return parser
 
 
@@ -136,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list()
         if args.command == "show":
             return cmd_show(args.scenario)
+        if args.command == "history":
+            return history.main(args)
         return cmd_run(args)
     except UsageError as exc:
         _fail(str(exc))
@@ -222,6 +228,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         json_path=outputs[0],
         csv_paths=outputs[1],
         verbose=args.verbose,
+        save=not args.no_save,
+        data_dir=args.data_dir,
     )
     return execute(request)
 

@@ -43,6 +43,8 @@ class RunRequest:
     json_path: Path | str | None = None  # "-" is stdout
     csv_paths: tuple[Path, Path] | None = None  # spans, summary
     verbose: bool = False
+    save: bool = True  # to the run history (cli/history.py)
+    data_dir: str | None = None  # the history's folder (--data-dir)
 
 
 @dataclass
@@ -61,6 +63,8 @@ def execute(request: RunRequest) -> int:
     if outcome.signum is not None:
         name = signal.Signals(outcome.signum).name
         print(f"concurrency-lab: {request.scenario.id} interrupted ({name})", file=sys.stderr)
+        if outcome.report is not None and not outcome.stuck:
+            _save(outcome.report, request, sys.stderr)  # a cancelled run is history too
         return _leave(128 + outcome.signum, outcome.stuck)
     report = outcome.report
     if report is None:  # the deadline passed and the run would not stop
@@ -81,7 +85,16 @@ def execute(request: RunRequest) -> int:
         print(f"concurrency-lab: error: could not write the output: {exc}", file=sys.stderr)
         return _leave(EXIT_FAILED, outcome.stuck)
     print(render_report(report, request.scenario, verbose=request.verbose), file=human)
+    _save(report, request, human)
     return _leave(EXIT_OK if report.state == "completed" else EXIT_FAILED, outcome.stuck)
+
+
+def _save(report: RunReport, request: RunRequest, out: TextIO) -> None:
+    """Save to the history unless told not to; a failure is a warning, never the exit code."""
+    if request.save:
+        from .history import save_run
+
+        save_run(report, request.data_dir, out)
 
 
 def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:

@@ -1,0 +1,102 @@
+"""A run's JSON document (``RunReport.to_json()``) split into what the store keeps apart.
+
+The document goes in as written by the CLI's ``--json``; its ``tasks`` (one dict per span) are
+taken out and kept as a compact span blob instead, and put back on load. Spans are absolute
+``perf_counter()`` times; the document's ``tasks`` are relative to the run's start, so the
+document keeps ``origin`` (the run's start on that clock) to convert one way and back.
+"""
+
+from __future__ import annotations
+
+import copy
+import platform
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .. import __version__
+from ..engine.records import SpanTable
+
+_WORKER = re.compile(r"pid (-?\d+)(?: (.*))?\Z", re.S)
+
+
+def environment_extras() -> dict[str, Any]:
+    """What the store adds to a run's environment: the build, the machine and the app."""
+    return {
+        "python_build": " ".join(platform.python_build()),
+        "python_compiler": platform.python_compiler(),
+        "machine": platform.node(),
+        "app_version": __version__,
+    }
+
+
+def stored_document(document: dict[str, Any], origin: float) -> dict[str, Any]:
+    """A deep copy without the per-span ``tasks``, with ``origin`` and the environment filled in.
+
+    Keys already in the environment win: a document saved on another machine keeps its own.
+    """
+    runs = document.get("runs", [])
+    stripped = {key: value for key, value in document.items() if key != "runs"}
+    out = copy.deepcopy(stripped)
+    out["runs"] = [
+        copy.deepcopy({key: value for key, value in run.items() if key != "tasks"}) for run in runs
+    ]
+    for run in out["runs"]:
+        run["tasks"] = []
+    out["origin"] = origin
+    environment = dict(environment_extras())
+    environment.update(out.get("environment") or {})
+    out["environment"] = environment
+    return out
+
+
+def spans_from_tasks(document: dict[str, Any]) -> list[SpanTable]:
+    """Span tables rebuilt from the ``tasks`` of a document (times relative, so origin 0)."""
+    tables = []
+    for run in document.get("runs", []):
+        table = SpanTable()
+        for task in run.get("tasks", []):
+            pid, thread = _parse_worker(str(task.get("worker", "")))
+            table.task.append(int(task["id"]))
+            table.pid.append(pid)
+            table.thread_index.append(table._thread_id(thread))
+            table.start.append(float(task["start_s"]))
+            table.end.append(float(task["end_s"]))
+            table.ok.append(1 if task.get("ok", True) else 0)
+        tables.append(table)
+    return tables
+
+
+def with_tasks(document: dict[str, Any], spans: Sequence[SpanTable] | None) -> dict[str, Any]:
+    """The document as ``RunReport.to_json()`` wrote it: ``tasks`` put back from the spans."""
+    out = copy.deepcopy(document)
+    if spans is None:
+        return out
+    origin = float(out.get("origin", 0.0))
+    for run, table in zip(out.get("runs", []), spans, strict=False):
+        run["tasks"] = [
+            {
+                "id": table.task[i],
+                "worker": _label(table.pid[i], table.threads[table.thread_index[i]]),
+                "start_s": table.start[i] - origin,
+                "end_s": table.end[i] - origin,
+                "ok": bool(table.ok[i]),
+            }
+            for i in range(len(table))
+        ]
+    return out
+
+
+def _label(pid: int, thread: str) -> str:
+    return f"pid {pid}" if thread in ("", "MainThread") else f"pid {pid} {thread}"
+
+
+def _parse_worker(label: str) -> tuple[int, str]:
+    """Back from a worker label (``pid 12`` or ``pid 12 Thread-3``) to pid and thread name."""
+    match = _WORKER.match(label)
+    if match is None:
+        return 0, label  # not ours: keep the text as the thread so the lane keeps its name
+    pid = int(match.group(1))
+    if not -(2**31) <= pid < 2**31:
+        return 0, label
+    return pid, match.group(2) or "MainThread"
