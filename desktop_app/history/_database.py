@@ -9,6 +9,8 @@ a writer waits up to ``BUSY_TIMEOUT_S`` for another (a second app instance, the 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -27,6 +29,21 @@ class HistoryError(Exception):
 
 class NewerSchemaError(HistoryError):
     """The database was written by a newer version of the app: left untouched."""
+
+
+def diagnose(path: Path) -> str:
+    """Why SQLite may have failed, in words ("unable to open database file" says little)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f" ({folder} is not a folder)"
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f" (the folder {folder} is read-only)"
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(folder).free < 1024 * 1024:
+            return f" (the disk holding {folder} is full)"
+    return ""
 
 
 def is_corruption(exc: sqlite3.Error) -> bool:

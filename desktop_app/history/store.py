@@ -28,6 +28,7 @@ from ._database import (
     HistoryError,
     NewerSchemaError,
     connect,
+    diagnose,
     is_corruption,
     move_aside,
     prepare,
@@ -35,7 +36,14 @@ from ._database import (
 )
 from .paths import DATA_DIR_ENV, database_path
 
-__all__ = ["HistoryError", "NewerSchemaError", "RunNotFound", "SaveError", "Store"]
+__all__ = [
+    "DamagedDatabase",
+    "HistoryError",
+    "NewerSchemaError",
+    "RunNotFound",
+    "SaveError",
+    "Store",
+]
 
 DEFAULT_SIZE_BUDGET = 300 * 1024 * 1024
 _SUMMARY_COLUMNS = (
@@ -46,6 +54,10 @@ _SUMMARY_COLUMNS = (
 
 class SaveError(HistoryError):
     """The run could not be saved (full disk, read-only folder…): the run itself is fine."""
+
+
+class DamagedDatabase(HistoryError):
+    """The database turned out damaged mid-call: it has been moved aside (see ``notices``)."""
 
 
 class RunNotFound(HistoryError):
@@ -142,15 +154,13 @@ class Store:
         packed = zlib.compress(json.dumps(stored, separators=(",", ":")).encode(), 1)
         row = _summary_row(stored, sum(len(t) for t in spans), packed)
         try:
-            run_id = self._insert(row, blob)
-        except sqlite3.DatabaseError as exc:
-            if not is_corruption(exc):
-                raise SaveError(self._save_failure(exc)) from None
-            self._recover(exc)
-            run_id = self._insert(row, blob)  # once, on the fresh database
+            try:
+                run_id = self._insert(row, blob)
+            except DamagedDatabase:
+                run_id = self._insert(row, blob)  # once more, on the fresh database
         except (OSError, HistoryError) as exc:
             raise SaveError(self._save_failure(exc)) from None
-        with contextlib.suppress(HistoryError, sqlite3.Error):
+        with contextlib.suppress(HistoryError):
             self.prune(keep=run_id)  # over budget: a failed prune must not fail the save
         return run_id
 
@@ -169,12 +179,13 @@ class Store:
 
     def _save_failure(self, exc: BaseException) -> str:
         reason = str(exc) or type(exc).__name__
-        if isinstance(exc, HistoryError):
-            return f"the run was not saved to the history: {reason}"
-        return (
-            f"the run was not saved to the history ({self.path}): {reason}; free some disk "
-            f"space or choose a writable folder with --data-dir or ${DATA_DIR_ENV}"
-        )
+        hint = ""
+        if not isinstance(exc, NewerSchemaError):
+            hint = (
+                "; free some disk space, or choose a writable folder with --data-dir or "
+                f"${DATA_DIR_ENV}"
+            )
+        return f"the run was not saved to the history: {reason}{hint}"
 
     def delete(self, run_id: int) -> None:
         with self._connection() as db, write_transaction(db):
@@ -236,7 +247,10 @@ class Store:
         if row is None:
             raise RunNotFound(f"no saved run has id {run_id} (see 'history list')")
         document = json.loads(zlib.decompress(row[-2]))
-        spans = None if row[-1] is None else span_codec.decode_spans(row[-1])
+        try:
+            spans = None if row[-1] is None else span_codec.decode_spans(row[-1])
+        except span_codec.SpanCodecError as exc:
+            raise HistoryError(f"the spans of saved run {run_id} are damaged: {exc}") from None
         return SavedRun(_summary(row[:-2]), document, spans)
 
     def previous_run(self, run_id: int) -> RunSummary | None:
@@ -310,28 +324,43 @@ class Store:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A fresh connection; SQLite's errors come out as :class:`HistoryError` messages.
+
+        A damaged file found here is moved aside at once (a notice says where), so the next
+        call starts on a fresh database; the failing call raises :class:`DamagedDatabase`.
+        """
         if not self._ready:
             try:
                 self.notices += prepare(self.path)
             except (OSError, sqlite3.Error) as exc:
-                raise HistoryError(f"cannot open the history database {self.path}: {exc}") from None
+                raise HistoryError(self._cannot(exc)) from None
             self._ready = True
         try:
             db = connect(self.path, self.max_pages)
         except sqlite3.Error as exc:
-            raise HistoryError(f"cannot open the history database {self.path}: {exc}") from None
+            raise HistoryError(self._cannot(exc)) from None
         try:
             yield db
+        except sqlite3.Error as exc:
+            db.close()
+            if is_corruption(exc):
+                raise DamagedDatabase(self._recover(exc)) from None
+            raise HistoryError(self._cannot(exc)) from None
         finally:
             db.close()
 
-    def _recover(self, exc: sqlite3.Error) -> None:
+    def _cannot(self, exc: BaseException) -> str:
+        return f"cannot use the history database {self.path}: {exc}{diagnose(self.path)}"
+
+    def _recover(self, exc: sqlite3.Error) -> str:
         moved = move_aside(self.path)
-        self.notices.append(
+        notice = (
             f"the history database {self.path} is damaged ({exc}); it was moved to {moved} "
             "(nothing deleted) and a new, empty history was started"
         )
+        self.notices.append(notice)
         self._ready = False
+        return notice
 
 
 def _stored_bytes(db: sqlite3.Connection) -> int:
