@@ -15,10 +15,9 @@ import json
 import os
 import sqlite3
 import tempfile
-import time
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from ._database import (
     write_transaction,
 )
 from .paths import DATA_DIR_ENV, database_path
+from .runs import PruneResult, RunSummary, SavedRun, summary_from_row, summary_row
 
 __all__ = [
     "DamagedDatabase",
@@ -42,6 +42,9 @@ __all__ = [
     "NewerSchemaError",
     "RunNotFound",
     "SaveError",
+    "PruneResult",
+    "RunSummary",
+    "SavedRun",
     "Store",
 ]
 
@@ -62,51 +65,6 @@ class DamagedDatabase(HistoryError):
 
 class RunNotFound(HistoryError):
     """No saved run has that id."""
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One row of the History list: enough to show and filter without loading the run."""
-
-    id: int
-    created: float  # time.time() when saved
-    scenario: str
-    state: str
-    duration_s: float
-    python: str
-    machine: str
-    app_version: str
-    span_count: int
-    label: str
-    note: str
-    params: dict[str, Any]
-    spans_kept: bool  # False once pruning dropped the spans (the summary stays)
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class SavedRun:
-    """A run as saved: its document (``tasks`` left empty) and its spans, one table per map.
-
-    ``spans`` is None when pruning dropped them. :meth:`to_json` gives back the document
-    ``RunReport.to_json()`` wrote, tasks included, for code that replays JSON.
-    """
-
-    summary: RunSummary
-    document: dict[str, Any]
-    spans: list[SpanTable] | None
-
-    def to_json(self) -> dict[str, Any]:
-        return documents.with_tasks(self.document, self.spans)
-
-
-@dataclass(frozen=True)
-class PruneResult:
-    pruned: list[int]  # ids of the runs whose spans were dropped
-    bytes_before: int
-    bytes_after: int
 
 
 class Store:
@@ -152,7 +110,7 @@ class Store:
         stored = documents.stored_document(document, origin)
         blob = span_codec.encode_spans(spans)
         packed = zlib.compress(json.dumps(stored, separators=(",", ":")).encode(), 1)
-        row = _summary_row(stored, sum(len(t) for t in spans), packed)
+        row = summary_row(stored, sum(len(t) for t in spans), packed)
         try:
             try:
                 run_id = self._insert(row, blob)
@@ -224,7 +182,7 @@ class Store:
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         with self._connection() as db:
-            return [_summary(row) for row in db.execute(query, args)]
+            return [summary_from_row(row) for row in db.execute(query, args)]
 
     def summary(self, run_id: int) -> RunSummary:
         with self._connection() as db:
@@ -234,7 +192,7 @@ class Store:
             ).fetchone()
         if row is None:
             raise RunNotFound(f"no saved run has id {run_id} (see 'history list')")
-        return _summary(row)
+        return summary_from_row(row)
 
     def load(self, run_id: int) -> SavedRun:
         """A saved run with its spans decoded (``spans`` None if they were pruned)."""
@@ -251,7 +209,7 @@ class Store:
             spans = None if row[-1] is None else span_codec.decode_spans(row[-1])
         except span_codec.SpanCodecError as exc:
             raise HistoryError(f"the spans of saved run {run_id} are damaged: {exc}") from None
-        return SavedRun(_summary(row[:-2]), document, spans)
+        return SavedRun(summary_from_row(row[:-2]), document, spans)
 
     def previous_run(self, run_id: int) -> RunSummary | None:
         """The run of the same scenario saved just before ``run_id`` ("compare with previous")."""
@@ -263,7 +221,7 @@ class Store:
                 "ORDER BY created DESC, id DESC LIMIT 1",
                 (current.scenario, current.created, current.created, run_id),
             ).fetchone()
-        return None if row is None else _summary(row)
+        return None if row is None else summary_from_row(row)
 
     def export_json(self, run_id: int, path: str | os.PathLike[str]) -> Path:
         """Write the run as ``run --json`` would have, atomically (a temp file, then rename)."""
@@ -367,30 +325,6 @@ def _stored_bytes(db: sqlite3.Connection) -> int:
     documents_size = db.execute("SELECT coalesce(sum(length(document)), 0) FROM runs").fetchone()
     spans_size = db.execute("SELECT coalesce(sum(length(data)), 0) FROM spans").fetchone()
     return int(documents_size[0]) + int(spans_size[0])
-
-
-def _summary_row(stored: dict[str, Any], span_count: int, packed: bytes) -> dict[str, Any]:
-    environment = stored.get("environment") or {}
-    python = f"{environment.get('implementation', 'Python')} {environment.get('python', '?')}"
-    if environment.get("gil_enabled") is False:
-        python += " (free-threaded, GIL off)"
-    return {
-        "created": time.time(),
-        "scenario": str(stored.get("scenario", "")),
-        "state": str(stored.get("state", "")),
-        "duration_s": float(stored.get("duration_s") or 0.0),
-        "python": python,
-        "machine": str(environment.get("machine", "")),
-        "app_version": str(environment.get("app_version", "")),
-        "span_count": span_count,
-        "document": packed,
-        "params": json.dumps(stored.get("params") or {}, sort_keys=True),
-    }
-
-
-def _summary(row: Sequence[Any]) -> RunSummary:
-    *fields, params, spans_bytes = row
-    return RunSummary(*fields, params=json.loads(params), spans_kept=spans_bytes is not None)
 
 
 def write_atomically(path: Path, text: str) -> Path:
