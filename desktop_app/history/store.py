@@ -15,7 +15,6 @@ import json
 import os
 import sqlite3
 import tempfile
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from ._database import (
     prepare,
     write_transaction,
 )
+from .document_codec import int_column, pack_document, unpack_document
 from .paths import DATA_DIR_ENV, database_path
 from .runs import PruneResult, RunSummary, SavedRun, summary_from_row, summary_row
 
@@ -83,13 +83,26 @@ class Store:
     # --- writing -------------------------------------------------------------------------
 
     def save_report(self, report: Any) -> int:
-        """Save a finished ``RunReport``; returns the new run's id (see :meth:`save`)."""
+        """Save a finished ``RunReport``; returns the new run's id (see :meth:`save`).
+
+        The spans go in as tables and whole-number results as arrays, never as one dict or
+        JSON value each: that is what keeps a million-span save under a second.
+        """
         from ..engine.outputs.report import RunEntry
 
+        packable = [int_column(entry.results) for entry in report.runs]
         light = replace(
-            report, runs=[RunEntry(e.measurement, SpanTable(), e.results) for e in report.runs]
+            report,
+            runs=[
+                RunEntry(e.measurement, SpanTable(), [] if ints is not None else e.results)
+                for e, ints in zip(report.runs, packable, strict=True)
+            ],
         )
-        return self.save(light.to_json(), [e.spans for e in report.runs], report.origin)
+        document = light.to_json()
+        for run, ints in zip(document["runs"], packable, strict=True):
+            if ints is not None:
+                run["results"] = ints
+        return self.save(document, [e.spans for e in report.runs], report.origin)
 
     def save(
         self,
@@ -109,7 +122,7 @@ class Store:
             raise ValueError(f"{len(spans)} span tables for {len(runs)} runs in the document")
         stored = documents.stored_document(document, origin)
         blob = span_codec.encode_spans(spans)
-        packed = zlib.compress(json.dumps(stored, separators=(",", ":")).encode(), 1)
+        packed = pack_document(stored)
         row = summary_row(stored, sum(len(t) for t in spans), packed)
         try:
             try:
@@ -204,7 +217,7 @@ class Store:
             ).fetchone()
         if row is None:
             raise RunNotFound(f"no saved run has id {run_id} (see 'history list')")
-        document = json.loads(zlib.decompress(row[-2]))
+        document = unpack_document(row[-2])
         try:
             spans = None if row[-1] is None else span_codec.decode_spans(row[-1])
         except span_codec.SpanCodecError as exc:
