@@ -80,8 +80,12 @@ def int_column(results: Any) -> np.ndarray | None:
         return None
     if not isinstance(results, list) or not results:
         return None
-    if not all(type(value) is int for value in results):  # bool is not an int here
+    if set(map(type, results)) != {int}:  # bool is not an int here; map and set run in C
         return None
-    if max(results) >= _EXACT or min(results) <= -_EXACT:
+    try:
+        values = np.array(results, dtype=np.int64)
+    except OverflowError:
         return None
-    return np.array(results, dtype=np.int64)
+    if values.max() >= _EXACT or values.min() <= -_EXACT:
+        return None
+    return values

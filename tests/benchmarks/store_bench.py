@@ -25,6 +25,7 @@ saved (a proxy for the GUI event loop: the save must leave the GIL free). Median
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -77,6 +78,10 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="store-bench-"))
     last: dict[str, tuple[Path, int]] = {}
     counter = iter(range(10**6))
+    cpu_times: dict[str, list[float]] = {
+        name: [] for name in ("save_zlib1", "reopen", "save_zlib6", "reopen_with_tasks")
+    }
+    loads = [os.getloadavg()[0]]
 
     def save_with(level: int):
         def run() -> float:
@@ -84,9 +89,10 @@ def main() -> int:
             path = folder / f"round-{next(counter)}-zlib{level}.sqlite3"
             store = Store(path)
             store.list_runs()  # create the database outside the timing, as the app has it
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             run_id = store.save_report(report)
             elapsed = time.perf_counter() - began
+            cpu_times[f"save_zlib{level}"].append(time.process_time() - cpu)
             last[f"zlib{level}"] = (path, run_id)
             return elapsed
 
@@ -95,11 +101,14 @@ def main() -> int:
     def reopen(with_tasks: bool):
         def run() -> float:
             path, run_id = last["zlib1"]
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             saved = Store(path).load(run_id)
             if with_tasks:
                 saved.to_json()
             elapsed = time.perf_counter() - began
+            cpu_times["reopen_with_tasks" if with_tasks else "reopen"].append(
+                time.process_time() - cpu
+            )
             assert sum(len(t) for t in saved.spans) == spans
             return elapsed
 
@@ -120,7 +129,7 @@ def main() -> int:
     finally:
         span_codec._ZLIB_LEVEL = shipped
     sizes = {}
-    for name, (path, run_id) in last.items():
+    for name, (path, _) in last.items():
         store = Store(path)
         blob = store.stored_bytes()
         sizes[name] = {
@@ -136,13 +145,17 @@ def main() -> int:
         "results": sum(len(entry.results) for entry in report.runs),
         "rounds": args.rounds,
         "medians_s": {name: statistics.median(values) for name, values in times.items()},
+        "cpu_medians_s": {name: statistics.median(v) for name, v in cpu_times.items()},
         "times_s": times,
+        "load_avg_1m_before_after": loads + [os.getloadavg()[0]],
         "sizes": sizes,
         "breakdown_s": breakdown(report),
         "worker_thread_save": worker_thread_gap(report, folder / "thread.sqlite3"),
     }
     for key, value in payload["medians_s"].items():
-        print(f"{key:>18}: median {value:.3f} s", file=sys.stderr)
+        cpu = payload["cpu_medians_s"][key]
+        print(f"{key:>18}: median {value:.3f} s (cpu {cpu:.3f} s)", file=sys.stderr)
+    print(f"load average: {payload['load_avg_1m_before_after']}", file=sys.stderr)
     print(f"sizes: {sizes}", file=sys.stderr)
     print(f"breakdown: {payload['breakdown_s']}", file=sys.stderr)
     print(f"worker-thread save: {payload['worker_thread_save']}", file=sys.stderr)
@@ -154,31 +167,24 @@ def main() -> int:
 
 
 def breakdown(report) -> dict[str, float]:
-    """One save taken apart: where the time goes (median of 3 each)."""
-    import json
-    import zlib
-
-    from desktop_app.engine.outputs.report import RunEntry
-    from desktop_app.engine.records import SpanTable
-    from desktop_app.history import documents
+    """One save and one load taken apart: where the time goes (median of 3 each)."""
+    from desktop_app.history import document_codec, documents
 
     tables = [entry.spans for entry in report.runs]
-
-    def light():
-        return report.__class__(
-            **{
-                **report.__dict__,
-                "runs": [RunEntry(e.measurement, SpanTable(), e.results) for e in report.runs],
-            }
-        ).to_json()
-
-    doc = light()
-    stored = documents.stored_document(doc, report.origin)
+    document = report.to_json()
+    for run in document["runs"]:
+        run["tasks"] = []
+    stored = documents.stored_document(document, report.origin)
+    packed = document_codec.pack_document(stored)
+    blob = span_codec.encode_spans(tables)
     steps = {
-        "document_to_json": light,
-        "document_copy": lambda: documents.stored_document(doc, report.origin),
-        "document_json_zlib": lambda: zlib.compress(json.dumps(stored).encode(), 1),
+        "int_results_to_arrays": lambda: [
+            document_codec.int_column(entry.results) for entry in report.runs
+        ],
+        "document_pack": lambda: document_codec.pack_document(stored),
         "span_encode": lambda: span_codec.encode_spans(tables),
+        "document_unpack": lambda: document_codec.unpack_document(packed),
+        "span_decode": lambda: span_codec.decode_spans(blob),
     }
     out = {}
     for name, step in steps.items():
@@ -188,37 +194,49 @@ def breakdown(report) -> dict[str, float]:
             step()
             samples.append(time.perf_counter() - began)
         out[name] = statistics.median(samples)
-    blob = span_codec.encode_spans(tables)
-    samples = []
-    for _ in range(3):
-        began = time.perf_counter()
-        span_codec.decode_spans(blob)
-        samples.append(time.perf_counter() - began)
-    out["span_decode"] = statistics.median(samples)
     return out
 
 
 def worker_thread_gap(report, path: Path) -> dict[str, float]:
-    """Save on a worker thread while the main thread ticks every 1 ms; the longest gap."""
+    """Save on a worker thread while the main thread ticks every 1 ms; the longest gap.
+
+    A control follows: the same ticking for as long with nothing saving, so the load of the
+    machine (other programs taking the cores) is told apart from the GIL held by the save.
+    """
     store = Store(path)
     store.list_runs()
-    gaps: list[float] = []
     done = threading.Event()
     saver = threading.Thread(target=lambda: (store.save_report(report), done.set()))
-    began = last = time.perf_counter()
+    began = time.perf_counter()
     saver.start()
-    while not done.is_set():
+    gaps = _tick_until(done.is_set)
+    saver.join()
+    save_s = time.perf_counter() - began
+    control_end = time.perf_counter() + save_s
+    control = _tick_until(lambda: time.perf_counter() > control_end)
+    return {
+        "save_s": save_s,
+        "max_gap_ms": max(gaps) * 1e3,
+        "p99_gap_ms": _p99(gaps) * 1e3,
+        "ticks": len(gaps),
+        "control_max_gap_ms": max(control) * 1e3,
+        "control_p99_gap_ms": _p99(control) * 1e3,
+    }
+
+
+def _tick_until(stop) -> list[float]:
+    gaps = []
+    last = time.perf_counter()
+    while not stop():
         time.sleep(TICK_S)
         now = time.perf_counter()
         gaps.append(now - last)
         last = now
-    saver.join()
-    return {
-        "save_s": time.perf_counter() - began,
-        "max_gap_ms": max(gaps) * 1e3,
-        "p99_gap_ms": sorted(gaps)[int(len(gaps) * 0.99)] * 1e3,
-        "ticks": len(gaps),
-    }
+    return gaps
+
+
+def _p99(values: list[float]) -> float:
+    return sorted(values)[int(len(values) * 0.99)]
 
 
 if __name__ == "__main__":
