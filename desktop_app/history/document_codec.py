@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .span_codec import _delta, _narrow, _shuffle, _unshuffle
+from .span_codec import _compress, _delta, _narrow, _shuffle, _unshuffle
 
 MAGIC = b"CLDOC1\x00\x00"
 _LENGTH = struct.Struct("<I")
@@ -44,7 +44,7 @@ def pack_document(document: dict[str, Any]) -> bytes:
     head = zlib.compress(text, _ZLIB_LEVEL)
     merged = np.concatenate(columns) if columns else np.zeros(0, np.int64)
     narrow = _narrow(_delta(merged))
-    tail = zlib.compress(bytes([narrow.dtype.itemsize]) + _shuffle(narrow), _ZLIB_LEVEL)
+    tail = _compress(bytes([narrow.dtype.itemsize]) + _shuffle(narrow))
     return b"".join([MAGIC, _LENGTH.pack(len(head)), head, tail])
 
 
