@@ -64,7 +64,7 @@ def execute(request: RunRequest) -> int:
         name = signal.Signals(outcome.signum).name
         print(f"concurrency-lab: {request.scenario.id} interrupted ({name})", file=sys.stderr)
         if outcome.report is not None and not outcome.stuck:
-            _save(outcome.report, request, sys.stderr)  # a cancelled run is history too
+            _save(outcome.report, request, human)  # a cancelled run is history too
         return _leave(128 + outcome.signum, outcome.stuck)
     report = outcome.report
     if report is None:  # the deadline passed and the run would not stop

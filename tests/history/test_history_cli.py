@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
+import psutil
 import pytest
 from _history_builders import make_report
+from _process_roles import is_mp_helper
 
 from desktop_app.history.paths import DATA_DIR_ENV
 from desktop_app.history.store import Store
@@ -195,3 +199,50 @@ def test_a_damaged_database_is_moved_aside_with_a_note(tmp_path):
     assert "no saved runs" in result.stdout
     assert "concurrency-lab: note: the history database" in result.stderr
     assert "moved to" in result.stderr
+
+
+def pool_workers(pid: int) -> list[psutil.Process]:
+    """The run's worker processes (not multiprocessing's forkserver or resource tracker)."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    return [child for child in children if not _is_helper(child)]
+
+
+def _is_helper(process: psutil.Process) -> bool:
+    try:
+        return is_mp_helper(process)
+    except psutil.Error:
+        return True
+
+
+def test_a_run_stopped_with_ctrl_c_is_saved_as_cancelled(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "run", "pool-timing", "--pool-sizes", "2"]
+        + ["--repeat", "1", "--set", "workload=cpu", "--set", "n=12", "--set", "cpu_ms=150"]
+        + ["--data-dir", str(tmp_path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        # the serial baseline runs in-process first: pool workers mean the run is under way
+        while proc.poll() is None and time.monotonic() < deadline:
+            if len(pool_workers(proc.pid)) >= 2:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["concurrency-lab: pool-timing interrupted (SIGINT)"]
+    assert "saved as run 1" in stdout
+    (run,) = as_json(history(tmp_path, "list", "--json"))["runs"]
+    assert run["state"] == "cancelled"
