@@ -160,8 +160,9 @@ def _time_integers(start: np.ndarray, end: np.ndarray) -> tuple[str, np.ndarray,
     return "bits", start.view(np.int64), end.view(np.int64)
 
 
-def _compress(data: bytes) -> bytes:
-    packer = zlib.compressobj(_ZLIB_LEVEL, zlib.DEFLATED, 15, 8, _ZLIB_STRATEGY)
+def _compress(data: bytes, strategy: int | None = None) -> bytes:
+    strategy = _ZLIB_STRATEGY if strategy is None else strategy
+    packer = zlib.compressobj(_ZLIB_LEVEL, zlib.DEFLATED, 15, 8, strategy)
     return packer.compress(data) + packer.flush()
 
 
