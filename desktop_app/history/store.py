@@ -70,6 +70,8 @@ class RunNotFound(HistoryError):
 class Store:
     """The history database at ``path`` (default: the per-user data folder, see paths.py).
 
+    Safe to share between threads: every call opens its own connection, so the window saves
+    on a worker thread (``save_report``) while its GUI thread lists and loads runs.
     ``notices`` collects messages the user should see once (a damaged file moved aside).
     ``max_pages`` caps the database size in pages; tests use it to make a full disk.
     """

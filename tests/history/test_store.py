@@ -151,3 +151,16 @@ def test_saving_prunes_to_the_budget_but_keeps_the_new_run(store):
 def test_the_budget_must_be_positive(store):
     with pytest.raises(ValueError, match="above 0"):
         store.size_budget = 0
+
+
+def test_worker_threads_save_while_another_thread_lists(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    reports = [make_report(f"scenario-{i}") for i in range(6)]
+    with ThreadPoolExecutor(3, thread_name_prefix="history-save") as pool:
+        saving = [pool.submit(store.save_report, report) for report in reports]
+        while not all(future.done() for future in saving):
+            store.list_runs()
+        ids = [future.result() for future in saving]
+    assert sorted(ids) == sorted({*ids})
+    assert {store.summary(i).scenario for i in ids} == {f"scenario-{i}" for i in range(6)}
