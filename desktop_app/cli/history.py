@@ -50,10 +50,23 @@ def _run_id(text: str) -> int:
     return value
 
 
-def add_data_dir(parser: argparse.ArgumentParser) -> None:
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: use a whole number above 0")
+    return value
+
+
+def add_data_dir(parser: argparse.ArgumentParser, inner: bool = False) -> None:
+    """``--data-dir``; ``inner`` for an action's own copy, which must not reset the outer one
+    (argparse lets a subparser's default overwrite the parent's value)."""
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
+        default=argparse.SUPPRESS if inner else None,
         help="folder of the run history (default: $CONCURRENCY_LAB_DATA_DIR, else the "
         "per-user data folder)",
     )
@@ -67,7 +80,7 @@ def add_parser(commands: Any) -> None:
     listing = sub.add_parser("list", help="saved runs, newest first")
     listing.add_argument("--scenario", metavar="ID", help="only runs of this scenario")
     listing.add_argument("--search", default="", metavar="TEXT", help="filter by text")
-    listing.add_argument("--limit", type=_run_id, metavar="N", help="show at most N runs")
+    listing.add_argument("--limit", type=_count, metavar="N", help="show at most N runs")
     show = sub.add_parser("show", help="a saved run: environment, parameters, summary")
     show.add_argument("id", type=_run_id, metavar="ID")
     compare = sub.add_parser("compare", help="compare runs with the first: ratio and verdict")
@@ -86,6 +99,7 @@ def add_parser(commands: Any) -> None:
     budget.add_argument("size", type=size, nargs="?", metavar="SIZE")
     for parser in (listing, show, compare, export, delete, prune, budget):
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+        add_data_dir(parser, inner=True)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -120,7 +120,9 @@ def test_list_prints_the_runs_newest_first(filled):
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["ID", "SAVED", "SCENARIO"]
     assert [line.split()[0] for line in lines[2:]] == ["3", "2", "1"]
-    runs = as_json(history(filled, "list", "--scenario", "io-vs-cpu", "--json"))["runs"]
+    runs = as_json(
+        cli("history", "list", "--scenario", "io-vs-cpu", "--json", "--data-dir", str(filled))
+    )["runs"]
     assert [run["id"] for run in runs] == [2]
     assert [
         r["id"] for r in as_json(history(filled, "list", "--limit", "1", "--json"))["runs"]
@@ -181,6 +183,7 @@ def test_delete_and_prune_and_budget(filled):
         (("compare", "1"), "give two or more run ids"),
         (("compare", "2", "--previous"), "no earlier run of the same scenario"),
         (("budget", "lots"), "'lots' is not a size"),
+        (("list", "--limit", "0"), "'0' is not allowed"),
         (("export", "1", "{missing}/x.json"), "does not exist"),
     ],
 )
