@@ -206,7 +206,7 @@ def _split(
         table = SpanTable()
         for column, values in full.items():
             part = values[first : first + count].astype(_ARRAY_DTYPES[column], copy=False)
-            getattr(table, column).frombytes(part.tobytes())
+            getattr(table, column).frombytes(np.ascontiguousarray(part).view(np.uint8))
         table.threads = list(names)
         table._thread_ids = {name: index for index, name in enumerate(names)}
         tables.append(table)

@@ -1,6 +1,7 @@
 """Run history store: save and reopen a real 1,000,000-span run, bytes per span (issue 16).
 
 Usage: python tests/benchmarks/store_bench.py [--rounds 7] [--n 100000] [--repeat 5]
+                                             [--name store]
 
 First makes a real run in this process: ``pool-timing`` squaring 1..n at pool size 2 with
 ``repeat`` repeats and the serial baseline, which at the defaults records exactly 1,000,000
@@ -73,6 +74,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--name", default="store", help="results file name (without .json)")
     args = parser.parse_args()
     report = real_run(args.n, args.repeat)
     spans = sum(len(entry.spans) for entry in report.runs)
@@ -161,7 +163,7 @@ def main() -> int:
     print(f"sizes: {sizes}", file=sys.stderr)
     print(f"breakdown: {payload['breakdown_s']}", file=sys.stderr)
     print(f"worker-thread save: {payload['worker_thread_save']}", file=sys.stderr)
-    write_results("store", payload)
+    write_results(args.name, payload)
     for path in folder.iterdir():
         path.unlink()
     folder.rmdir()
