@@ -87,13 +87,18 @@ def register(fmt: RunFormat) -> RunFormat:
 
 
 def run_formats() -> list[RunFormat]:
-    """Every registered run format, in registration order."""
+    """Every registered run format: the built-in ones in ``_MODULES`` order, then the rest."""
     global _loaded
     if not _loaded:
         for name in _MODULES:
             importlib.import_module(f"{__package__}.{name}")
         _loaded = True
-    return list(_REGISTRY.values())
+
+    def rank(fmt: RunFormat) -> int:
+        module = fmt.streams[0][1].__module__.rpartition(".")[2]
+        return _MODULES.index(module) if module in _MODULES else len(_MODULES)
+
+    return sorted(_REGISTRY.values(), key=rank)
 
 
 def get_format(key: str) -> RunFormat:

@@ -14,6 +14,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..records import ErrorRecord, Measurement, SpanTable
@@ -167,3 +168,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     return repr(value)
+
+
+def schema_path() -> Path:
+    """The JSON Schema every report document follows (report.schema.json beside this module)."""
+    return Path(__file__).with_name("report.schema.json")
