@@ -68,6 +68,8 @@ def plan_outputs(args: Any) -> tuple[Output, ...]:
             check_stdout()
             outputs.append(Output(fmt.key, None))
             continue
+        if not Path(given).name or given.endswith(os.sep) or Path(given).is_dir():
+            raise OutputPathError(f"{option} {given!r} is not a file path: give a file to write")
         target, added = with_suffix(Path(given), fmt.suffix)
         if added and target.exists():
             raise OutputPathError(
