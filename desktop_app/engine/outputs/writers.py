@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 BUFFER_BYTES = 1 << 20  # large writes: a 100 MB file is a hundred system calls, not thousands
 
@@ -85,9 +85,10 @@ def file_mode(target: Path) -> int:
 
 def write_atomically(
     path: str | os.PathLike[str],
-    write: Callable[[TextIO], None],
+    write: Callable[[Any], None],
     *,
     make_parents: bool = True,
+    binary: bool = False,
 ) -> Path:
     """Call ``write(handle)`` on a temporary file beside ``path``, then rename it over ``path``.
 
@@ -104,7 +105,8 @@ def write_atomically(
         raise OSError(exc.errno, f"Cannot write {target}: {exc.strerror or exc}") from exc
     try:
         os.fchmod(fd, file_mode(target))
-        with open(fd, "w", encoding="utf-8", newline="", buffering=BUFFER_BYTES) as handle:
+        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with open(fd, "wb" if binary else "w", buffering=BUFFER_BYTES, **text) as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
@@ -117,6 +119,11 @@ def write_atomically(
             raise OSError(exc.errno, f"Cannot write {target}: {reason}") from exc
         raise
     return target
+
+
+def write_bytes_atomically(path: str | os.PathLike[str], data: bytes) -> Path:
+    """``data`` to ``path`` through :func:`write_atomically` (images, drawings)."""
+    return write_atomically(path, lambda handle: handle.write(data), binary=True)
 
 
 def with_suffix(path: str | os.PathLike[str], suffix: str) -> tuple[Path, bool]:
