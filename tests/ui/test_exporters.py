@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import threading
+import time
 import xml.etree.ElementTree as ET
 from array import array
 
@@ -264,3 +265,19 @@ def test_a_failed_export_is_a_message_box_not_a_traceback(qtbot, lab_window, tmp
     box = lab_window.findChild(QMessageBox, "exportFailedBox")
     assert box is not None and "Cannot write" in box.text()
     box.close()
+
+
+def test_closing_during_an_export_cancels_it_at_once(qtbot, lab_window, tmp_path):
+    """Quit stays responsive during a big export: it cancels, and the old file is kept."""
+    lab_window.last_report = big_report(400_000)
+    lab_window.exports.update_enabled()
+    target = tmp_path / "out" / "keep.trace.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    job = lab_window.exports.start_export("trace", target)
+    assert job is not None and job.is_running()
+    began = time.monotonic()
+    lab_window.close()
+    assert time.monotonic() - began < 10, "hang guard only: a cancel lands within a chunk"
+    assert not job.is_running()
+    assert target.read_text() == "old" and os.listdir(target.parent) == ["keep.trace.json"]

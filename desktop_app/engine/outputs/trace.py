@@ -3,7 +3,8 @@
 Open the file in https://ui.perfetto.dev or chrome://tracing. Tracks, top to bottom:
 "Errors (no task)" when the run has errors not tied to a task, then the run host (the process
 that ran the run: threads and serial tasks run there), then each worker process in the order it
-started its first task; inside a process, MainThread first, then threads by first task. A task
+started its first task (the first of its spans in the run's order); inside a process,
+MainThread first, then threads by first task. A task
 is a complete ("X") event, in microseconds since the run started; a failed one is named
 "FAILED task N" in red, and each error record is an instant ("i") event on the failing task's
 track, or on the errors track.
@@ -22,7 +23,7 @@ from .writers import Progress, write_atomically
 
 US = 1e6
 ERRORS_PID = 0  # a pseudo-process holding the errors that belong to no task
-CHUNK = 20_000
+CHUNK = 5_000  # tasks per write: progress and a cancel land between chunks
 
 
 def measurement_label(entry: RunEntry) -> str:
@@ -83,15 +84,18 @@ class _Tracks:
         self._tids: dict[tuple[int, str], int] = {}
         self._first: dict[tuple[int, str], float] = {}
         self._next_tid: dict[int, int] = {}
-        for entry in report.runs:  # first a pass over the columns: who ran first, where
+        for entry in report.runs:  # who ran, and the start of each one's first task
             spans, names = entry.spans, entry.spans.threads
-            seen: set[tuple[int, int]] = set()
-            for pid, index, start in zip(spans.pid, spans.thread_index, spans.start, strict=True):
-                if (pid, index) in seen:
-                    continue
-                seen.add((pid, index))
-                key = (pid, names[index] or "MainThread")
-                self._first[key] = min(start, self._first.get(key, start))
+            workers = zip(spans.pid, spans.thread_index, strict=True)
+            remaining = set(dict.fromkeys(workers))  # distinct workers, found in C
+            for index, worker in enumerate(zip(spans.pid, spans.thread_index, strict=True)):
+                if worker in remaining:  # a few hundred spans in, every worker has shown up
+                    remaining.discard(worker)
+                    key = (worker[0], names[worker[1]] or "MainThread")
+                    start = spans.start[index]
+                    self._first[key] = min(start, self._first.get(key, start))
+                    if not remaining:
+                        break
         for pid, thread in sorted(self._first, key=self._first.__getitem__):
             self.tid(pid, thread)
 
@@ -205,15 +209,13 @@ def _failed_spans(report: RunReport) -> _Failed:
     found: _Failed = {}
     for entry in report.runs:
         spans, label = entry.spans, measurement_label(entry)
-        for index, ok in enumerate(spans.ok):
-            if not ok:
-                where = (
-                    spans.pid[index],
-                    spans.threads[spans.thread_index[index]],
-                    spans.end[index],
-                )
-                found.setdefault((label, spans.task[index]), where)
-                found.setdefault((None, spans.task[index]), where)
+        flags = spans.ok.tobytes()  # one byte per span: the failed ones found in C
+        index = flags.find(0)
+        while index >= 0:
+            where = (spans.pid[index], spans.threads[spans.thread_index[index]], spans.end[index])
+            found.setdefault((label, spans.task[index]), where)
+            found.setdefault((None, spans.task[index]), where)
+            index = flags.find(0, index + 1)
     return found
 
 
