@@ -16,7 +16,7 @@ from .formats import RunFormat, register, same_path
 from .report import RunReport
 from .writers import Progress
 
-CHUNK = 2_000  # rows per writerows call: one C call, the GIL held throughout (~10 ms)
+CHUNK = 500  # rows per writerows call: one C call, the GIL held throughout (~3 ms)
 SPAN_COLUMNS = ("series", "backend", "pool_size", "repeat", "task", "worker", "start_s", "end_s")
 SUMMARY_COLUMNS = (
     "series",

@@ -17,7 +17,7 @@ from .formats import RunFormat, register, same_path
 from .report import RunEntry, RunReport, jsonable
 from .writers import Progress
 
-CHUNK = 5_000  # tasks per write: progress and a cancel land between chunks
+CHUNK = 1_000  # tasks per write: progress and a cancel land between chunks
 
 
 def task_units(report: RunReport) -> int:

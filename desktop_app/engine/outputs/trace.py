@@ -23,7 +23,7 @@ from .writers import Progress, write_atomically
 
 US = 1e6
 ERRORS_PID = 0  # a pseudo-process holding the errors that belong to no task
-CHUNK = 5_000  # tasks per write: progress and a cancel land between chunks
+CHUNK = 1_000  # tasks per write: progress and a cancel land between chunks
 
 
 def measurement_label(entry: RunEntry) -> str:
