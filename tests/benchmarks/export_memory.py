@@ -137,6 +137,15 @@ def run_window(args) -> dict:
         while time.monotonic() < settle_until:
             app.processEvents()
         out["rss_before_exports_mb"] = round(psutil.Process().memory_info().rss / MB, 1)
+        idle = _gaps(QElapsedTimer, QTimer)  # the floor: the same timer with no export going
+        idle_until = time.monotonic() + 5.0
+        while time.monotonic() < idle_until:
+            app.processEvents()
+            time.sleep(0.001)
+        idle.stop()
+        out["idle_5s"] = idle.summary()
+        out["load_avg_1m_at_start"] = os.getloadavg()[0]
+        print("idle", out["idle_5s"], file=sys.stderr)
         for fmt in run_formats():
             rss.reset()
             gaps = _gaps(QElapsedTimer, QTimer)
@@ -152,7 +161,7 @@ def run_window(args) -> dict:
             gaps.stop()
             out["exports"][fmt.key] = {
                 "wall_s": round(took, 2),
-                "longest_gap_ms": round(gaps.longest, 1),
+                **gaps.summary(),
                 "peak_rss_mb": round(rss.peak, 1),
                 "mb_written": round(sum(p.stat().st_size for p in finished[0]) / MB, 1),
             }
@@ -178,6 +187,7 @@ class _gaps:
 
     def __init__(self, elapsed_cls, timer_cls) -> None:
         self.longest = 0.0
+        self.all: list[float] = []
         self._clock = elapsed_cls()
         self._clock.start()
         self._timer = timer_cls(interval=5)
@@ -185,7 +195,17 @@ class _gaps:
         self._timer.start()
 
     def _tick(self) -> None:
-        self.longest = max(self.longest, self._clock.restart())
+        gap = self._clock.restart()
+        self.all.append(gap)
+        self.longest = max(self.longest, gap)
+
+    def summary(self) -> dict:
+        ordered = sorted(self.all) or [0.0]
+        return {
+            "longest_gap_ms": round(self.longest, 1),
+            "p99_gap_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 1),
+            "gaps_over_50ms": sum(gap > 50 for gap in ordered),
+        }
 
     def stop(self) -> None:
         self._timer.stop()
