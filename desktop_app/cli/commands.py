@@ -5,20 +5,21 @@ never pay for a Qt import. Bad input is one line on stderr and exit code 2, neve
 because the user can fix it and a traceback would only hide what to fix.
 
 Exit codes: 0 the run completed (worker exceptions it captured are part of its output), 1 the
-run failed (a crash, a timeout), 2 bad input, 130 Ctrl-C.
+run failed (a crash, a timeout) or an output could not be written, 2 bad input, 130 Ctrl-C,
+141 standard output's reader went away (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .. import __version__
 from . import history
+from .outputs import OutputPathError, StdoutFailed, add_output_options, plan_outputs, print_out
 
 PROG = "concurrency-lab"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -83,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Classic Python concurrency lessons as measured experiments. Without "
         "arguments, concurrency-lab opens the window.",
-        epilog="Exit codes: 0 completed, 1 run failed, 2 bad input, 130 interrupted.",
+        epilog="Exit codes: 0 completed, 1 run failed or output not written, 2 bad input, "
+        "130 interrupted, 141 output pipe closed early.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -111,12 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="set a parameter (see 'show ID'); may be given several times",
     )
-    run.add_argument("--json", metavar="PATH", help="write the report as JSON ('-': stdout)")
-    run.add_argument(
-        "--csv",
-        metavar="PATH",
-        help="write every task span as CSV, and the summary to <stem>-summary.csv",
-    )
+    add_output_options(run)
     run.add_argument(
         "--timeout",
         type=_timeout,
@@ -129,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-save", action="store_true", help="do not save the run to the history")
     history.add_data_dir(run)
     history.add_parser(commands)
+    show_run = commands.add_parser(
+        "show-run", help="print the report of a run saved with --json (or File > Save run)"
+    )
+    show_run.add_argument("path", metavar="PATH")
+    show_run.add_argument(
+        "-v", "--verbose", action="store_true", help="print the workers' tracebacks for every error"
+    )
     return parser
 
 
@@ -142,10 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_show(args.scenario)
         if args.command == "history":
             return history.main(args)
+        if args.command == "show-run":
+            return cmd_show_run(args.path, args.verbose)
         return cmd_run(args)
     except UsageError as exc:
         _fail(str(exc))
         return EXIT_USAGE
+    except StdoutFailed as exc:
+        _fail(str(exc))
+        return exc.status
     except KeyboardInterrupt:  # Ctrl-C outside a run (a run handles its own)
         return EXIT_INTERRUPTED
 
@@ -193,15 +202,43 @@ def _scenario(scenario_id: str) -> Any:
 def cmd_list() -> int:
     from .format import render_list
 
-    print(render_list(_registry().all_scenarios()))
+    print_out(render_list(_registry().all_scenarios()))
     return EXIT_OK
 
 
 def cmd_show(scenario_id: str) -> int:
     from .format import render_show
 
-    print(render_show(_scenario(scenario_id)))
+    print_out(render_show(_scenario(scenario_id)))
     return EXIT_OK
+
+
+def cmd_show_run(path: str, verbose: bool) -> int:
+    """The report of a saved run, as ``run`` printed it."""
+    from ..engine.outputs.saved_runs import SavedRunError, read_report
+    from .format import render_report
+
+    try:
+        report = read_report(path)
+    except FileNotFoundError:
+        raise UsageError(f"show-run {path!r}: no such file") from None
+    except SavedRunError as exc:
+        raise UsageError(f"show-run {path!r}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"show-run {path!r}: {exc.strerror or exc}") from None
+    registry = _registry()
+    try:
+        scenario = registry.get_scenario(report.scenario)
+    except registry.UnknownScenarioError:
+        scenario = _UnknownScenario(report.scenario, "(a scenario this version does not have)")
+    print_out(render_report(report, scenario, verbose=verbose))
+    return EXIT_OK if report.state == "completed" else EXIT_FAILED
+
+
+@dataclass(frozen=True)
+class _UnknownScenario:
+    id: str
+    title: str
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -216,7 +253,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if len(pool_sizes) > 1 and not scenario.sweeps:
         print(f"note: {scenario.id} runs at one pool size; using {pool_sizes[0]}", file=sys.stderr)
         pool_sizes = pool_sizes[:1]
-    outputs = _output_paths(args.json, args.csv)
+    try:
+        outputs = plan_outputs(args)
+    except OutputPathError as exc:
+        raise UsageError(str(exc)) from None
     from .run import RunRequest, execute
 
     request = RunRequest(
@@ -225,38 +265,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         pool_sizes=tuple(pool_sizes),
         repeats=args.repeat or scenario.repeats,
         timeout=args.timeout,
-        json_path=outputs[0],
-        csv_paths=outputs[1],
+        outputs=outputs,
         verbose=args.verbose,
         save=not args.no_save,
         data_dir=args.data_dir,
     )
     return execute(request)
-
-
-def _output_paths(
-    json_arg: str | None, csv_arg: str | None
-) -> tuple[Path | str | None, tuple[Path, Path] | None]:
-    """Check every output path is writable before spending time on the run."""
-    json_path: Path | str | None = None
-    if json_arg == "-":
-        json_path = "-"
-    elif json_arg is not None:
-        json_path = _writable(Path(json_arg), "--json")
-    csv_paths = None
-    if csv_arg is not None:
-        spans = _writable(Path(csv_arg), "--csv")
-        summary = spans.with_name(f"{spans.stem}-summary{spans.suffix or '.csv'}")
-        csv_paths = (spans, _writable(summary, "--csv"))
-    return json_path, csv_paths
-
-
-def _writable(path: Path, option: str) -> Path:
-    folder = path.parent if str(path.parent) else Path(".")
-    if str(path) in ("", "-") or path.is_dir():
-        raise UsageError(f"{option} {str(path)!r} is not a file path: give a file to write")
-    if not folder.is_dir():
-        raise UsageError(f"{option} {str(path)!r}: folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"{option} {str(path)!r} is not writable: choose a writable path")
-    return path

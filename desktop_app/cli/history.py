@@ -14,7 +14,8 @@ import json
 import re
 import sys
 import time
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import Any
 
 from .format import format_table, seconds
 
@@ -124,8 +125,9 @@ def main(args: argparse.Namespace) -> int:
             _say("note", notice)
 
 
-def save_run(report: Any, data_dir: str | None, out: TextIO) -> int | None:
-    """Save a finished run; prints its id on ``out``, or one warning line on stderr."""
+def save_run(report: Any, data_dir: str | None, announce: Callable[[str], None]) -> int | None:
+    """Save a finished run; hands the line naming its id to ``announce``, or prints one
+    warning line on stderr."""
     from ..history.paths import database_path
     from ..history.store import HistoryError, Store
 
@@ -141,7 +143,7 @@ def save_run(report: Any, data_dir: str | None, out: TextIO) -> int | None:
     finally:
         for notice in store.notices:
             _say("note", notice)
-    print(f"saved as run {run_id} ({PROG} history show {run_id})", file=out)
+    announce(f"saved as run {run_id} ({PROG} history show {run_id})")
     return run_id
 
 

@@ -1,4 +1,5 @@
-"""``concurrency-lab run``: one scenario run with Ctrl-C, a deadline, a progress line and files.
+"""``concurrency-lab run``: one scenario run with Ctrl-C, a deadline, a progress line and files
+(written by outputs.py: atomically, and stdout failures as one line).
 
 The run goes on a helper thread so that the main thread stays free for signals: Ctrl-C only
 sets the cancel token (the engine stops within one poll and kills busy workers), and whatever
@@ -14,8 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..engine.cancel import CancelToken
 from ..engine.context import run_scenario
@@ -23,6 +23,7 @@ from ..engine.outputs.report import RunReport
 from ..engine.pools import PoolManager, stop_process_helpers
 from ..engine.process_tree import kill_tree
 from .format import render_report
+from .outputs import Output, StdoutFailed, print_out, write_outputs
 from .progress import ProgressLine
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -40,8 +41,7 @@ class RunRequest:
     pool_sizes: tuple[int, ...]
     repeats: int
     timeout: float | None = None
-    json_path: Path | str | None = None  # "-" is stdout
-    csv_paths: tuple[Path, Path] | None = None  # spans, summary
+    outputs: tuple[Output, ...] = ()  # files (or stdout) to write, checked by commands.py
     verbose: bool = False
     save: bool = True  # to the run history (cli/history.py)
     data_dir: str | None = None  # the history's folder (--data-dir)
@@ -57,14 +57,14 @@ class _Outcome:
 
 def execute(request: RunRequest) -> int:
     """Run, write the files, print the report; return the exit code."""
-    human: TextIO = sys.stderr if request.json_path == "-" else sys.stdout
+    to_stdout = any(output.target is None for output in request.outputs)
     progress = ProgressLine(sys.stderr, request.scenario.id) if sys.stderr.isatty() else None
     outcome = _run(request, progress)
     if outcome.signum is not None:
         name = signal.Signals(outcome.signum).name
         print(f"concurrency-lab: {request.scenario.id} interrupted ({name})", file=sys.stderr)
         if outcome.report is not None and not outcome.stuck:
-            _save(outcome.report, request, human)  # a cancelled run is history too
+            _save(outcome.report, request, to_stdout)  # a cancelled run is history too
         return _leave(128 + outcome.signum, outcome.stuck)
     report = outcome.report
     if report is None:  # the deadline passed and the run would not stop
@@ -80,21 +80,43 @@ def execute(request: RunRequest) -> int:
             f"Stopped: the run did not finish within {request.timeout:g} s (--timeout)."
         )
     try:
-        _write_outputs(report, request)
+        write_outputs(report, request.outputs)
     except OSError as exc:
         print(f"concurrency-lab: error: could not write the output: {exc}", file=sys.stderr)
         return _leave(EXIT_FAILED, outcome.stuck)
-    print(render_report(report, request.scenario, verbose=request.verbose), file=human)
-    _save(report, request, human)
+    except StdoutFailed as exc:
+        print(f"concurrency-lab: error: {exc}", file=sys.stderr)
+        return _leave(exc.status, outcome.stuck)
+    text = render_report(report, request.scenario, verbose=request.verbose)
+    if to_stdout:  # the JSON went there: the human report goes beside it, on stderr
+        print(text, file=sys.stderr)
+    else:
+        try:
+            print_out(text)
+        except StdoutFailed as exc:
+            print(f"concurrency-lab: error: {exc}", file=sys.stderr)
+            return _leave(exc.status, outcome.stuck)
+    _save(report, request, to_stdout)
     return _leave(EXIT_OK if report.state == "completed" else EXIT_FAILED, outcome.stuck)
 
 
-def _save(report: RunReport, request: RunRequest, out: TextIO) -> None:
-    """Save to the history unless told not to; a failure is a warning, never the exit code."""
-    if request.save:
-        from .history import save_run
+def _save(report: RunReport, request: RunRequest, json_on_stdout: bool) -> None:
+    """Save to the history unless told not to; a failure is a warning, never the exit code.
+    The saved run's id goes where the human report went (stderr when stdout carries JSON)."""
+    if not request.save:
+        return
+    from .history import save_run
 
-        save_run(report, request.data_dir, out)
+    def announce(line: str) -> None:
+        if json_on_stdout:
+            print(line, file=sys.stderr)
+        else:
+            try:
+                print_out(line)
+            except StdoutFailed:
+                pass  # the report itself reached stdout or already said why not
+
+    save_run(report, request.data_dir, announce)
 
 
 def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
@@ -196,22 +218,13 @@ def _kill_children(keep: set[int]) -> None:
     kill_tree(keep=keep)
 
 
-def _write_outputs(report: RunReport, request: RunRequest) -> None:
-    if request.json_path == "-":
-        sys.stdout.write(report.dumps() + "\n")
-        sys.stdout.flush()
-    elif request.json_path is not None:
-        Path(request.json_path).write_text(report.dumps() + "\n", encoding="utf-8")
-    if request.csv_paths is not None:
-        spans, summary = request.csv_paths
-        spans.write_text(report.spans_csv(), encoding="utf-8", newline="")
-        summary.write_text(report.summary_csv(), encoding="utf-8", newline="")
-
-
 def _leave(code: int, stuck: bool) -> int:
     """Return ``code``; if the run thread would not stop, exit now rather than wait for it."""
     if stuck:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
         os._exit(code)
     return code

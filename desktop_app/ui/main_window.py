@@ -75,10 +75,11 @@ class MainWindow(QMainWindow):
         self.ui = WindowLayout(self, list(self._scenarios.values()), defer_views)
         self.feed = RunFeed(self.ui, self.ui.errors, self.ui.output, self.ui.controls.progress)
         self.setStatusBar(StatusBar(self))
+        self.saved_run_path = ""  # the file of the saved run the views show ("" for a live run)
         self.exports = ExportController(
             self,
             self._store,
-            self._plot_to_export,
+            self.ui,
             lambda: self.last_report,
             lambda: self._scenario.id if self._scenario else "",
         )
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self._fill_file_menu(file_menu)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -175,11 +177,6 @@ class MainWindow(QMainWindow):
 
     def views_built(self) -> bool:
         return self.ui.views_built()
-
-    def _plot_to_export(self) -> Any:
-        plot = self.ui.timing_plot
-        plot.refresh()  # a hidden plot may not have drawn the last measurement yet
-        return plot.plot_item()
 
     # --- scenario and settings ------------------------------------------------------------------
 
@@ -376,6 +373,21 @@ class MainWindow(QMainWindow):
         """Export without a dialog: png, svg, csv, json or trace (raises on failure)."""
         return self.exports.export(key, path)
 
+    # --- saved runs: File ▸ Open run…, Save run…, Export ----------------------------------------
+
+    def _fill_file_menu(self, menu: Any) -> None:
+        from .replay import RunOpener
+
+        self.opener = RunOpener(self, self._store)
+        menu.addActions([self.opener.action, self.exports.save_action, self.exports.export_action])
+        menu.addSeparator()
+        self.run_finished.connect(lambda _report: self.exports.update_enabled())
+        self.run_started.connect(lambda _id: setattr(self, "saved_run_path", ""))
+
+    def open_run(self, path: str) -> bool:
+        """Show a saved run in every view (read in the background; see ui/replay.py)."""
+        return self.opener.open(path)
+
     def _show_about(self) -> None:
         QMessageBox.about(
             self,
@@ -397,6 +409,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Cancel any run, wait briefly for it, stop the timers and the run host."""
         worker, self._worker = self._worker, None  # nothing runs in a closed window
+        self.exports.cancel(wait_s=1.0)  # an export in progress stops within a chunk
         if worker is not None:
             worker.cancel()
             worker.wait(CLOSE_WAIT_S)

@@ -87,8 +87,65 @@ def test_threads_get_their_own_tids_and_errors_become_instant_events():
     assert len(tids) == 3 and (8, 8) in tids, "a main thread's tid is its pid"
     assert [e["dur"] for e in tasks] == pytest.approx([1000, 2000, 2000])
     instants = _by_phase(trace, "i")
-    on_track = next(e for e in instants if e["s"] == "t")
-    assert on_track["pid"] == 7 and on_track["ts"] == pytest.approx(3000)
-    global_error = next(e for e in instants if e["s"] == "g")
-    assert 0 <= global_error["ts"] <= 0.01 * 1e6
+    on_track = next(e for e in instants if e["pid"] == 7)
+    assert on_track["ts"] == pytest.approx(3000)
+    untasked = next(e for e in instants if e["args"]["type"] == "BrokenProcessPool")
+    assert 0 <= untasked["ts"] <= 0.01 * 1e6
+    names = _names(trace)
+    assert names[("process_name", untasked["pid"])] == "Errors (no task)", "a named track"
+    assert names[("thread_name", untasked["pid"])] == "errors"
     json.dumps(trace)  # serialisable as is
+
+
+def _names(trace: dict) -> dict[tuple[str, int], str]:
+    return {
+        (e["name"], e["pid"]): e["args"]["name"]
+        for e in _by_phase(trace, "M")
+        if "name" in e["args"]
+    }
+
+
+def _sort_order(trace: dict) -> list[int]:
+    """Process ids in the order Perfetto shows them (process_sort_index)."""
+    order = {
+        e["pid"]: e["args"]["sort_index"]
+        for e in _by_phase(trace, "M")
+        if e["name"] == "process_sort_index"
+    }
+    return sorted(order, key=order.__getitem__)
+
+
+def test_tracks_are_host_first_then_workers_by_first_task_and_failures_stand_out():
+    origin = 5.0
+    spans = SpanTable()
+    spans.append(TaskSpan(0, 300, "MainThread", origin + 0.002, origin + 0.003, True))
+    spans.append(TaskSpan(1, 200, "MainThread", origin + 0.001, origin + 0.002, False))
+    spans.append(TaskSpan(2, 100, "worker-b", origin + 0.004, origin + 0.005, True))
+    spans.append(TaskSpan(3, 100, "worker-a", origin + 0.003, origin + 0.004, True))
+    measurement = Measurement("io", "threads", 2, 0, 0.004, 0.0, "failed", 4)
+    report = RunReport("x", {}, (2,), 1, origin=origin, runs=[RunEntry(measurement, spans, [])])
+    report.environment["pid"] = 100  # the host ran the threads
+    trace = chrome_trace(report)
+    names = _names(trace)
+    assert names[("process_name", 100)] == "run host (pid 100)"
+    assert "worker" not in names[("process_name", 100)]
+    assert names[("process_name", 200)] == "worker process 200"
+    assert _sort_order(trace) == [100, 200, 300], "host, then workers by their first task"
+    assert ("process_name", 0) not in names, "no errors track without untasked errors"
+    threads = {
+        e["tid"]: e["args"]["sort_index"]
+        for e in _by_phase(trace, "M")
+        if e["name"] == "thread_sort_index" and e["pid"] == 100
+    }
+    thread_names = {
+        e["tid"]: e["args"]["name"]
+        for e in _by_phase(trace, "M")
+        if e["name"] == "thread_name" and e["pid"] == 100
+    }
+    assert [thread_names[t] for t in sorted(threads, key=threads.__getitem__)] == [
+        "worker-a",
+        "worker-b",
+    ]
+    failed = [e for e in _by_phase(trace, "X") if not e["args"]["ok"]]
+    assert [e["name"] for e in failed] == ["FAILED task 1"] and failed[0]["cname"] == "terrible"
+    assert trace == chrome_trace(report), "the same run gives the same trace"

@@ -266,19 +266,23 @@ def test_export_writes_every_format(qtbot, lab_window, tmp_path):
 def test_export_dialog_remembers_the_folder_and_reports_failures(
     qtbot, lab_window, tmp_path, monkeypatch
 ):
+    _export_all(qtbot, lab_window, tmp_path)  # a run to export
     target = tmp_path / "out" / "plot.png"
     target.parent.mkdir()
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PNG image (*.png)")
     )
-    assert lab_window.exports.export_with_dialog("png") == [target]
+    with qtbot.waitSignal(lab_window.exports.export_finished) as done:
+        lab_window.exports.export_with_dialog("png")
+    assert done.args[0] == [target]
     assert lab_window._store.export_folder() == str(target.parent)
-    # a JSON export before any run, and a folder that does not exist: a message, no traceback
-    missing = tmp_path / "missing" / "run.json"
+    # a folder that cannot be made (a file is in the way): a message, no traceback
+    missing = tmp_path / "out" / "plot.png" / "run.json"
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", lambda *a, **k: (str(missing), "JSON run report (*.json)")
     )
-    assert lab_window.exports.export_with_dialog("json") == []
+    with qtbot.waitSignal(lab_window.exports.export_failed, timeout=30_000):
+        lab_window.exports.export_with_dialog("json")
     box = lab_window.findChild(QMessageBox, "exportFailedBox")
-    assert box is not None and "Could not export JSON" in box.text()
+    assert box is not None and "Cannot write" in box.text()
     box.close()

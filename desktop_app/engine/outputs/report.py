@@ -1,22 +1,20 @@
 """The document a run produces, shared by the CLI's ``--json`` and the window's export.
 
-Schema (version 1): ``scenario``, ``params``, ``environment`` {python, platform, cpu_count,
-start_method, gil_enabled}, ``state``, ``runs`` [{series, backend, pool_size, repeat, wall_s,
-startup_s, state, tasks [{id, worker, start_s, end_s, ok}], results}], ``summary``
-[{series, backend, pool_size, median_s, min_s, max_s, mad_s, speedup, efficiency, ...}],
-``errors`` [{origin, type, message, traceback, task, ...}], ``output`` [lines], ``table``
-{columns, rows}, ``notes`` [text].
+Every key of the JSON document is described in docs/report-format.md and checked by the JSON
+Schema in ``report.schema.json`` (the tests validate every export against it). The writers of
+each format are registered in ``formats.py``; ``saved_runs.py`` reads a document back.
 """
 
 from __future__ import annotations
 
-import csv
 import decimal
 import io
-import json
+import os
 import platform
 import sys
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..records import ErrorRecord, Measurement, SpanTable
@@ -40,6 +38,7 @@ def environment() -> dict[str, Any]:
         "cpu_count": cpu_count(),
         "start_method": START_METHOD,
         "gil_enabled": gil_enabled(),
+        "pid": os.getpid(),  # the process that ran the run: the run host, or the CLI itself
     }
 
 
@@ -69,9 +68,12 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     environment: dict[str, Any] = field(default_factory=environment)
+    started_at: float = field(default_factory=time.time)  # time.time() at about ``origin``
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, with_runs: bool = True) -> dict[str, Any]:
+        """The report as plain data (docs/report-format.md); ``runs`` left out on request,
+        for the streaming writer (json_format.py), which formats the tasks itself."""
+        doc: dict[str, Any] = {
             "schema": SCHEMA_VERSION,
             "scenario": self.scenario,
             "params": self.params,
@@ -80,15 +82,20 @@ class RunReport:
             "environment": self.environment,
             "state": self.state,
             "duration_s": self.duration_s,
-            "runs": [self._run_json(entry) for entry in self.runs],
+            "started_at": self.started_at,
+            "runs": [self._run_json(entry) for entry in self.runs] if with_runs else [],
             "summary": [row.to_json() for row in self.summary],
             "errors": [record.to_json() for record in self.errors],
             "output": list(self.output),
             "table": {"columns": self.table_columns, "rows": [list(r) for r in self.table_rows]},
             "notes": list(self.notes),
         }
+        if not with_runs:
+            del doc["runs"]
+        return doc
 
-    def _run_json(self, entry: RunEntry) -> dict[str, Any]:
+    def run_head_json(self, entry: RunEntry) -> dict[str, Any]:
+        """A run's keys but its tasks and results."""
         m = entry.measurement
         return {
             "series": m.series,
@@ -98,6 +105,12 @@ class RunReport:
             "wall_s": m.wall_s,
             "startup_s": m.startup_s,
             "state": m.state,
+            "task_count": m.task_count,
+        }
+
+    def _run_json(self, entry: RunEntry) -> dict[str, Any]:
+        return {
+            **self.run_head_json(entry),
             "tasks": [
                 {
                     "id": span.task,
@@ -108,77 +121,42 @@ class RunReport:
                 }
                 for span in entry.spans
             ],
-            "results": [_jsonable(value) for value in entry.results],
+            "results": [jsonable(value) for value in entry.results],
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2)
+        """The JSON document as text (the streaming writer's output, into memory)."""
+        from .json_format import write_report_json
+
+        out = io.StringIO()
+        write_report_json(self, out)
+        return out.getvalue()
 
     def spans_csv(self) -> str:
-        """Every task span, one row each, times relative to the run's start."""
+        """Every task span, one row each, times relative to the run's start (csv_format)."""
+        from .csv_format import write_spans_csv
+
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            ["series", "backend", "pool_size", "repeat", "task", "worker", "start_s", "end_s", "ok"]
-        )
-        for entry in self.runs:
-            m = entry.measurement
-            for span in entry.spans:
-                writer.writerow(
-                    [
-                        m.series,
-                        m.backend,
-                        m.pool_size,
-                        m.repeat,
-                        span.task,
-                        span.worker,
-                        f"{span.start - self.origin:.6f}",
-                        f"{span.end - self.origin:.6f}",
-                        int(span.ok),
-                    ]
-                )
+        write_spans_csv(self, out)
         return out.getvalue()
 
     def summary_csv(self) -> str:
+        from .csv_format import write_summary_csv
+
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                "series",
-                "backend",
-                "pool_size",
-                "repeats",
-                "median_s",
-                "min_s",
-                "max_s",
-                "mad_s",
-                "startup_s",
-                "speedup",
-                "efficiency",
-                "noisy",
-            ]
-        )
-        for row in self.summary:
-            writer.writerow(
-                [
-                    row.series,
-                    row.backend,
-                    row.pool_size,
-                    row.repeats,
-                    f"{row.median_s:.6f}",
-                    f"{row.min_s:.6f}",
-                    f"{row.max_s:.6f}",
-                    f"{row.mad_s:.6f}",
-                    f"{row.startup_s:.6f}",
-                    "" if row.speedup is None else f"{row.speedup:.3f}",
-                    "" if row.efficiency is None else f"{row.efficiency:.3f}",
-                    int(row.noisy),
-                ]
-            )
+        write_summary_csv(self, out)
         return out.getvalue()
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> RunReport:
+        """The report a JSON document describes (``to_json`` read back; see saved_runs.py)."""
+        from .saved_runs import report_from_json
 
-def _jsonable(value: Any) -> Any:
+        return report_from_json(doc)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it: exact big ints as text, other objects as their repr."""
     if value is None or isinstance(value, (bool, float, str)):
         return value
     if isinstance(value, int):
@@ -186,7 +164,12 @@ def _jsonable(value: Any) -> Any:
         # str(): str() refuses ints over 4,300 digits (CPython's limit; 2000! has 5,736).
         return value if abs(value) < 2**53 else str(decimal.Decimal(value))
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return repr(value)
+
+
+def schema_path() -> Path:
+    """The JSON Schema every report document follows (report.schema.json beside this module)."""
+    return Path(__file__).with_name("report.schema.json")

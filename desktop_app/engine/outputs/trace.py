@@ -1,46 +1,29 @@
-"""A run's task spans as a Chrome / Perfetto trace (the JSON "Trace Event Format").
+"""A run's task spans as a Chrome / Perfetto trace (the JSON "Trace Event Format"), streamed.
 
-Open the file in https://ui.perfetto.dev or chrome://tracing: one process track per worker
-pid, one thread track per thread name, a complete ("X") event per task with times in
-microseconds since the run started, and an instant ("i") event per error record.
+Open the file in https://ui.perfetto.dev or chrome://tracing. Tracks, top to bottom:
+"Errors (no task)" when the run has errors not tied to a task, then the run host (the process
+that ran the run: threads and serial tasks run there), then each worker process in the order it
+started its first task (the first of its spans in the run's order); inside a process,
+MainThread first, then threads by first task. A task
+is a complete ("X") event, in microseconds since the run started; a failed one is named
+"FAILED task N" in red, and each error record is an instant ("i") event on the failing task's
+track, or on the errors track.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
-from typing import Any
+from typing import Any, TextIO
 
 from ..records import ErrorRecord
+from .formats import RunFormat, register, same_path
 from .report import RunEntry, RunReport
+from .writers import Progress, write_atomically
 
 US = 1e6
-
-
-def chrome_trace(report: RunReport) -> dict[str, Any]:
-    """The trace document for ``report``: ``{"traceEvents": [...], ...}``."""
-    tracks = _Tracks()
-    events: list[dict[str, Any]] = []
-    for entry in report.runs:
-        events.extend(_task_events(entry, report.origin, tracks))
-    events.extend(_error_event(record, report, tracks) for record in report.errors)
-    return {
-        "traceEvents": tracks.metadata() + events,
-        "displayTimeUnit": "ms",
-        "otherData": {
-            "scenario": report.scenario,
-            "params": {key: str(value) for key, value in report.params.items()},
-            "state": report.state,
-            "python": str(report.environment.get("python", "")),
-            "start_method": str(report.environment.get("start_method", "")),
-        },
-    }
-
-
-def write_trace(report: RunReport, path: str | os.PathLike[str]) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(chrome_trace(report), handle)
+ERRORS_PID = 0  # a pseudo-process holding the errors that belong to no task
+CHUNK = 1_000  # tasks per write: progress and a cancel land between chunks
 
 
 def measurement_label(entry: RunEntry) -> str:
@@ -48,33 +31,109 @@ def measurement_label(entry: RunEntry) -> str:
     return f"{m.series}: {m.backend} × {m.pool_size}, repeat {m.repeat + 1}"
 
 
-class _Tracks:
-    """Integer thread ids per (pid, thread name), and the metadata events naming them."""
+def chrome_trace(report: RunReport) -> dict[str, Any]:
+    """The trace document for ``report`` in memory (small runs, tests)."""
+    import io
 
-    def __init__(self) -> None:
+    out = io.StringIO()
+    write_trace_json(report, out)
+    return json.loads(out.getvalue())
+
+
+def write_trace(report: RunReport, path: str | os.PathLike[str]) -> None:
+    write_atomically(path, lambda handle: write_trace_json(report, handle))
+
+
+def write_trace_json(report: RunReport, handle: TextIO, progress: Progress | None = None) -> None:
+    """Write the trace document for ``report`` to ``handle``, a chunk of tasks at a time."""
+    if progress is not None:
+        progress.add_total(sum(len(entry.spans) for entry in report.runs))
+    tracks = _Tracks(report)
+    failed = _failed_spans(report)
+    unplaced = [r for r in report.errors if _failed_span(r, failed) is None]
+    handle.write('{"displayTimeUnit": "ms", "otherData": ')
+    handle.write(json.dumps(_other_data(report)))
+    handle.write(', "traceEvents": [\n')
+    meta = tracks.metadata(has_unplaced_errors=bool(unplaced))
+    handle.write(",\n".join(json.dumps(event) for event in meta))
+    for entry in report.runs:
+        for chunk in _task_chunks(entry, report.origin, tracks):
+            handle.write(",\n" + chunk[0])
+            if progress is not None:
+                progress.tick(chunk[1])
+    for record in report.errors:
+        handle.write(",\n" + json.dumps(_error_event(record, report, tracks, failed)))
+    handle.write("\n]}\n")
+
+
+def _other_data(report: RunReport) -> dict[str, Any]:
+    return {
+        "scenario": report.scenario,
+        "params": {key: str(value) for key, value in report.params.items()},
+        "state": report.state,
+        "python": str(report.environment.get("python", "")),
+        "start_method": str(report.environment.get("start_method", "")),
+    }
+
+
+class _Tracks:
+    """Integer thread ids per (pid, thread name), and the metadata naming and ordering them."""
+
+    def __init__(self, report: RunReport) -> None:
+        self._host = report.environment.get("pid")
         self._tids: dict[tuple[int, str], int] = {}
-        self._threads_per_pid: dict[int, int] = {}
+        self._first: dict[tuple[int, str], float] = {}
+        self._next_tid: dict[int, int] = {}
+        for entry in report.runs:  # who ran, and the start of each one's first task
+            spans, names = entry.spans, entry.spans.threads
+            workers = zip(spans.pid, spans.thread_index, strict=True)
+            remaining = set(dict.fromkeys(workers))  # distinct workers, found in C
+            for index, worker in enumerate(zip(spans.pid, spans.thread_index, strict=True)):
+                if worker in remaining:  # a few hundred spans in, every worker has shown up
+                    remaining.discard(worker)
+                    key = (worker[0], names[worker[1]] or "MainThread")
+                    start = spans.start[index]
+                    self._first[key] = min(start, self._first.get(key, start))
+                    if not remaining:
+                        break
+        for pid, thread in sorted(self._first, key=self._first.__getitem__):
+            self.tid(pid, thread)
 
     def tid(self, pid: int, thread: str) -> int:
         key = (pid, thread or "MainThread")
         tid = self._tids.get(key)
         if tid is None:
             # Linux numbers a process's main thread with its pid; other threads count from 1.
-            count = self._threads_per_pid.setdefault(pid, 0)
             if key[1] == "MainThread":
                 tid = pid
             else:
-                tid = self._threads_per_pid[pid] = count + 1
+                tid = self._next_tid[pid] = self._next_tid.get(pid, 0) + 1
             self._tids[key] = tid
+            self._first.setdefault(key, float("inf"))
         return tid
 
-    def metadata(self) -> list[dict[str, Any]]:
+    def metadata(self, has_unplaced_errors: bool) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
-        for index, pid in enumerate(sorted(self._threads_per_pid)):
-            events.append(_meta("process_name", pid, 0, {"name": f"worker pid {pid}"}))
-            events.append(_meta("process_sort_index", pid, 0, {"sort_index": index}))
-        for (pid, thread), tid in self._tids.items():
+        order = 0
+        if has_unplaced_errors:
+            events.append(_meta("process_name", ERRORS_PID, 0, {"name": "Errors (no task)"}))
+            events.append(_meta("process_sort_index", ERRORS_PID, 0, {"sort_index": order}))
+            events.append(_meta("thread_name", ERRORS_PID, 0, {"name": "errors"}))
+            order += 1
+        first_by_pid: dict[int, float] = {}
+        for (pid, _thread), start in self._first.items():
+            first_by_pid[pid] = min(start, first_by_pid.get(pid, start))
+        pids = sorted(first_by_pid, key=lambda pid: (pid != self._host, first_by_pid[pid], pid))
+        for pid in pids:
+            name = f"run host (pid {pid})" if pid == self._host else f"worker process {pid}"
+            events.append(_meta("process_name", pid, 0, {"name": name}))
+            events.append(_meta("process_sort_index", pid, 0, {"sort_index": order}))
+            order += 1
+        threads = sorted(self._tids, key=lambda k: (k[1] != "MainThread", self._first[k], k[1]))
+        for index, (pid, thread) in enumerate(threads):
+            tid = self._tids[(pid, thread)]
             events.append(_meta("thread_name", pid, tid, {"name": thread}))
+            events.append(_meta("thread_sort_index", pid, tid, {"sort_index": index}))
         return events
 
 
@@ -82,76 +141,109 @@ def _meta(name: str, pid: int, tid: int, args: dict[str, Any]) -> dict[str, Any]
     return {"ph": "M", "name": name, "pid": pid, "tid": tid, "args": args}
 
 
-def _task_events(entry: RunEntry, origin: float, tracks: _Tracks) -> list[dict[str, Any]]:
-    label = measurement_label(entry)
+def _task_chunks(entry: RunEntry, origin: float, tracks: _Tracks):
+    """The entry's task events as text, ``CHUNK`` at a time: (text, count)."""
     m = entry.measurement
+    label = json.dumps(measurement_label(entry))
+    category = json.dumps(f"{m.series},{m.backend}")
     spans = entry.spans
-    events = []
-    for index in range(len(spans)):
-        pid, ok = spans.pid[index], bool(spans.ok[index])
-        thread = spans.threads[spans.thread_index[index]]
-        start, end = spans.start[index], spans.end[index]
-        event = {
-            "ph": "X",
-            "name": f"task {spans.task[index]}" + ("" if ok else " (failed)"),
-            "cat": f"{m.series},{m.backend}",
-            "ts": round((start - origin) * US, 3),
-            "dur": round(max(end - start, 0.0) * US, 3),
-            "pid": pid,
-            "tid": tracks.tid(pid, thread),
-            "args": {"measurement": label, "task": spans.task[index], "ok": ok},
-        }
-        if not ok:
-            event["cname"] = "terrible"  # chrome://tracing's reserved red
-        events.append(event)
-    return events
+    tids: dict[tuple[int, int], int] = {}
+    for first in range(0, len(spans), CHUNK):
+        stop = min(first + CHUNK, len(spans))
+        parts = []
+        for i in range(first, stop):
+            pid, index = spans.pid[i], spans.thread_index[i]
+            tid = tids.get((pid, index))
+            if tid is None:
+                tid = tids[(pid, index)] = tracks.tid(pid, spans.threads[index])
+            start, end, task, ok = spans.start[i], spans.end[i], spans.task[i], spans.ok[i]
+            ts = round((start - origin) * US, 3)
+            dur = round(max(end - start, 0.0) * US, 3)
+            if ok:
+                name, extra, cat = f"task {task}", "", category
+            else:  # a name of its own (Perfetto colours by name) and chrome://tracing's red
+                name, extra, cat = f"FAILED task {task}", ', "cname": "terrible"', '"failed"'
+            parts.append(
+                f'{{"ph": "X", "name": "{name}", "cat": {cat}, "ts": {ts}, "dur": {dur}, '
+                f'"pid": {pid}, "tid": {tid}{extra}, "args": {{"measurement": {label}, '
+                f'"task": {task}, "ok": {"true" if ok else "false"}}}}}'
+            )
+        yield ",\n".join(parts), stop - first
 
 
-def _error_event(record: ErrorRecord, report: RunReport, tracks: _Tracks) -> dict[str, Any]:
-    """An instant event on the failing worker's track when the span is known, else global."""
-    span = _failed_span(record, report)
+def _error_event(
+    record: ErrorRecord, report: RunReport, tracks: _Tracks, failed: _Failed
+) -> dict[str, Any]:
+    """An instant event on the failing worker's track when the span is known, else on the
+    "Errors (no task)" track."""
+    span = _failed_span(record, failed)
     args = {
         "type": record.type,
         "message": record.message,
         "origin": record.origin,
         "worker": record.worker,
         "context": record.context,
+        "traceback": record.traceback,
     }
     event: dict[str, Any] = {
         "ph": "i",
-        "name": f"{record.type}: {record.message}"[:200],
+        "s": "t",
+        "name": f"ERROR {record.type}: {record.message}"[:200],
         "cat": "error",
+        "cname": "terrible",
         "args": args,
     }
     if span is not None:
         pid, thread, end = span
-        event.update(
-            s="t", pid=pid, tid=tracks.tid(pid, thread), ts=round((end - report.origin) * US, 3)
-        )
-        return event
-    event.update(s="g", pid=record.pid or 0, tid=0, ts=round(_error_offset(record, report) * US, 3))
+        event.update(pid=pid, tid=tracks.tid(pid, thread), ts=round((end - report.origin) * US, 3))
+    else:
+        event.update(pid=ERRORS_PID, tid=0, ts=round(_error_offset(record, report) * US, 3))
     return event
 
 
-def _failed_span(record: ErrorRecord, report: RunReport) -> tuple[int, str, float] | None:
-    """(pid, thread, end) of the failed task ``record`` is about, searched in its measurement."""
+_Failed = dict[tuple[str | None, int], tuple[int, str, float]]
+
+
+def _failed_spans(report: RunReport) -> _Failed:
+    """(pid, thread, end) of every failed task, by (measurement label, task) and by task."""
+    found: _Failed = {}
+    for entry in report.runs:
+        spans, label = entry.spans, measurement_label(entry)
+        flags = spans.ok.tobytes()  # one byte per span: the failed ones found in C
+        index = flags.find(0)
+        while index >= 0:
+            where = (spans.pid[index], spans.threads[spans.thread_index[index]], spans.end[index])
+            found.setdefault((label, spans.task[index]), where)
+            found.setdefault((None, spans.task[index]), where)
+            index = flags.find(0, index + 1)
+    return found
+
+
+def _failed_span(record: ErrorRecord, failed: _Failed) -> tuple[int, str, float] | None:
+    """The failed task ``record`` is about, in its own measurement when that is known."""
     if record.task is None:
         return None
-    entries = [e for e in report.runs if measurement_label(e) == record.context] or report.runs
-    for entry in entries:
-        spans = entry.spans
-        for index in range(len(spans)):
-            if spans.task[index] == record.task and not spans.ok[index]:
-                return spans.pid[index], spans.threads[spans.thread_index[index]], spans.end[index]
-    return None
+    return failed.get((record.context, record.task)) or failed.get((None, record.task))
 
 
 def _error_offset(record: ErrorRecord, report: RunReport) -> float:
     """Seconds from run start to ``record`` by the wall clock, kept inside the run.
 
-    Error records carry ``time.time()``; the run's origin is ``perf_counter()``. Both clocks
-    advance together within a boot, so the offset is the wall-clock time of the origin.
+    Error records carry ``time.time()``; the report keeps the wall-clock time of its start
+    (``started_at``), so the offset needs no clock of the reader's (a saved run opened days
+    later gives the same trace).
     """
-    wall_origin = time.time() - (time.perf_counter() - report.origin)
-    offset = record.time - wall_origin
+    offset = record.time - report.started_at
     return min(max(offset, 0.0), max(report.duration_s, 0.0))
+
+
+register(
+    RunFormat(
+        key="trace",
+        label="Timeline as Perfetto &trace…",
+        suffix=".trace.json",
+        description="Perfetto trace JSON",
+        help="write the task timeline as a Chrome/Perfetto trace (open in ui.perfetto.dev)",
+        streams=((same_path, write_trace_json),),
+    )
+)

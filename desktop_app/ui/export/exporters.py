@@ -1,93 +1,165 @@
-"""Export of the plot (PNG, SVG) and of the run (JSON, CSV, Chrome trace), written atomically.
+"""Rendering a plot view as PNG or SVG, with the run's title and parameters above it.
 
-Every writer goes to a temporary file next to the target and ``os.replace``s it, so a failed
-export never leaves half a file where a good one was; failures raise ``OSError`` with a message
-fit for a message box.
+The files are written by the engine's atomic writer (engine/outputs/writers.py): a failed
+export never leaves half a file where a good one was, and failures raise ``OSError`` with a
+message fit for a message box. The run's own formats (JSON, CSV, trace) are not here: they
+are Qt-free and registered in engine/outputs/formats.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import importlib
-import json
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 (registers the exporters on pg.exporters)
-from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
-from ...engine.outputs.report import RunReport
-from ...engine.outputs.trace import chrome_trace
+from ...engine.outputs.writers import write_bytes_atomically
 
 _svg_module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
 _ORIGINAL_CORRECT = _svg_module.correctCoordinates
 _CLOSE = re.compile(r"[Zz]")
 
 
-# --- atomic writes --------------------------------------------------------------------------
-
-
-def _write_atomically(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
-    """Call ``write(temp_path)`` then move the temp file over ``path``; OSError on failure."""
-    target = Path(path)
-    try:
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or "."
-        )
-    except OSError as exc:
-        raise OSError(f"Cannot write {target}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    try:
-        write(temp)
-        os.replace(temp, target)
-    except Exception as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise OSError(f"Cannot write {target}: {reason}") from exc
-    return target
-
-
-def _write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    def write(temp: str) -> None:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-
-    return _write_atomically(path, write)
-
-
-def _write_text(path: str | os.PathLike[str], text: str) -> Path:
-    return _write_bytes(path, text.encode("utf-8"))
-
-
 # --- the plot -------------------------------------------------------------------------------
 
+HEADER_FONT_PX = 13  # the title's size at the plot's on-screen scale; it grows with the image
+FONT_STACK = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"
+_GENERIC_SANS = {"sans serif", "sans", "sansserif", "sans-serif", "ms shell dlg 2"}
 
-def export_png(plot_item: pg.PlotItem, path: str | os.PathLike[str], width: int = 1600) -> Path:
-    """The plot as a PNG ``width`` pixels wide (height keeps the on-screen aspect)."""
+
+def export_png(
+    plot_item, path: str | os.PathLike[str], width: int = 1600, header: Sequence[str] = ()
+) -> Path:
+    """The plot as a PNG ``width`` pixels wide, everything scaled alike (legend and text too).
+
+    Rendered at the on-screen layout with a device pixel ratio of ``width / on-screen
+    width``, as a high-DPI screen would draw it: pyqtgraph's ImageExporter re-lays the scene
+    at the larger size and kept the legend's text at 12 px in a 1600 px image. ``header``
+    lines (the run's title and parameters) go above the plot.
+    """
     _check_has_size(plot_item)
-    exporter = pg.exporters.ImageExporter(plot_item)
-    exporter.parameters()["width"] = int(width)
-    image = exporter.export(toBytes=True)
+    source = plot_item.sceneBoundingRect()
+    scale = max(0.1, float(width) / source.width())
+    header_h = _header_height(header)
+    image = QImage(
+        int(round(source.width() * scale)),
+        int(round((source.height() + header_h) * scale)),
+        QImage.Format.Format_ARGB32,
+    )
+    image.setDevicePixelRatio(scale)
+    background = _background(plot_item)
+    image.fill(background)
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        _paint_header(painter, header, source.width(), background)
+        target = QRectF(0, header_h, source.width(), source.height())
+        plot_item.scene().render(painter, target, source)
+    finally:
+        painter.end()
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if image is None or image.isNull() or not image.save(buffer, "PNG"):
+    if image.isNull() or not image.save(buffer, "PNG"):
         raise OSError(f"Cannot write {path}: the plot could not be rendered as PNG")
-    return _write_bytes(path, bytes(buffer.data()))
+    return write_bytes_atomically(path, bytes(buffer.data()))
 
 
-def export_svg(plot_item: pg.PlotItem, path: str | os.PathLike[str]) -> Path:
-    """The plot as SVG, through :class:`ClosedPathSVGExporter` (see there for why)."""
+def export_svg(plot_item, path: str | os.PathLike[str], header: Sequence[str] = ()) -> Path:
+    """The plot as SVG (see :class:`ClosedPathSVGExporter`), made to render in a browser as in
+    the app: a font stack a browser resolves (Qt writes "Sans Serif", which Chromium draws
+    serif), width and height on the root, and the ``header`` lines above the plot."""
     _check_has_size(plot_item)
     data = ClosedPathSVGExporter(plot_item).export(toBytes=True)
-    return _write_bytes(path, data)
+    background = _background(plot_item)
+    return write_bytes_atomically(path, browser_ready_svg(bytes(data), header, background))
 
 
-def _check_has_size(plot_item: pg.PlotItem) -> None:
+def browser_ready_svg(data: bytes, header: Sequence[str] = (), background=None) -> bytes:
+    text = data.decode("utf-8")
+    text = re.sub(r'font-family="([^"]*)"', lambda m: f'font-family="{_font_stack(m[1])}"', text)
+    view = re.search(r'viewBox\s*=\s*"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', text)
+    if view is None:
+        return text.encode("utf-8")
+    width, height = float(view[3]), float(view[4])
+    header_h = _header_height(header)
+    total = height + header_h
+    root_end = text.index(">", view.end()) + 1
+    root = text[: view.start()] + f'viewBox="0 0 {width:g} {total:g}"' + text[view.end() : root_end]
+    root = root.replace("<svg ", f'<svg width="{width:g}" height="{total:g}" ', 1)
+    body = text[root_end:]
+    colour = _text_colour(background).name() if background is not None else "#000000"
+    lines = "".join(
+        f'<text x="8" y="{_line_y(index):g}" font-family="{FONT_STACK}" '
+        f'font-size="{_line_size(index)}" font-weight="{700 if index == 0 else 400}" '
+        f'fill="{colour}">{html.escape(line)}</text>\n'
+        for index, line in enumerate(header)
+    )
+    close = body.rindex("</svg>")
+    rect = re.search(r"<rect [^>]*/>\s*", body)  # pyqtgraph's full-size background
+    cut = rect.end() if rect and rect.start() < body.find("<g") else 0
+    body = (
+        body[:cut]
+        + lines
+        + f'<g transform="translate(0,{header_h:g})">\n'
+        + body[cut:close]
+        + "</g>\n"
+        + body[close:]
+    )
+    return (root + body).encode("utf-8")
+
+
+def _font_stack(value: str) -> str:
+    names = [name.strip().strip("'\"") for name in html.unescape(value).split(",")]
+    kept = [name for name in names if name and name.lower() not in _GENERIC_SANS]
+    return ", ".join(kept + [FONT_STACK])
+
+
+def _line_size(index: int) -> int:
+    return HEADER_FONT_PX + 2 if index == 0 else HEADER_FONT_PX - 1
+
+
+def _line_y(index: int) -> float:
+    return 6 + sum(_line_size(i) + 5 for i in range(index + 1)) - 5
+
+
+def _header_height(header: Sequence[str]) -> float:
+    return _line_y(len(header) - 1) + 10 if header else 0.0
+
+
+def _background(plot_item) -> QColor:
+    views = plot_item.scene().views() if plot_item.scene() is not None else []
+    if views:
+        colour = views[0].backgroundBrush().color()
+        if colour.alpha() > 0:
+            return colour
+    return QColor("white")
+
+
+def _text_colour(background: QColor) -> QColor:
+    return QColor("#eeeeee") if background.lightness() < 128 else QColor("#111111")
+
+
+def _paint_header(painter: QPainter, header: Sequence[str], width: float, background) -> None:
+    painter.setPen(_text_colour(background))
+    for index, line in enumerate(header):
+        font = QFont("DejaVu Sans")
+        font.setStyleHint(QFont.StyleHint.SansSerif)
+        font.setPixelSize(_line_size(index))
+        font.setBold(index == 0)
+        painter.setFont(font)
+        painter.drawText(QPointF(8, _line_y(index)), line)
+
+
+def _check_has_size(plot_item) -> None:
     rect = plot_item.sceneBoundingRect()
     if rect.width() < 2 or rect.height() < 2:
         raise OSError("The plot has no size yet: show it once before exporting")
@@ -150,23 +222,3 @@ def _split_closes(d: str) -> tuple[list[str], list[int]]:
             if index < len(parts) - 1:
                 after.append(len(tokens) + len(after))
     return tokens, after
-
-
-# --- the run --------------------------------------------------------------------------------
-
-
-def export_report_json(report: RunReport, path: str | os.PathLike[str]) -> Path:
-    """The run in the CLI's ``--json`` schema."""
-    return _write_text(path, report.dumps())
-
-
-def export_csv(report: RunReport, path: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Every task span to ``path``, the summary to ``<stem>-summary.csv`` beside it."""
-    target = Path(path)
-    summary = target.with_name(f"{target.stem}-summary{target.suffix or '.csv'}")
-    return _write_text(target, report.spans_csv()), _write_text(summary, report.summary_csv())
-
-
-def export_trace(report: RunReport, path: str | os.PathLike[str]) -> Path:
-    """The spans as a Chrome/Perfetto trace (open in ui.perfetto.dev)."""
-    return _write_text(path, json.dumps(chrome_trace(report)))
