@@ -302,9 +302,14 @@ def _export(store: Any, args: argparse.Namespace) -> int:
         return EXIT_OK
     from pathlib import Path
 
-    from .commands import _writable
+    from .commands import UsageError
+    from .outputs import OutputPathError, check_writable
 
-    path = store.export_json(args.id, _writable(Path(args.path), "export PATH"))
+    try:
+        check_writable(Path(args.path), "export PATH")
+    except OutputPathError as exc:
+        raise UsageError(str(exc)) from exc
+    path = store.export_json(args.id, args.path)
     if args.json:
         _print_json({"exported": args.id, "path": str(path)})
     else:

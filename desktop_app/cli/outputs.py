@@ -77,12 +77,12 @@ def plan_outputs(args: Any) -> tuple[Output, ...]:
                 "to replace it, or another name"
             )
         for path in fmt.paths(target):
-            _check_writable(path, option)
+            check_writable(path, option)
         outputs.append(Output(fmt.key, target))
     return tuple(outputs)
 
 
-def _check_writable(path: Path, option: str) -> None:
+def check_writable(path: Path, option: str) -> None:
     if str(path) in ("", "-") or path.is_dir():
         raise OutputPathError(f"{option} {str(path)!r} is not a file path: give a file to write")
     folder = path.parent

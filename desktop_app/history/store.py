@@ -14,12 +14,12 @@ import contextlib
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..engine.outputs.writers import write_atomically
 from ..engine.records import SpanTable
 from . import documents, span_codec
 from ._database import (
@@ -241,7 +241,7 @@ class Store:
     def export_json(self, run_id: int, path: str | os.PathLike[str]) -> Path:
         """Write the run as ``run --json`` would have, atomically (a temp file, then rename)."""
         text = json.dumps(self.load(run_id).to_json(), indent=2) + "\n"
-        return write_atomically(Path(path), text)
+        return write_atomically(path, lambda handle: handle.write(text))
 
     # --- size budget ---------------------------------------------------------------------
 
@@ -340,20 +340,3 @@ def _stored_bytes(db: sqlite3.Connection) -> int:
     documents_size = db.execute("SELECT coalesce(sum(length(document)), 0) FROM runs").fetchone()
     spans_size = db.execute("SELECT coalesce(sum(length(data)), 0) FROM spans").fetchone()
     return int(documents_size[0]) + int(spans_size[0])
-
-
-def write_atomically(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temp file and a rename, with the user's usual mode."""
-    handle, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    return path

@@ -173,9 +173,11 @@ def test_show_run_prints_the_same_report_as_the_run(tmp_path):
     saved = tmp_path / "run.json"
     run = cli("run", "exceptions", "--json", str(saved))
     assert run.returncode == 0, run.stderr
+    report, saved_line = run.stdout.rstrip("\n").rsplit("\n", 1)
+    assert saved_line.startswith("saved as run ")  # the history's line, after the report
     shown = cli("show-run", str(saved))
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout == run.stdout
+    assert shown.stdout == report + "\n"
     verbose = cli("show-run", "-v", str(saved))
     assert verbose.stdout != run.stdout and "Traceback" in verbose.stdout
 

@@ -184,11 +184,13 @@ def test_delete_and_prune_and_budget(filled):
         (("compare", "2", "--previous"), "no earlier run of the same scenario"),
         (("budget", "lots"), "'lots' is not a size"),
         (("list", "--limit", "0"), "'0' is not allowed"),
-        (("export", "1", "{missing}/x.json"), "does not exist"),
+        (("export", "1", "{a_file}/x.json"), "is not a folder"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(filled, args, expected):
-    result = history(filled, *(arg.format(missing=filled / "missing") for arg in args))
+    a_file = filled / "a-file"
+    a_file.write_text("")
+    result = history(filled, *(arg.format(a_file=a_file) for arg in args))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
