@@ -27,7 +27,7 @@ from .events import (
     RunStarted,
     TasksFinished,
 )
-from .executors import MapHooks, MapOutcome
+from .executors import MapHooks, MapOutcome, PoolStartError
 from .outputs.report import RunEntry, RunReport
 from .pools import PoolManager
 from .records import ErrorRecord, Measurement, SpanTable
@@ -252,6 +252,9 @@ def run_scenario(
             state = "failed"
     except RunCancelled:
         state = "cancelled"
+    except PoolStartError as exc:  # the system refused a pool: one record naming the limit
+        ctx.report_error(exc.record)
+        state = "failed"
     except Exception as exc:  # a bug in a scenario: report it like any other error
         ctx.report_exception(exc, "thread", worker="scenario runner")
         state = "failed"

@@ -10,7 +10,7 @@ import gc
 import threading
 from collections import OrderedDict
 
-from .executors import Executor, make_executor
+from .executors import Executor, effective_size, make_executor
 
 
 class PoolManager:
@@ -23,7 +23,7 @@ class PoolManager:
         self._lock = threading.Lock()
 
     def get(self, kind: str, pool_size: int) -> Executor:
-        key = (kind, 1 if kind == "serial" else pool_size)
+        key = (kind, effective_size(kind, pool_size))
         with self._lock:
             executor = self._pools.pop(key, None)
             if executor is None:
