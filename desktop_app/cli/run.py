@@ -153,10 +153,17 @@ def _stop_helpers() -> None:
     stop_process_helpers()
 
 
+# Ctrl-C, kill, and the terminal closing (SIGHUP, handled like SIGTERM): each cancels the run and
+# cleans up. Children never see SIGINT or SIGHUP (engine/start_method.py): this handler decides.
+ENDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def _install_handlers(handler: Any) -> dict[int, Any]:
     if threading.current_thread() is not threading.main_thread():
         return {}  # only the main thread may set handlers (e.g. when called from a test)
-    return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    return {sig: signal.signal(sig, handler) for sig in ENDING_SIGNALS}
 
 
 def _restore_handlers(previous: dict[int, Any]) -> None:
