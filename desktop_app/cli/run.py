@@ -108,6 +108,8 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     runner = threading.Thread(target=target, name="cli-run", daemon=True)
     children_before = _child_pids()
     previous = _install_handlers(on_signal)
+    if _early_signal() is not None:  # arrived while the CLI was starting: end as for it now
+        on_signal(_early_signal(), None)
     try:
         runner.start()
         outcome.timed_out = _wait(runner, cancel, request.timeout, progress)
@@ -160,6 +162,12 @@ ENDING_SIGNALS = tuple(
 )
 
 
+def _early_signal() -> int | None:
+    from ..entry import pending_signal
+
+    return pending_signal()
+
+
 def _install_handlers(handler: Any) -> dict[int, Any]:
     if threading.current_thread() is not threading.main_thread():
         return {}  # only the main thread may set handlers (e.g. when called from a test)
@@ -186,8 +194,16 @@ def _kill_children(keep: set[int]) -> None:
     The pools and the lesson helpers already stop their own; this catches what a scenario
     started and could not stop (a ``Process`` stuck when a cancel arrived). Children that
     existed before the run (``keep``) are not ours to end.
+
+    Nor is the resource tracker, when the helpers could not be stopped (semaphores still
+    alive): killed, it was relaunched by the next semaphore's finalizer, and the new one printed
+    a KeyError traceback for every name it had never seen, leaving the files in /dev/shm. It
+    ends by itself, after unlinking what is left, as soon as this process exits.
     """
-    kill_tree(keep=keep)
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None)
+    kill_tree(keep={*keep, tracker} if tracker else keep)
 
 
 def _write_outputs(report: RunReport, request: RunRequest) -> None:

@@ -133,6 +133,11 @@ def run_gui(argv: list[str]) -> int:
 
     app.aboutToQuit.connect(on_about_to_quit)
     poll = install_sigterm(app, window)
+    from ..entry import pending_signal
+
+    if pending_signal() is not None:  # arrived while the app was starting: end as for it now
+        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, app.quit)
     if os.environ.get(STARTUP_PROBE_ENV):
         _install_startup_probe(window)
     window.show()

@@ -152,3 +152,30 @@ def test_the_windows_process_group_signalled_leaves_nothing(signum, tmp_path, fi
     figures[f"{signal.Signals(signum).name} to the window's group"] = (
         f"{len(names)} /dev/shm entries open before, 0 after; {len(family)} descendants gone"
     )
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.6, 0.9])
+def test_ctrl_c_while_the_window_starts_ends_it_quietly(delay, tmp_path):
+    """Qt and the engine import for a second or more: a Ctrl-C then printed a traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=gui_env(tmp_path / "config"),
+        start_new_session=True,
+    )
+    time.sleep(delay)
+    family = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=EXIT_BOUND_S)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    # 130 while it started; 0 once the window's own handler closed it as a user would
+    assert proc.returncode in (0, 130), stderr
+    assert "Traceback" not in stderr, stderr
+    assert wait_for(lambda: not alive(family + descendants(proc.pid)), ORPHAN_BOUND_S)
