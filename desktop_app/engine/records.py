@@ -135,8 +135,9 @@ class SpanTable:
 class ErrorRecord:
     """An exception or a crash in a worker, carried as plain strings so it always pickles.
 
-    ``origin`` says what kind of worker raised it: ``thread``, ``process``, ``future`` or
-    ``pool``; ``traceback`` is the worker's own formatted traceback (its frames, files, lines).
+    ``origin`` says what kind of worker raised it: one of ``engine.executors.error_origins()``,
+    which each executor kind declares (``thread``, ``process``, ``future``, ``pool``);
+    ``traceback`` is the worker's own formatted traceback (its frames, files, lines).
     """
 
     origin: str

@@ -47,7 +47,7 @@ class PoolExecutor(Executor):
     kind = "pool"
     label = "a multiprocessing.Pool (one interpreter per worker)"
     origin = "pool"
-    accepts = ACCEPTS_PICKLABLE
+    workers, accepts = "processes", ACCEPTS_PICKLABLE
     files_per_worker, tasks_per_worker = 2, 2  # sentinel + status pipe; main + parent-watch
 
     def __init__(self, pool_size: int, nice: int = 0) -> None:

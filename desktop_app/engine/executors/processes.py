@@ -131,7 +131,7 @@ class ProcessExecutor(Executor):
     label = "a ProcessPoolExecutor (one interpreter per worker)"
     origin = "process"
     other_origins = ("future",)  # a lesson's own submit()ted futures run on this kind
-    accepts = ACCEPTS_PICKLABLE
+    workers, accepts = "processes", ACCEPTS_PICKLABLE
     files_per_worker, tasks_per_worker = 2, 2  # sentinel + status pipe; main + parent-watch
 
     def __init__(self, pool_size: int, nice: int = 0) -> None:
