@@ -166,6 +166,16 @@ class ErrorRecord:
         }
 
 
+def measurement_label(
+    series: str, backend: str, pool_size: int, repeat: int, repeats: int | None = None
+) -> str:
+    """``"cpu: processes × 4, repeat 2"``: the one name of a measurement, as the timeline, the
+    trace and error records' ``context`` show it (the trace finds records by it). The repeat is
+    left out only when ``repeats`` says there is just one."""
+    label = f"{series}: {backend} × {pool_size}"
+    return label if repeats == 1 else f"{label}, repeat {repeat + 1}"
+
+
 @dataclass(frozen=True, slots=True)
 class Measurement:
     """One timed map: a backend at a pool size, one repeat of one series of a scenario."""

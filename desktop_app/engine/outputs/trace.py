@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any
 
-from ..records import ErrorRecord
+from ..records import ErrorRecord, measurement_label
 from .report import RunEntry, RunReport
 
 US = 1e6
@@ -43,9 +43,9 @@ def write_trace(report: RunReport, path: str | os.PathLike[str]) -> None:
         json.dump(chrome_trace(report), handle)
 
 
-def measurement_label(entry: RunEntry) -> str:
+def entry_label(entry: RunEntry) -> str:
     m = entry.measurement
-    return f"{m.series}: {m.backend} × {m.pool_size}, repeat {m.repeat + 1}"
+    return measurement_label(m.series, m.backend, m.pool_size, m.repeat)
 
 
 class _Tracks:
@@ -83,7 +83,7 @@ def _meta(name: str, pid: int, tid: int, args: dict[str, Any]) -> dict[str, Any]
 
 
 def _task_events(entry: RunEntry, origin: float, tracks: _Tracks) -> list[dict[str, Any]]:
-    label = measurement_label(entry)
+    label = entry_label(entry)
     m = entry.measurement
     spans = entry.spans
     events = []
@@ -137,7 +137,7 @@ def _failed_span(record: ErrorRecord, report: RunReport) -> tuple[int, str, floa
     """(pid, thread, end) of the failed task ``record`` is about, searched in its measurement."""
     if record.task is None:
         return None
-    entries = [e for e in report.runs if measurement_label(e) == record.context] or report.runs
+    entries = [e for e in report.runs if entry_label(e) == record.context] or report.runs
     for entry in entries:
         spans = entry.spans
         for index in range(len(spans)):

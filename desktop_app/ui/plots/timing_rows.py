@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
 
-from ...engine.records import Measurement
 from ...engine.stats import SummaryRow
 
 Key = tuple[str, str]  # (series, backend)
@@ -50,11 +48,6 @@ def place_legend(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
         parentPos=(right, 1 - top),
         offset=(-10 if right else 10, 10 if top else -10),
     )
-
-
-def one_worker_serial(m: Measurement) -> Measurement:
-    """A serial run is one worker at any sweep size: pool its repeats into one point."""
-    return m if m.backend != "serial" or m.pool_size == 1 else replace(m, pool_size=1)
 
 
 def size_of(row: SummaryRow) -> int:
