@@ -389,7 +389,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Save the settings, cancel a run and stop every worker before the window goes."""
         self._save_scenario_settings()
-        self._store.save_window(self.saveGeometry(), self.saveState(), self.ui.splitter_states())
+        self._store.save_window(self.saveGeometry(), self.ui.splitter_states())
         self._store.sync()
         self.shutdown()
         super().closeEvent(event)

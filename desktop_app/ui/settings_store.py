@@ -59,15 +59,13 @@ class SettingsStore:
     def geometry(self) -> QByteArray | None:
         return self._bytes("window/geometry")
 
-    def window_state(self) -> QByteArray | None:
-        return self._bytes("window/state")
-
     def splitter_state(self, name: str) -> QByteArray | None:
         return self._bytes(f"window/splitters/{name}")
 
-    def save_window(self, geometry: QByteArray, state: QByteArray, splitters: dict) -> None:
+    def save_window(self, geometry: QByteArray, splitters: dict) -> None:
+        """Geometry and splitters. Not ``QMainWindow.saveState``: the window has no toolbar or
+        dock widget, so that state held nothing to restore (it was saved, never read)."""
         self.qsettings.setValue("window/geometry", geometry)
-        self.qsettings.setValue("window/state", state)
         for name, splitter_state in splitters.items():
             self.qsettings.setValue(f"window/splitters/{name}", splitter_state)
 
