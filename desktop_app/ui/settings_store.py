@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ..engine.limits import MAX_REPEATS as MAX_REPEATS  # re-exported for the window
 from ..engine.limits import clamp_repeats, is_pool_size, is_repeats
 from ..scenarios.base import ParamError, Scenario
 

@@ -6,8 +6,16 @@ Everything about a kind (its error origin, fixed size, what it accepts, what it 
 and tasks) is declared on its :class:`Executor` subclass; the CLI's choices, the error console's
 origins, the smoke test and the tests' kind lists all derive from here.
 
-Adding a kind (asyncio, interpreters, dask): write ``<name>.py`` with one ``Executor`` subclass
-and add its line to ``_KINDS`` below.
+Adding a kind (asyncio, interpreters, dask) is ``<name>.py`` with one ``Executor`` subclass and
+its line in ``_KINDS`` below. The subclass sets the class attributes (``kind``, ``label``,
+``origin``, ``workers``, and where they differ from the defaults ``fixed_size``, ``accepts``,
+``files_per_worker``, ``tasks_per_worker``) and provides ``_start`` (start every worker, raise
+if it cannot: the base class releases what was started and names a refused limit),
+``_submit(func, first, items) -> Future`` of a ``ChunkResult`` (``_worker.run_chunk`` or its
+pickled form does the per-task timing and error capture), ``_abort`` and ``shutdown``; and, to
+be watched like the others, ``_running`` and ``_dead_workers``. The dispatch loop, cancel,
+timeout, spans and error records then come from ``base.py`` unchanged. A kind whose library is
+heavy (dask) imports it inside ``_start``, so listing the kinds stays cheap.
 """
 
 from __future__ import annotations

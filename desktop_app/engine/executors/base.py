@@ -78,7 +78,7 @@ class Executor(ABC):
     # Further origins its workers report under (the processes kind also runs a lesson's futures).
     other_origins: ClassVar[tuple[str, ...]] = ()
     fixed_size: ClassVar[int | None] = None  # the size it always has, whatever is asked (serial)
-    workers: ClassVar[str] = "threads"  # what its workers are: threads | processes
+    workers: ClassVar[str] = "threads"  # what its workers are: threads, processes, interpreters…
     accepts: ClassVar[str] = ACCEPTS_ANY
     files_per_worker: ClassVar[int] = 0  # open files each worker holds in this process
     tasks_per_worker: ClassVar[int] = 1  # threads or processes each worker counts per user
