@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 import pyqtgraph as pg
 
+from ...engine.executors import kind_names
 from ...engine.stats import SummaryRow
 
 Key = tuple[str, str]  # (series, backend)
@@ -64,7 +65,7 @@ def group_rows(rows: Iterable[SummaryRow]) -> dict[Key, list[SummaryRow]]:
     return groups
 
 
-_BACKEND_ORDER = {"serial": 0, "threads": 1, "processes": 2, "pool": 3}
+_BACKEND_ORDER = {kind: index for index, kind in enumerate(kind_names())}  # registry order
 
 
 def key_order(item: tuple[Key, list[SummaryRow]]) -> tuple:
