@@ -195,15 +195,20 @@ def _kill_children(keep: set[int]) -> None:
     started and could not stop (a ``Process`` stuck when a cancel arrived). Children that
     existed before the run (``keep``) are not ours to end.
 
-    Nor is the resource tracker, when the helpers could not be stopped (semaphores still
-    alive): killed, it was relaunched by the next semaphore's finalizer, and the new one printed
-    a KeyError traceback for every name it had never seen, leaving the files in /dev/shm. It
-    ends by itself, after unlinking what is left, as soon as this process exits.
+    Nor are multiprocessing's helpers, when they could not be stopped (semaphores still alive);
+    both end by themselves as soon as this process exits, the tracker after unlinking what is
+    left. Killed, the tracker was relaunched by the next semaphore's finalizer and the new one
+    printed a KeyError traceback for every name it had never seen, leaving the files in
+    /dev/shm; and a Pool's worker-handler thread, still replacing workers, asked the reaped
+    forkserver for one and died in a ChildProcessError traceback.
     """
-    from multiprocessing import resource_tracker
+    from multiprocessing import forkserver, resource_tracker
 
-    tracker = getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None)
-    kill_tree(keep={*keep, tracker} if tracker else keep)
+    helpers = {
+        getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None),
+        getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None),
+    }
+    kill_tree(keep={*keep, *(pid for pid in helpers if pid)})
 
 
 def _write_outputs(report: RunReport, request: RunRequest) -> None:
