@@ -14,8 +14,12 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..records import ErrorRecord
+
+if TYPE_CHECKING:
+    from .base import Executor
 
 # How many open files a pool start needs besides its workers' own (the forkserver, the resource
 # tracker, the board's semaphores, the pipes of one connection in flight), measured at 6-12.
@@ -70,13 +74,11 @@ def _record(message: str, origin: str, context: str) -> ErrorRecord:
     )
 
 
-def check_room(executor: object) -> None:
+def check_room(executor: Executor) -> None:
     """Refuse a pool start the system limits cannot hold, before anything is started."""
-    size: int = executor.pool_size  # type: ignore[attr-defined]
-    origin: str = executor.origin  # type: ignore[attr-defined]
-    context: str = executor.context  # type: ignore[attr-defined]
-    what = f"{size} {executor.kind} workers"  # type: ignore[attr-defined]
-    per_file = getattr(executor, "files_per_worker", 0)
+    size, origin, context = executor.pool_size, executor.origin, executor.context
+    what = f"a pool of {size} ({executor.kind})"
+    per_file = executor.files_per_worker
     files = _limit("NOFILE")
     if per_file and files is not None:
         needed = per_file * size + FILES_HEADROOM
@@ -93,7 +95,7 @@ def check_room(executor: object) -> None:
                 )
             )
     tasks = _limit("NPROC")
-    per_task = getattr(executor, "tasks_per_worker", 1)
+    per_task = executor.tasks_per_worker
     if tasks is None or tasks >= TASK_SCAN_BELOW or not hasattr(os, "getuid") or os.getuid() == 0:
         return  # root is exempt from RLIMIT_NPROC
     free = tasks - _user_tasks()
@@ -110,11 +112,10 @@ def check_room(executor: object) -> None:
         )
 
 
-def describe_refusal(exc: BaseException, executor: object) -> PoolStartError | None:
+def describe_refusal(exc: BaseException, executor: Executor) -> PoolStartError | None:
     """A :class:`PoolStartError` for an exception that is the system refusing a resource."""
-    origin: str = executor.origin  # type: ignore[attr-defined]
-    context: str = executor.context  # type: ignore[attr-defined]
-    what = f"{executor.kind} pool of {executor.pool_size}"  # type: ignore[attr-defined]
+    origin, context = executor.origin, executor.context
+    what = f"{executor.kind} pool of {executor.pool_size}"
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
         message = (

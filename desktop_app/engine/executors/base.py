@@ -8,6 +8,7 @@ worker is noticed within one poll (50 ms).
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import time
 from abc import ABC, abstractmethod
@@ -107,8 +108,6 @@ class Executor(ABC):
             self.broken = False
         began = time.perf_counter()
         check_room(self)  # raises PoolStartError before anything is started
-        import multiprocessing
-
         before = set(multiprocessing.active_children())
         try:
             self._start()
@@ -122,9 +121,8 @@ class Executor(ABC):
         return time.perf_counter() - began
 
     def _release_failed_start(self, before: set) -> None:
-        """Stop whatever a failed start got going: its own shutdown, then any child it left."""
-        import multiprocessing
-
+        """Stop whatever a failed start got going: its own shutdown, then any child it left
+        (a pool that failed half-way through launching keeps no list of what it launched)."""
         try:
             self.shutdown()
         except Exception:  # half-built: the kill below is what must not be skipped
