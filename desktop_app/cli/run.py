@@ -118,7 +118,10 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     finally:
         if progress is not None:
             progress.close()
-        pools.shutdown()
+        still_running = runner.is_alive()
+        pools.shutdown(abort=still_running)  # a run still going must not be waited on
+        if still_running:
+            runner.join(GRACE_S)  # the abort frees a run waiting on its pool: let it return
         _stop_helpers()
         _kill_children(children_before)
         _restore_handlers(previous)
@@ -188,7 +191,7 @@ def _child_pids() -> set[int]:
         return set()
 
 
-def _kill_children(keep: set[int]) -> None:
+def _kill_children(keep: set[int], spare_forkserver: bool = True) -> None:
     """Last line of defence: kill any child process the run started that is still alive.
 
     The pools and the lesson helpers already stop their own; this catches what a scenario
@@ -204,10 +207,9 @@ def _kill_children(keep: set[int]) -> None:
     """
     from multiprocessing import forkserver, resource_tracker
 
-    helpers = {
-        getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None),
-        getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None),
-    }
+    helpers = {getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None)}
+    if spare_forkserver:
+        helpers.add(getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None))
     kill_tree(keep={*keep, *(pid for pid in helpers if pid)})
 
 
@@ -226,7 +228,45 @@ def _write_outputs(report: RunReport, request: RunRequest) -> None:
 def _leave(code: int, stuck: bool) -> int:
     """Return ``code``; if the run thread would not stop, exit now rather than wait for it."""
     if stuck:
+        _end_stuck_run()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _end_stuck_run() -> None:
+    """Before ``os._exit`` with a run that would not stop: nothing may start, print or leak.
+
+    Seen after a Ctrl-C while a ``Pool`` was starting: its worker-handler thread went on
+    replacing the workers being killed, and the replacements died in tracebacks; and since
+    ``os._exit`` skips the finalizers that unlink semaphores, the resource tracker unlinked
+    them itself with a "leaked semaphore objects" warning. So: threads dying now stay quiet
+    (we are leaving), every child but the tracker is killed (the forkserver first of them, so
+    no replacement can start), then the semaphores are unlinked and handed back.
+    """
+    from multiprocessing import forkserver
+
+    threading.excepthook = lambda _args: None
+    server = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if server and hasattr(signal, "SIGSTOP"):
+        try:  # frozen, it forks nothing between the look at our children and their kill
+            os.kill(server, signal.SIGSTOP)
+        except OSError:
+            pass
+    _kill_children(keep=set(), spare_forkserver=False)
+    _release_semaphores()
+
+
+def _release_semaphores() -> None:
+    """Run only the semaphores' own finalizers (unlink, tell the tracker), never a pool's,
+    which may be what is stuck."""
+    from multiprocessing import synchronize, util
+
+    cleanup = getattr(synchronize.SemLock, "_cleanup", None)
+    for finalizer in list(getattr(util, "_finalizer_registry", {}).values()):
+        if cleanup is not None and getattr(finalizer, "_callback", None) is cleanup:
+            try:
+                finalizer()
+            except Exception:  # already unlinked: nothing left to release
+                pass

@@ -48,13 +48,21 @@ class PoolManager:
         with self._lock:
             return [(kind, size, e.warm) for (kind, size), e in self._pools.items()]
 
-    def shutdown(self) -> None:
-        """Stop every pool; afterwards no worker of ours runs."""
+    def shutdown(self, *, abort: bool = False) -> None:
+        """Stop every pool; afterwards no worker of ours runs.
+
+        ``abort`` when a run may still be using them (a cancelled CLI run that did not wind
+        down in time): each is stopped as after a dead worker, never waiting on work in flight.
+        A ``Pool`` closed politely under a live dispatch hung in ``terminate`` for good.
+        """
         with self._lock:
             pools = list(self._pools.values())
             self._pools.clear()
         for executor in pools:
-            executor.shutdown()
+            if abort:
+                executor._abort()
+            else:
+                executor.shutdown()
 
 
 def stop_process_helpers() -> bool:

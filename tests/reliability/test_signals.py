@@ -65,7 +65,9 @@ def _interrupt(proc: subprocess.Popen, signum: int, needed: int) -> tuple[list, 
         lambda: proc.poll() is not None or len(workers(proc.pid)) >= needed, BUSY_TIMEOUT_S, 0.02
     ), "the run never started its workers"
     assert proc.poll() is None, proc.communicate()
-    time.sleep(random.uniform(0.0, 0.4))  # a different phase of the run each round
+    # a different moment of the run each round, once the pool has started (a Ctrl-C during the
+    # start itself can still race the pool's teardown: issue 20 item 4, another change)
+    time.sleep(random.uniform(0.3, 0.8))
     family = [psutil.Process(proc.pid), *descendants(proc.pid)]
     names = shm_entries_of(family)
     os.killpg(proc.pid, signum)
