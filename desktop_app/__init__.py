@@ -1,4 +1,3 @@
 """Concurrency Lab: classic concurrency lessons as runnable, measured experiments."""
 
 __version__ = "0.1.0"
-APP_NAME = "Concurrency Lab"

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 
+from desktop_app.scenarios.registry import lesson_modules
+
 QT_ROOTS = ("PySide6", "shiboken6", "pyqtgraph")
 
 _PROBE = textwrap.dedent(
@@ -73,7 +75,7 @@ def test_engine_scenarios_workloads_and_cli_load_no_qt():
     found = probe("below-the-window")
     assert "desktop_app.engine.executors.processes" in found["loaded"]
     assert "desktop_app.scenarios.registry" in found["loaded"]
-    assert len(found["ids"]) == 8
+    assert len(found["ids"]) == len(lesson_modules())  # one scenario per lesson module
     assert found["qt"] == []
 
 

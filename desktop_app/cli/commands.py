@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .. import __version__
+from ..engine.limits import MAX_POOL_SIZE, MAX_REPEATS, MIN_POOL_SIZE, MIN_REPEATS
 from . import history
 from .outputs import OutputPathError, StdoutFailed, add_output_options, plan_outputs, print_out
 
 PROG = "concurrency-lab"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-MIN_POOL, MAX_POOL = 1, 64  # the engine's bounds (engine.executors.base), without importing it
-MIN_REPEAT, MAX_REPEAT = 1, 50
 
 
 class UsageError(Exception):
@@ -39,7 +38,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _pool_sizes(text: str) -> tuple[int, ...]:
-    allowed = f"use whole numbers from {MIN_POOL} to {MAX_POOL}, comma-separated, e.g. 2,4,8"
+    allowed = (
+        f"use whole numbers from {MIN_POOL_SIZE} to {MAX_POOL_SIZE}, comma-separated, e.g. 2,4,8"
+    )
     sizes: list[int] = []
     for part in text.split(","):
         try:
@@ -48,7 +49,7 @@ def _pool_sizes(text: str) -> tuple[int, ...]:
             raise argparse.ArgumentTypeError(
                 f"{part.strip()!r} is not a pool size: {allowed}"
             ) from None
-        if not MIN_POOL <= size <= MAX_POOL:
+        if not MIN_POOL_SIZE <= size <= MAX_POOL_SIZE:
             raise argparse.ArgumentTypeError(f"pool size {size} is out of range: {allowed}")
         if size not in sizes:
             sizes.append(size)
@@ -60,9 +61,9 @@ def _repeat(text: str) -> int:
         value = int(text)
     except ValueError:
         value = 0
-    if not MIN_REPEAT <= value <= MAX_REPEAT:
+    if not MIN_REPEATS <= value <= MAX_REPEATS:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not allowed: use a whole number from {MIN_REPEAT} to {MAX_REPEAT}"
+            f"{text!r} is not allowed: use a whole number from {MIN_REPEATS} to {MAX_REPEATS}"
         )
     return value
 
@@ -98,13 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--pool-sizes",
         type=_pool_sizes,
         metavar="N[,N...]",
-        help=f"pool sizes to run at ({MIN_POOL}..{MAX_POOL}); default: the scenario's",
+        help=f"pool sizes to run at ({MIN_POOL_SIZE}..{MAX_POOL_SIZE}); default: the scenario's",
     )
     run.add_argument(
         "--repeat",
         type=_repeat,
         metavar="N",
-        help=f"repeats per measurement ({MIN_REPEAT}..{MAX_REPEAT}); default: the scenario's",
+        help=f"repeats per measurement ({MIN_REPEATS}..{MAX_REPEATS}); default: the scenario's",
     )
     run.add_argument(
         "--set",

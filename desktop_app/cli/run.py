@@ -143,6 +143,8 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     runner = threading.Thread(target=target, name="cli-run", daemon=True)
     children_before = _child_pids()
     previous = _install_handlers(on_signal)
+    if _early_signal() is not None:  # arrived while the CLI was starting: end as for it now
+        on_signal(_early_signal(), None)
     try:
         runner.start()
         outcome.timed_out = _wait(runner, cancel, request.timeout, progress)
@@ -151,7 +153,10 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     finally:
         if progress is not None:
             progress.close()
-        pools.shutdown()
+        still_running = runner.is_alive()
+        pools.shutdown(abort=still_running)  # a run still going must not be waited on
+        if still_running:
+            runner.join(GRACE_S)  # the abort frees a run waiting on its pool: let it return
         _stop_helpers()
         _kill_children(children_before)
         _restore_handlers(previous)
@@ -188,10 +193,23 @@ def _stop_helpers() -> None:
     stop_process_helpers()
 
 
+# Ctrl-C, kill, and the terminal closing (SIGHUP, handled like SIGTERM): each cancels the run and
+# cleans up. Children never see SIGINT or SIGHUP (engine/start_method.py): this handler decides.
+ENDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _early_signal() -> int | None:
+    from ..entry import pending_signal
+
+    return pending_signal()
+
+
 def _install_handlers(handler: Any) -> dict[int, Any]:
     if threading.current_thread() is not threading.main_thread():
         return {}  # only the main thread may set handlers (e.g. when called from a test)
-    return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    return {sig: signal.signal(sig, handler) for sig in ENDING_SIGNALS}
 
 
 def _restore_handlers(previous: dict[int, Any]) -> None:
@@ -208,19 +226,32 @@ def _child_pids() -> set[int]:
         return set()
 
 
-def _kill_children(keep: set[int]) -> None:
+def _kill_children(keep: set[int], spare_forkserver: bool = True) -> None:
     """Last line of defence: kill any child process the run started that is still alive.
 
     The pools and the lesson helpers already stop their own; this catches what a scenario
     started and could not stop (a ``Process`` stuck when a cancel arrived). Children that
     existed before the run (``keep``) are not ours to end.
+
+    Nor are multiprocessing's helpers, when they could not be stopped (semaphores still alive);
+    both end by themselves as soon as this process exits, the tracker after unlinking what is
+    left. Killed, the tracker was relaunched by the next semaphore's finalizer and the new one
+    printed a KeyError traceback for every name it had never seen, leaving the files in
+    /dev/shm; and a Pool's worker-handler thread, still replacing workers, asked the reaped
+    forkserver for one and died in a ChildProcessError traceback.
     """
-    kill_tree(keep=keep)
+    from multiprocessing import forkserver, resource_tracker
+
+    helpers = {getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None)}
+    if spare_forkserver:
+        helpers.add(getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None))
+    kill_tree(keep={*keep, *(pid for pid in helpers if pid)})
 
 
 def _leave(code: int, stuck: bool) -> int:
     """Return ``code``; if the run thread would not stop, exit now rather than wait for it."""
     if stuck:
+        _end_stuck_run()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -228,3 +259,40 @@ def _leave(code: int, stuck: bool) -> int:
                 pass
         os._exit(code)
     return code
+
+
+def _end_stuck_run() -> None:
+    """Before ``os._exit`` with a run that would not stop: nothing may start, print or leak.
+
+    Seen after a Ctrl-C while a ``Pool`` was starting: its worker-handler thread went on
+    replacing the workers being killed, and the replacements died in tracebacks; and since
+    ``os._exit`` skips the finalizers that unlink semaphores, the resource tracker unlinked
+    them itself with a "leaked semaphore objects" warning. So: threads dying now stay quiet
+    (we are leaving), every child but the tracker is killed (the forkserver first of them, so
+    no replacement can start), then the semaphores are unlinked and handed back.
+    """
+    from multiprocessing import forkserver
+
+    threading.excepthook = lambda _args: None
+    server = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if server and hasattr(signal, "SIGSTOP"):
+        try:  # frozen, it forks nothing between the look at our children and their kill
+            os.kill(server, signal.SIGSTOP)
+        except OSError:
+            pass
+    _kill_children(keep=set(), spare_forkserver=False)
+    _release_semaphores()
+
+
+def _release_semaphores() -> None:
+    """Run only the semaphores' own finalizers (unlink, tell the tracker), never a pool's,
+    which may be what is stuck."""
+    from multiprocessing import synchronize, util
+
+    cleanup = getattr(synchronize.SemLock, "_cleanup", None)
+    for finalizer in list(getattr(util, "_finalizer_registry", {}).values()):
+        if cleanup is not None and getattr(finalizer, "_callback", None) is cleanup:
+            try:
+                finalizer()
+            except Exception:  # already unlinked: nothing left to release
+                pass

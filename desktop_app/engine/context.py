@@ -27,10 +27,10 @@ from .events import (
     RunStarted,
     TasksFinished,
 )
-from .executors import MapHooks, MapOutcome
+from .executors import MapHooks, MapOutcome, PoolStartError
 from .outputs.report import RunEntry, RunReport
 from .pools import PoolManager
-from .records import ErrorRecord, Measurement, SpanTable
+from .records import ErrorRecord, Measurement, SpanTable, measurement_label
 from .stats import summarize
 
 # Lines of output kept per run; beyond it the report says how many were dropped.
@@ -85,7 +85,7 @@ class RunContext:
         self.check_cancel()
         executor = self.pools.get(backend, pool_size)
         size = executor.pool_size
-        label = f"{series}: {backend} × {size}, repeat {repeat + 1}"
+        label = measurement_label(series, backend, size, repeat)
         self._sink.emit(MeasurementStarted(series, backend, size, repeat, len(items)))
         startup = executor.start()
 
@@ -252,6 +252,9 @@ def run_scenario(
             state = "failed"
     except RunCancelled:
         state = "cancelled"
+    except PoolStartError as exc:  # the system refused a pool: one record naming the limit
+        ctx.report_error(exc.record)
+        state = "failed"
     except Exception as exc:  # a bug in a scenario: report it like any other error
         ctx.report_exception(exc, "thread", worker="scenario runner")
         state = "failed"

@@ -10,7 +10,7 @@ import gc
 import threading
 from collections import OrderedDict
 
-from .executors import Executor, make_executor
+from .executors import Executor, effective_size, make_executor
 
 
 class PoolManager:
@@ -23,7 +23,7 @@ class PoolManager:
         self._lock = threading.Lock()
 
     def get(self, kind: str, pool_size: int) -> Executor:
-        key = (kind, 1 if kind == "serial" else pool_size)
+        key = (kind, effective_size(kind, pool_size))
         with self._lock:
             executor = self._pools.pop(key, None)
             if executor is None:
@@ -48,13 +48,21 @@ class PoolManager:
         with self._lock:
             return [(kind, size, e.warm) for (kind, size), e in self._pools.items()]
 
-    def shutdown(self) -> None:
-        """Stop every pool; afterwards no worker of ours runs."""
+    def shutdown(self, *, abort: bool = False) -> None:
+        """Stop every pool; afterwards no worker of ours runs.
+
+        ``abort`` when a run may still be using them (a cancelled CLI run that did not wind
+        down in time): each is stopped as after a dead worker, never waiting on work in flight.
+        A ``Pool`` closed politely under a live dispatch hung in ``terminate`` for good.
+        """
         with self._lock:
             pools = list(self._pools.values())
             self._pools.clear()
         for executor in pools:
-            executor.shutdown()
+            if abort:
+                executor._abort()
+            else:
+                executor.shutdown()
 
 
 def stop_process_helpers() -> bool:

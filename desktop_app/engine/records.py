@@ -135,8 +135,9 @@ class SpanTable:
 class ErrorRecord:
     """An exception or a crash in a worker, carried as plain strings so it always pickles.
 
-    ``origin`` says what kind of worker raised it: ``thread``, ``process``, ``future`` or
-    ``pool``; ``traceback`` is the worker's own formatted traceback (its frames, files, lines).
+    ``origin`` says what kind of worker raised it: one of ``engine.executors.error_origins()``,
+    which each executor kind declares (``thread``, ``process``, ``future``, ``pool``);
+    ``traceback`` is the worker's own formatted traceback (its frames, files, lines).
     """
 
     origin: str
@@ -163,6 +164,16 @@ class ErrorRecord:
             "context": self.context,
             "time": self.time,
         }
+
+
+def measurement_label(
+    series: str, backend: str, pool_size: int, repeat: int, repeats: int | None = None
+) -> str:
+    """``"cpu: processes × 4, repeat 2"``: the one name of a measurement, as the timeline, the
+    trace and error records' ``context`` show it (the trace finds records by it). The repeat is
+    left out only when ``repeats`` says there is just one."""
+    label = f"{series}: {backend} × {pool_size}"
+    return label if repeats == 1 else f"{label}, repeat {repeat + 1}"
 
 
 @dataclass(frozen=True, slots=True)

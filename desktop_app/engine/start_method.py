@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 
 _PREFERRED = ("forkserver", "spawn")
@@ -35,7 +39,7 @@ START_METHOD: str = choose_start_method()
 
 def get_context() -> BaseContext:
     """The multiprocessing context every process, pool and primitive of the app must use."""
-    return multiprocessing.get_context(START_METHOD)
+    return _shielded(START_METHOD)
 
 
 # The run host (engine/run_host.py) is one long-lived process, started once per window: spawn
@@ -46,4 +50,93 @@ HOST_START_METHOD = "spawn"
 
 def get_host_context() -> BaseContext:
     """The context that starts the window's run host (spawn exists on every platform)."""
-    return multiprocessing.get_context(HOST_START_METHOD)
+    return _shielded(HOST_START_METHOD)
+
+
+# --- children leave the terminal's signals to the app ------------------------------------------
+#
+# A terminal sends Ctrl-C (SIGINT) and its closing (SIGHUP) to the whole process group: every
+# pool worker, the forkserver, the resource tracker and the run host get them too. Workers then
+# died in KeyboardInterrupt tracebacks (one while holding a Pool's queue lock, which hung the
+# CLI's shutdown for good), and SIGHUP killed the resource tracker before it could unlink the
+# run's semaphores (sem.mp-* left in /dev/shm). The app's own handler already cancels the run
+# and stops every child, so children must not act on these signals at all.
+#
+# How: a child inherits the signal mask of the thread that starts it, through fork and exec,
+# and passes it on to its own children (the forkserver's workers). So each process start goes
+# through a context whose Process blocks SIGINT and SIGHUP in the starting thread for the moment
+# of the start. Blocked rather than ignored: the mask is per thread, so the app's main thread
+# keeps receiving both, whichever thread starts a child. SIGTERM stays deliverable (terminate).
+TERMINAL_SIGNALS: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)
+)
+_CAN_MASK = hasattr(signal, "pthread_sigmask")
+
+
+@contextmanager
+def terminal_signals_blocked() -> Iterator[None]:
+    """Block SIGINT and SIGHUP in this thread for the block (a no-op where masks do not exist)."""
+    if not _CAN_MASK:
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, TERMINAL_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start_shielded(base: type) -> type:
+    """A Process class of ``base``'s start method whose children inherit the blocked mask."""
+
+    def _Popen(process_obj):  # noqa: N802 (multiprocessing's own name)
+        with terminal_signals_blocked():
+            return base._Popen(process_obj)
+
+    return staticmethod(_Popen)  # type: ignore[return-value]
+
+
+class ShieldedSpawnProcess(multiprocessing.context.SpawnProcess):
+    """A spawned child that never acts on the terminal's SIGINT or SIGHUP (see above)."""
+
+    _Popen = _start_shielded(multiprocessing.context.SpawnProcess)
+
+
+class _ShieldedSpawnContext(multiprocessing.context.SpawnContext):
+    Process = ShieldedSpawnProcess
+
+
+_CONTEXT_CLASSES: dict[str, type[BaseContext]] = {"spawn": _ShieldedSpawnContext}
+
+if hasattr(multiprocessing.context, "ForkServerProcess"):  # not on Windows
+
+    class ShieldedForkServerProcess(multiprocessing.context.ForkServerProcess):
+        """A forkserver child (and the forkserver itself) shielded the same way."""
+
+        _Popen = _start_shielded(multiprocessing.context.ForkServerProcess)
+
+    class _ShieldedForkServerContext(multiprocessing.context.ForkServerContext):
+        Process = ShieldedForkServerProcess
+
+    _CONTEXT_CLASSES["forkserver"] = _ShieldedForkServerContext
+
+_contexts: dict[str, BaseContext] = {}
+_contexts_lock = threading.Lock()
+
+
+def _shielded(method: str) -> BaseContext:
+    """The shielded context of ``method``, with the resource tracker running, shielded too.
+
+    The tracker is started here, not at the first semaphore: a semaphore made outside any
+    process start would otherwise spawn it with the terminal's signals unblocked.
+    """
+    with _contexts_lock:
+        context = _contexts.get(method)
+        if context is None:
+            context = _contexts[method] = _CONTEXT_CLASSES[method]()
+        if os.name == "posix":  # again after stop_process_helpers() stopped it; cheap if alive
+            from multiprocessing import resource_tracker
+
+            with terminal_signals_blocked():
+                resource_tracker.ensure_running()
+        return context

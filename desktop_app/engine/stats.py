@@ -78,15 +78,25 @@ def is_noisy(values: list[float]) -> bool:
     )
 
 
-def summarize(measurements: Iterable[Measurement], cores: int | None = None) -> list[SummaryRow]:
-    """One row per (series, backend, pool size) over its completed repeats.
+def summarize(
+    measurements: Iterable[Measurement],
+    cores: int | None = None,
+    *,
+    serial_as_one_worker: bool = False,
+) -> list[SummaryRow]:
+    """One row per (series, backend, pool size) over its completed repeats: the one place that
+    summarizes, for the report and the timing plot alike.
 
     Speedup is against the ``serial`` backend of the same series, when the run measured one.
+    ``serial_as_one_worker`` pools a sweep's serial runs into one row at size 1 (serial is one
+    worker whatever size the sweep was at), as the timing plot draws them; the report keeps a
+    row per size.
     """
     groups: dict[tuple[str, str, int], list[Measurement]] = {}
     for m in measurements:
         if m.state == "completed":
-            groups.setdefault((m.series, m.backend, m.pool_size), []).append(m)
+            size = 1 if serial_as_one_worker and m.backend == "serial" else m.pool_size
+            groups.setdefault((m.series, m.backend, size), []).append(m)
     baselines = {
         series: statistics.median(x.wall_s for x in group)
         for (series, backend, _), group in groups.items()

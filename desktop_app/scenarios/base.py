@@ -118,7 +118,9 @@ class Scenario:
     pool_sizes: tuple[int, ...] = (2,)
     repeats: int = 1
     sweeps: bool = False  # whether more than one pool size makes sense (the timing plot)
-    backends: tuple[str, ...] = ()
+    # The executor kinds its workers are (engine.executors registry names), checked when it
+    # registers; the smoke test expects an error record from each of their origins.
+    kinds: tuple[str, ...] = ()
     order: int = 0
     extra_code: str = field(default="", repr=False)
 

@@ -265,7 +265,7 @@ if __name__ == "__main__":
             print(f"Exception during pool execution: {e}")
 """,
         pool_sizes=(4,),
-        backends=("threads", "process", "pool"),
+        kinds=("threads", "processes", "pool"),
         order=6,
     )
 )

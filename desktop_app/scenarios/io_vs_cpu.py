@@ -229,7 +229,7 @@ if __name__ == "__main__":
 """,
         pool_sizes=(4,),
         repeats=1,
-        backends=BACKENDS,
+        kinds=BACKENDS,
         order=1,
     )
 )

@@ -247,7 +247,7 @@ if __name__ == "__main__":
         pool_sizes=(2, 4, 8),
         repeats=3,
         sweeps=True,
-        backends=("serial", "pool"),
+        kinds=("serial", "pool"),
         order=8,
     )
 )

@@ -102,7 +102,7 @@ if __name__ == "__main__":
         print(pool.map(square, [1, 2, 3, 4, 5]))   # [1, 4, 9, 16, 25]
 """,
         pool_sizes=(4,),
-        backends=("pool",),
+        kinds=("pool",),
         order=2,
     )
 )

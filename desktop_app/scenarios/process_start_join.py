@@ -131,7 +131,7 @@ if __name__ == "__main__":
     print("Both processes are complete.")
 """,
         pool_sizes=(2,),
-        backends=("process",),
+        kinds=("processes",),
         order=3,
     )
 )

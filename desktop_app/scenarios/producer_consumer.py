@@ -291,7 +291,7 @@ for t in threads:
 print("Final list:", shared_list)   # []
 """,
         pool_sizes=(2,),
-        backends=("threads",),
+        kinds=("threads",),
         order=4,
     )
 )

@@ -1,26 +1,19 @@
 """The one registry of scenarios: the CLI, the window and the tests all iterate it.
 
-Each scenario module calls :func:`register` at import; :func:`all_scenarios` imports them all
-(once) and returns them in lesson order.
+Each scenario module calls :func:`register` at import; :func:`all_scenarios` imports every
+public module of this package (once) and returns the scenarios in lesson order (``order``).
+So a new lesson is one module here: nothing lists the modules, nothing counts them.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
+from ..engine.executors import kind_names
 from .base import Scenario
 
-# Lesson order, as the source material teaches them.
-_MODULES = (
-    "io_vs_cpu",
-    "process_pool",
-    "process_start_join",
-    "producer_consumer",
-    "sharing_data",
-    "exceptions",
-    "thread_pool_factorial",
-    "pool_timing",
-)
+_NOT_LESSONS = frozenset({"base", "registry"})  # the package's machinery; `_x` are helpers
 
 _REGISTRY: dict[str, Scenario] = {}
 _loaded = False
@@ -33,15 +26,36 @@ class UnknownScenarioError(LookupError):
 def register(scenario: Scenario) -> Scenario:
     if scenario.id in _REGISTRY:
         raise ValueError(f"scenario id {scenario.id!r} registered twice")
+    unknown = [kind for kind in scenario.kinds if kind not in kind_names()]
+    if unknown:
+        raise ValueError(
+            f"scenario {scenario.id!r} names unknown executor kinds {unknown}; "
+            f"the registered ones are {', '.join(kind_names())}"
+        )
     _REGISTRY[scenario.id] = scenario
     return scenario
+
+
+def lesson_modules(package: str = __package__) -> list[str]:
+    """The dotted names of ``package``'s lesson modules: every public module but the machinery."""
+    path = importlib.import_module(package).__path__
+    return [
+        f"{package}.{info.name}"
+        for info in pkgutil.iter_modules(path)
+        if not info.name.startswith("_") and info.name not in _NOT_LESSONS
+    ]
+
+
+def discover(package: str = __package__) -> None:
+    """Import every lesson module of ``package``; each registers its scenario as it loads."""
+    for name in lesson_modules(package):
+        importlib.import_module(name)
 
 
 def _load() -> None:
     global _loaded
     if not _loaded:
-        for name in _MODULES:
-            importlib.import_module(f"{__package__}.{name}")
+        discover()
         _loaded = True
 
 

@@ -318,7 +318,7 @@ if __name__ == "__main__":
         shared = manager.list()    # a proxy to a list in the manager's process
 """,
         pool_sizes=(2,),
-        backends=("threads", "process"),
+        kinds=("threads", "processes"),
         order=5,
     )
 )

@@ -162,7 +162,7 @@ if __name__ == "__main__":
             print(f"Factorial of {number} is {result}")
 """,
         pool_sizes=(4,),
-        backends=("threads",),
+        kinds=("threads",),
         order=7,
     )
 )

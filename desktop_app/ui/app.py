@@ -74,16 +74,19 @@ def make_application(argv: list[str]) -> QApplication:
 
 
 def install_sigterm(app: QApplication, window: MainWindow) -> QTimer:
-    """SIGTERM (and Ctrl+C) close the window like the user would: the run cancelled, no child
-    left. Python runs a signal handler only between bytecodes, so a timer wakes it regularly.
+    """SIGTERM (and Ctrl+C, and SIGHUP) close the window like the user would: the run cancelled,
+    no child left. Python runs a signal handler only between bytecodes, so a timer wakes it regularly.
     """
 
     def handler(_signum: int, _frame: object) -> None:
         QTimer.singleShot(0, window.close)
         QTimer.singleShot(0, app.quit)
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    # SIGHUP (the terminal that started us closed) ends the app like SIGTERM; the run host and
+    # the workers never see SIGINT or SIGHUP themselves (engine/start_method.py).
+    for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
     poll = QTimer(app)
     poll.setInterval(SIGNAL_POLL_MS)
     poll.timeout.connect(lambda: None)
@@ -130,6 +133,11 @@ def run_gui(argv: list[str]) -> int:
 
     app.aboutToQuit.connect(on_about_to_quit)
     poll = install_sigterm(app, window)
+    from ..entry import pending_signal
+
+    if pending_signal() is not None:  # arrived while the app was starting: end as for it now
+        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, app.quit)
     if os.environ.get(STARTUP_PROBE_ENV):
         _install_startup_probe(window)
     window.show()

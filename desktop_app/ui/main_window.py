@@ -18,8 +18,8 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from ..engine.executors.base import check_pool_size
 from ..engine.host.client import RunHost
+from ..engine.limits import REPEATS_RANGE, check_pool_size, is_repeats
 from ..engine.outputs.report import RunReport
 from ..engine.records import ErrorRecord
 from ..scenarios.base import ParamError, Scenario
@@ -28,7 +28,7 @@ from .bridge import RunRequest, RunWorker
 from .export.export_actions import ExportController
 from .panels.status_bar import StatusBar
 from .run_feed import RunFeed
-from .settings_store import MAX_REPEATS, SettingsStore, make_settings
+from .settings_store import SettingsStore, make_settings
 from .window_layout import WindowLayout
 
 FRAME_MS = 33  # ~30 redraws a second at most, whatever the event rate
@@ -236,12 +236,8 @@ class MainWindow(QMainWindow):
         self.ui.controls.set_pool_sizes_text(", ".join(map(str, checked)))
 
     def set_repeats(self, repeats: int) -> None:
-        if (
-            isinstance(repeats, bool)
-            or not isinstance(repeats, int)
-            or not 1 <= repeats <= MAX_REPEATS
-        ):
-            raise ParamError(f"repeats must be a whole number from 1 to {MAX_REPEATS}")
+        if not is_repeats(repeats):
+            raise ParamError(f"repeats must be a whole number from {REPEATS_RANGE}")
         self.ui.controls.set_repeats(repeats)
 
     # --- running --------------------------------------------------------------------------------
@@ -401,7 +397,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Save the settings, cancel a run and stop every worker before the window goes."""
         self._save_scenario_settings()
-        self._store.save_window(self.saveGeometry(), self.saveState(), self.ui.splitter_states())
+        self._store.save_window(self.saveGeometry(), self.ui.splitter_states())
         self._store.sync()
         self.shutdown()
         super().closeEvent(event)

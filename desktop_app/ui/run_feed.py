@@ -26,15 +26,11 @@ from ..engine.events import (
     RunStarted,
     TasksFinished,
 )
+from ..engine.records import measurement_label
 from .panels.error_console import ErrorConsole
 from .panels.output_view import OutputView
 
 _Key = tuple[str, str, int, int]
-
-
-def measurement_label(series: str, backend: str, size: int, repeat: int, repeats: int) -> str:
-    label = f"{series}: {backend} × {size}"
-    return f"{label}, repeat {repeat + 1}" if repeats > 1 else label
 
 
 class RunFeed:

@@ -13,23 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ..engine.executors.base import MAX_POOL_SIZE, MIN_POOL_SIZE
+from ..engine.limits import clamp_repeats, is_pool_size, is_repeats
 from ..scenarios.base import ParamError, Scenario
-
-MAX_REPEATS = 50
 
 
 def make_settings() -> QSettings:
     """The app's own settings (organisation and application name set in app.py)."""
     return QSettings()
-
-
-def _valid_size(value: Any) -> bool:
-    return (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and MIN_POOL_SIZE <= value <= MAX_POOL_SIZE
-    )
 
 
 class SettingsStore:
@@ -68,15 +58,13 @@ class SettingsStore:
     def geometry(self) -> QByteArray | None:
         return self._bytes("window/geometry")
 
-    def window_state(self) -> QByteArray | None:
-        return self._bytes("window/state")
-
     def splitter_state(self, name: str) -> QByteArray | None:
         return self._bytes(f"window/splitters/{name}")
 
-    def save_window(self, geometry: QByteArray, state: QByteArray, splitters: dict) -> None:
+    def save_window(self, geometry: QByteArray, splitters: dict) -> None:
+        """Geometry and splitters. Not ``QMainWindow.saveState``: the window has no toolbar or
+        dock widget, so that state held nothing to restore (it was saved, never read)."""
         self.qsettings.setValue("window/geometry", geometry)
-        self.qsettings.setValue("window/state", state)
         for name, splitter_state in splitters.items():
             self.qsettings.setValue(f"window/splitters/{name}", splitter_state)
 
@@ -112,14 +100,14 @@ class SettingsStore:
 
     def pool_size(self, scenario: Scenario, default: int) -> int:
         value = self._json(f"scenarios/{scenario.id}/pool_size")
-        return value if _valid_size(value) else default
+        return value if is_pool_size(value) else default
 
     def set_pool_size(self, scenario: Scenario, size: int) -> None:
         self._set_json(f"scenarios/{scenario.id}/pool_size", size)
 
     def pool_sizes(self, scenario: Scenario) -> tuple[int, ...]:
         value = self._json(f"scenarios/{scenario.id}/pool_sizes")
-        if isinstance(value, list) and value and all(_valid_size(v) for v in value):
+        if isinstance(value, list) and value and all(is_pool_size(v) for v in value):
             return tuple(value)
         return tuple(scenario.pool_sizes)
 
@@ -128,8 +116,7 @@ class SettingsStore:
 
     def repeats(self, scenario: Scenario) -> int:
         value = self._json(f"scenarios/{scenario.id}/repeats")
-        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_REPEATS
-        return value if ok else max(1, min(scenario.repeats, MAX_REPEATS))
+        return value if is_repeats(value) else clamp_repeats(scenario.repeats)
 
     def set_repeats(self, scenario: Scenario, repeats: int) -> None:
         self._set_json(f"scenarios/{scenario.id}/repeats", repeats)

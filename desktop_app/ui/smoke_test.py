@@ -23,7 +23,6 @@ from typing import Any
 DEFAULT_TIMEOUT_S = 120.0
 WATCHDOG_GRACE_S = 15.0  # past the timeout, a stuck event loop is ended from outside it
 LOG_NAME = "concurrency-lab-smoke-test.log"
-ORIGINS = ("thread", "process", "future", "pool")
 POOL_TIMING_N = 20
 CONSOLE_WAIT_S = 10.0
 # What a child of ours may legitimately be: multiprocessing's workers and helpers.
@@ -292,14 +291,27 @@ def _check_start_join(report: Any) -> None:
             )
 
 
+def _origins_of(scenario_id: str) -> list[str]:
+    """The origins of every executor kind the scenario declares (its ``kinds``), in order."""
+    from ..engine.executors import executor_class
+    from ..scenarios.registry import get_scenario
+
+    origins: dict[str, None] = {}
+    for kind in get_scenario(scenario_id).kinds:
+        cls = executor_class(kind)
+        origins.update(dict.fromkeys((cls.origin, *cls.other_origins)))
+    return list(origins)
+
+
 def _check_exceptions(report: Any, window: Any) -> None:
     """An error record with its own traceback from every origin, in the report and the console."""
     if report is None or report.state != "completed":
         raise SmokeFailure(
             f"exceptions: state {getattr(report, 'state', 'no report')}, expected completed"
         )
+    expected = _origins_of(report.scenario)
     origins = {r.origin for r in report.errors if r.traceback.strip()}
-    missing = [o for o in ORIGINS if o not in origins]
+    missing = [o for o in expected if o not in origins]
     if missing:
         raise SmokeFailure(
             f"exceptions: no error record with a traceback from {', '.join(missing)}"
@@ -307,7 +319,7 @@ def _check_exceptions(report: Any, window: Any) -> None:
 
     def missing_from_console() -> list[str]:
         shown = {getattr(r, "origin", None) for r in window.error_records()}
-        return [o for o in ORIGINS if o not in shown]
+        return [o for o in expected if o not in shown]
 
     # the console may take its records from queued events still on their way: wait, bounded
     _wait_for(missing_from_console, CONSOLE_WAIT_S)

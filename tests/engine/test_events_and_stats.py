@@ -145,3 +145,22 @@ def test_params_parse_with_clear_messages(text, message):
 def test_unknown_parameter_names_the_ones_there_are():
     with pytest.raises(ParamError, match=r"has no parameter 'm' \(it has: n\)"):
         _scenario(lambda ctx: None).parse_settings(["m=3"])
+
+
+def test_summarize_pools_a_sweeps_serial_runs_into_one_worker_when_asked():
+    """The timing plot's rule, in the engine's one summarize: serial is one worker at any size."""
+    ms = [
+        Measurement("cpu", "serial", size, 0, 1.0 + size / 100, 0.0, "completed", 4)
+        for size in (2, 4)
+    ]
+    ms.append(Measurement("cpu", "processes", 2, 0, 0.5, 0.0, "completed", 4))
+    per_size = summarize(ms)
+    assert sorted((r.backend, r.pool_size) for r in per_size) == [
+        ("processes", 2), ("serial", 2), ("serial", 4)
+    ]  # fmt: skip
+    pooled = {(r.backend, r.pool_size): r for r in summarize(ms, serial_as_one_worker=True)}
+    assert set(pooled) == {("serial", 1), ("processes", 2)}
+    assert pooled[("serial", 1)].repeats == 2 and pooled[("serial", 1)].median_s == pytest.approx(
+        1.03
+    )
+    assert pooled[("processes", 2)].speedup == pytest.approx(1.03 / 0.5)

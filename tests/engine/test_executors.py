@@ -9,12 +9,21 @@ import pytest
 
 from desktop_app import workloads
 from desktop_app.engine.cancel import CancelToken
-from desktop_app.engine.executors import PoolSizeError, make_executor
-from desktop_app.engine.executors.base import MapHooks
+from desktop_app.engine.executors import (
+    PoolSizeError,
+    UnknownKindError,
+    all_kinds,
+    effective_size,
+    error_origins,
+    executor_class,
+    kind_names,
+    make_executor,
+)
+from desktop_app.engine.executors.base import ACCEPTS_PICKLABLE, MapHooks
 
-ALL_KINDS = ["serial", "threads", "processes", "pool"]
-PROCESS_KINDS = ["processes", "pool"]
-ORIGIN = {"serial": "thread", "threads": "thread", "processes": "process", "pool": "pool"}
+# Every registered kind, and those whose workers are processes: from the registry, never a list.
+ALL_KINDS = list(kind_names())
+PROCESS_KINDS = [kind for kind in ALL_KINDS if executor_class(kind).workers == "processes"]
 
 
 @pytest.fixture(params=ALL_KINDS)
@@ -45,7 +54,7 @@ def test_a_task_exception_becomes_a_record_with_the_workers_traceback(executor):
     assert outcome.state == "completed"
     assert outcome.results[5] is None and outcome.results[6] == 36
     (record,) = outcome.errors
-    assert record.origin == ORIGIN[executor.kind]
+    assert record.origin == executor.origin
     assert (record.type, record.message, record.task) == ("ValueError", "Deliberate exception", 5)
     assert "in square_fails_at_five" in record.traceback
     assert 'raise ValueError("Deliberate exception")' in record.traceback
@@ -166,3 +175,42 @@ def test_pool_size_is_checked(size):
 def test_unknown_executor_kind():
     with pytest.raises(ValueError, match="choose from"):
         make_executor("gpu", 2)
+
+
+# --- the registry of kinds ---------------------------------------------------------------------
+
+
+def test_every_kind_describes_itself_under_its_registered_name():
+    for kind in ALL_KINDS:
+        cls = executor_class(kind)
+        assert cls.kind == kind
+        assert cls.label and cls.origin and cls.workers
+        assert cls.fixed_size is None or effective_size(kind, 8) == cls.fixed_size
+    assert effective_size("serial", 8) == 1 and effective_size("threads", 8) == 8
+
+
+def test_the_error_origins_are_every_kinds_origins_once():
+    expected = [o for cls in all_kinds() for o in (cls.origin, *cls.other_origins)]
+    assert list(error_origins()) == list(dict.fromkeys(expected))
+    assert {"thread", "process", "future", "pool"} <= set(error_origins())
+
+
+def test_an_unknown_kind_names_the_registered_ones():
+    with pytest.raises(UnknownKindError, match="choose from serial, threads"):
+        make_executor("process", 2)  # the old spelling of "processes"
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_a_lambda_runs_where_the_kind_accepts_it_and_is_one_clear_record_where_not(kind):
+    executor = make_executor(kind, 2)
+    try:
+        outcome = executor.map(lambda x: x + 1, [1, 2, 3])  # noqa: E731 (the point of the test)
+    finally:
+        executor.shutdown()
+    if executor.accepts == ACCEPTS_PICKLABLE:
+        assert outcome.state == "failed" and len(outcome.spans) == 0
+        ((record,),) = [outcome.errors]
+        assert record.type == "TypeError" and "cannot be pickled" in record.message
+        assert kind in record.message and "<lambda>" in record.message
+    else:
+        assert outcome.state == "completed" and outcome.results == [2, 3, 4]

@@ -88,7 +88,7 @@ def make_scenario() -> Scenario:
         run=run_fault,
         code_objects=(run_fault,),
         pool_sizes=(2,),
-        backends=BACKENDS,
+        kinds=("threads", "processes", "pool"),  # "futures" and "process" run on processes
         order=99,
     )
 

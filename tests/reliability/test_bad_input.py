@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from desktop_app import entry
 from desktop_app.cli import run as cli_run
-from desktop_app.engine.executors.base import MAX_POOL_SIZE, MIN_POOL_SIZE
+from desktop_app.engine.limits import MAX_POOL_SIZE, MIN_POOL_SIZE
 from desktop_app.scenarios.registry import all_scenarios
 
 SCENARIOS = {scenario.id: scenario for scenario in all_scenarios()}

@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from desktop_app.engine.executors.base import MAX_POOL_SIZE
+from desktop_app.engine.limits import MAX_POOL_SIZE
 from desktop_app.scenarios.registry import all_scenarios, get_scenario
 
 # The fixtures lab_window, lab_host and figures, shared by the lifecycle, soak and bad-input tests

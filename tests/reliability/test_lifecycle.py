@@ -29,6 +29,7 @@ from _process_watch import (
     wait_for,
     workers,
 )
+from scenarios.scenario_params import BUSY  # per-scenario settings: tests/scenarios/
 
 from desktop_app.engine.events import (
     MeasurementStarted,
@@ -36,6 +37,7 @@ from desktop_app.engine.events import (
     Progress,
     TasksFinished,
 )
+from desktop_app.engine.executors import executor_class, kind_names
 from desktop_app.scenarios.registry import all_scenarios
 
 # The fixtures lab_window, lab_host and figures, shared by the lifecycle, soak and bad-input tests
@@ -44,7 +46,7 @@ BUSY_TIMEOUT_S = 60.0  # the run gets going: pool start-up on a loaded machine
 STOP_BOUND_S = 5.0  # the issue asks 0.5 s; this bound only catches a hang
 EXIT_BOUND_S = 10.0  # the issue asks 2 s (1 s for the CLI); likewise
 ORPHAN_BOUND_S = 5.0  # the issue asks 1 s
-PROCESS_KINDS = ("processes", "pool")  # executors whose workers are processes
+PROCESS_KINDS = [k for k in kind_names() if executor_class(k).workers == "processes"]
 
 
 def _tasks_done(events, backend=None):
@@ -76,33 +78,21 @@ def _lesson_processes_alive(count):
     return lambda events: len(workers()) >= count
 
 
-# Parameters that keep each scenario busy for far longer than the test waits, and how to see
-# that its work is under way (so the cancel lands mid-run, not before the first task).
-LONG_RUNS = {
-    "io-vs-cpu": (
-        {"n": 64, "io_ms": 300, "cpu_ms": 300},
-        lambda ev: _tasks_done(ev) and _task_running(ev),
+# How to see that each scenario's work is under way (so the cancel lands mid-run, not before
+# the first task); the parameters that keep it busy are tests/scenarios/scenario_params.BUSY.
+UNDER_WAY = {
+    "io-vs-cpu": lambda ev: _tasks_done(ev) and _task_running(ev),
+    "process-pool": lambda ev: _tasks_done(ev, "pool"),
+    "process-start-join": _lesson_processes_alive(2),
+    "producer-consumer": lambda ev: any(
+        isinstance(e, OutputLine) and "Added" in e.text for e in ev
     ),
-    "process-pool": ({"n": 100_000, "chunksize": 1}, lambda ev: _tasks_done(ev, "pool")),
-    "process-start-join": ({"hold_ms": 10_000}, _lesson_processes_alive(2)),
-    "producer-consumer": (
-        {"n": 1000, "producer_ms": 200.0, "consumer_ms": 200.0},
-        lambda ev: any(isinstance(e, OutputLine) and "Added" in e.text for e in ev),
-    ),
-    "sharing-data": (
-        {"tool": "ipc", "messages": 100_000, "msg_kb": 64},
-        _lesson_processes_alive(1),  # the receiving child: the transfer is under way
-    ),
-    "exceptions": (
-        {"fault": "hang", "timeout": 120.0},
-        lambda ev: _started(ev, "fault") and _task_running(ev),
-    ),
-    "thread-pool-factorial": ({"n": 5000}, lambda ev: _tasks_done(ev)),
-    "pool-timing": (
-        {"n": 16, "workload": "cpu", "cpu_ms": 150},  # serial first, then the pool
-        lambda ev: _running_on(ev, "pool"),
-    ),
+    "sharing-data": _lesson_processes_alive(1),  # the receiving child: the transfer is under way
+    "exceptions": lambda ev: _started(ev, "fault") and _task_running(ev),
+    "thread-pool-factorial": lambda ev: _tasks_done(ev),
+    "pool-timing": lambda ev: _running_on(ev, "pool"),
 }
+LONG_RUNS = {name: (BUSY[name], under_way) for name, under_way in UNDER_WAY.items()}
 
 
 def test_every_registered_scenario_has_a_long_run():

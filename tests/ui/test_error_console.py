@@ -9,11 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
+from desktop_app.engine.executors import error_origins
 from desktop_app.engine.records import ErrorRecord
 from desktop_app.ui.excepthooks import ExceptionRelay
 from desktop_app.ui.panels.error_console import MAX_ROWS, ErrorConsole
 
-ORIGINS = ("thread", "process", "future", "pool")
+ORIGINS = error_origins()  # every kind of worker the registry knows
 
 
 def record(origin: str, index: int = 0) -> ErrorRecord:
@@ -36,10 +37,10 @@ def console(qtbot):
 def test_records_show_with_expandable_tracebacks(console, qtbot):
     with qtbot.waitSignal(console.count_changed, timeout=1000) as blocker:
         console.add_records([record(o) for o in ORIGINS])
-    assert blocker.args == [4] and console.count() == 4
+    assert blocker.args == [len(ORIGINS)] and console.count() == len(ORIGINS)
     item = console.tree.topLevelItem(2)
-    assert [item.text(c) for c in (1, 2)] == ["future", "ValueError"]
-    assert item.childCount() == 1 and "in work_future" in item.child(0).text(0)
+    assert [item.text(c) for c in (1, 2)] == [ORIGINS[2], "ValueError"]
+    assert item.childCount() == 1 and f"in work_{ORIGINS[2]}" in item.child(0).text(0)
 
 
 def test_filter_by_origin_and_clear(console, qtbot):
@@ -47,7 +48,7 @@ def test_filter_by_origin_and_clear(console, qtbot):
     console.set_origin_filter("pool")
     assert [r.origin for r in console.visible_records()] == ["pool", "pool"]
     console.set_origin_filter("")
-    assert len(console.visible_records()) == 8
+    assert len(console.visible_records()) == 2 * len(ORIGINS)
     with qtbot.waitSignal(console.count_changed, timeout=1000) as blocker:
         console.clear()
     assert blocker.args == [0] and console.records() == [] and console.tree.topLevelItemCount() == 0

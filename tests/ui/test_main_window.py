@@ -13,6 +13,7 @@ from _window_helpers import RUN_TIMEOUT_MS, run_to_end
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from scenarios.scenario_params import QUICK  # per-scenario settings: tests/scenarios/
 
 from desktop_app.scenarios.base import ParamError
 from desktop_app.scenarios.registry import all_scenarios
@@ -30,17 +31,6 @@ OBJECT_NAMES = (
     "outputView",
     "resultsTable",
 )
-# Small, quick settings per scenario (names and sizes; pool sizes for sweeps).
-SMALL = {
-    "io-vs-cpu": {"n": 2, "io_ms": 5, "cpu_ms": 5},
-    "process-pool": {"n": 6},
-    "process-start-join": {},
-    "producer-consumer": {"n": 5, "producer_ms": 1.0, "consumer_ms": 2.0, "race_n": 100},
-    "sharing-data": {"tool": "queue"},
-    "exceptions": {"fault": "none"},
-    "thread-pool-factorial": {"n": 12},
-    "pool-timing": {"n": 20, "workload": "square"},
-}
 # The worker function that raised, per origin: it must be in that record's traceback.
 RAISED_IN = {
     "thread": "thread_lets_it_escape",
@@ -110,7 +100,7 @@ def test_every_scenario_runs_from_the_window(qtbot, lab_window, scenario):
     lab_window.select_scenario(scenario)
     assert lab_window.current_scenario().id == scenario
     assert "def " in lab_window.ui.info.code.toPlainText()
-    for name, value in SMALL[scenario].items():
+    for name, value in QUICK[scenario].items():
         lab_window.set_param(name, value)
     if lab_window.current_scenario().sweeps:
         lab_window.set_pool_sizes((1, 2))

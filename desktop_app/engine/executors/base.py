@@ -8,6 +8,7 @@ worker is noticed within one poll (50 ms).
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import time
 from abc import ABC, abstractmethod
@@ -18,27 +19,15 @@ from typing import Any, ClassVar
 
 from .._worker import ChunkResult, describe_exception
 from ..cancel import CancelToken
+from ..limits import PoolSizeError as PoolSizeError  # re-exported: limits.py owns the bounds
+from ..limits import check_pool_size
 from ..records import ErrorRecord, SpanTable, worker_label
+from ._refusals import PoolStartError as PoolStartError
+from ._refusals import check_room, describe_refusal
 
-MIN_POOL_SIZE = 1
-MAX_POOL_SIZE = 64
 POLL_S = 0.05
 
 ChunkCallback = Callable[[SpanTable, int, int, tuple], None]
-
-
-class PoolSizeError(ValueError):
-    """A pool size outside 1..64."""
-
-
-def check_pool_size(size: int) -> int:
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise PoolSizeError(f"pool size must be a whole number, got {size!r}")
-    if not MIN_POOL_SIZE <= size <= MAX_POOL_SIZE:
-        raise PoolSizeError(
-            f"pool size must be between {MIN_POOL_SIZE} and {MAX_POOL_SIZE}, got {size}"
-        )
-    return size
 
 
 def default_chunksize(count: int, pool_size: int) -> int:
@@ -72,14 +61,32 @@ class MapHooks:
     context: str = ""
 
 
+ACCEPTS_ANY = "any callable"
+ACCEPTS_PICKLABLE = "picklable callables only (module-level functions, no lambdas)"
+
+
 class Executor(ABC):
-    """A pool of workers of one kind, started once and reused warm across runs."""
+    """A pool of workers of one kind, started once and reused warm across runs.
 
-    kind: ClassVar[str]  # serial | threads | processes | pool
+    A kind describes itself in the class attributes below; the registry in ``__init__.py``
+    (and through it the CLI, the error console, the smoke test and the tests) reads them, so a
+    new kind is this one subclass in one module plus one registration line.
+    """
+
+    kind: ClassVar[str]  # its registry name: serial | threads | processes | pool
+    label: ClassVar[str]  # what a user reads: "ThreadPoolExecutor-like threads"
     origin: ClassVar[str]  # the error-record origin of its workers' exceptions
+    # Further origins its workers report under (the processes kind also runs a lesson's futures).
+    other_origins: ClassVar[tuple[str, ...]] = ()
+    fixed_size: ClassVar[int | None] = None  # the size it always has, whatever is asked (serial)
+    workers: ClassVar[str] = "threads"  # what its workers are: threads, processes, interpreters…
+    accepts: ClassVar[str] = ACCEPTS_ANY
+    files_per_worker: ClassVar[int] = 0  # open files each worker holds in this process
+    tasks_per_worker: ClassVar[int] = 1  # threads or processes each worker counts per user
 
-    def __init__(self, pool_size: int) -> None:
-        self.pool_size = check_pool_size(pool_size)
+    def __init__(self, pool_size: int, nice: int = 0) -> None:
+        self.pool_size = check_pool_size(self.fixed_size or pool_size)
+        self.nice = nice
         self.broken = False
         self.context = ""  # what the current map is part of, for error records
         self._started = False
@@ -100,9 +107,43 @@ class Executor(ABC):
             self.shutdown()
             self.broken = False
         began = time.perf_counter()
-        self._start()
+        check_room(self)  # raises PoolStartError before anything is started
+        before = set(multiprocessing.active_children())
+        try:
+            self._start()
+        except BaseException as exc:
+            self._release_failed_start(before)
+            refusal = describe_refusal(exc, self)
+            if refusal is None:
+                raise
+            raise refusal from exc
         self._started = True
         return time.perf_counter() - began
+
+    def _release_failed_start(self, before: set) -> None:
+        """Stop whatever a failed start got going: its own shutdown, then any child it left
+        (a pool that failed half-way through launching keeps no list of what it launched)."""
+        try:
+            self.shutdown()
+        except Exception:  # half-built: the kill below is what must not be skipped
+            pass
+        self._started = False
+        self.broken = False
+        for child in set(multiprocessing.active_children()) - before:
+            child.kill()
+            child.join(1.0)
+
+    @classmethod
+    def check_callable(cls, func: Callable[..., Any]) -> str | None:
+        """Why ``func`` cannot run on this kind, in one line, or None when it can."""
+        if cls.accepts != ACCEPTS_PICKLABLE:
+            return None
+        try:
+            pickle.dumps(func)
+        except Exception as exc:
+            name = getattr(func, "__qualname__", repr(func))
+            return f"{cls.kind} accepts {cls.accepts}; {name} cannot be pickled ({exc})"
+        return None
 
     @abstractmethod
     def _start(self) -> None: ...
@@ -122,6 +163,11 @@ class Executor(ABC):
         hooks: MapHooks | None = None,
     ) -> MapOutcome:
         """Run ``func`` over ``items``; task exceptions become error records, never raise."""
+        refused = self.check_callable(func)
+        if refused is not None:
+            context = (hooks or MapHooks()).context
+            record = ErrorRecord(self.origin, "TypeError", refused, "", context=context)
+            return MapOutcome([None] * len(items), SpanTable(), [record], "failed")
         self.start()
         return _Dispatch(self, func, items, chunksize, cancel, timeout, hooks or MapHooks()).run()
 

@@ -30,17 +30,23 @@ class DaemonThreadPool:
         self, size: int, prefix: str, initializer: Callable[..., None], initargs: tuple
     ) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(
+        self._threads: list[threading.Thread] = []
+        for index in range(size):
+            thread = threading.Thread(
                 target=self._work,
                 args=(initializer, initargs),
                 name=f"{prefix}_{index}",
                 daemon=True,
             )
-            for index in range(size)
-        ]
-        for thread in self._threads:
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError as exc:
+                # The system refused a thread (ulimit -u): the ones already started would hold
+                # their slots against every later run, so stop them before saying so.
+                self.shutdown(wait=True)
+                exc.add_note(f"{len(self._threads)} of {size} threads had started; all stopped")
+                raise
+            self._threads.append(thread)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
         future: Future = Future()
@@ -85,10 +91,11 @@ class ThreadExecutor(Executor):
     """
 
     kind = "threads"
+    label = "a thread pool (ThreadPoolExecutor-like, daemon threads)"
     origin = "thread"
 
-    def __init__(self, pool_size: int) -> None:
-        super().__init__(pool_size)
+    def __init__(self, pool_size: int, nice: int = 0) -> None:
+        super().__init__(pool_size, nice)
         self._board = ThreadBoard(self.pool_size)
         self._pool: DaemonThreadPool | None = None
         self._stop = threading.Event()
@@ -133,6 +140,5 @@ class SerialExecutor(ThreadExecutor):
     """
 
     kind = "serial"
-
-    def __init__(self, pool_size: int = 1) -> None:
-        super().__init__(1)
+    label = "one task after another on one worker thread (the baseline)"
+    fixed_size = 1

@@ -20,7 +20,7 @@ from typing import Any
 
 from .._worker import init_process_worker, run_chunk_pickled
 from ..records import ErrorRecord
-from .base import Executor
+from .base import ACCEPTS_PICKLABLE, Executor
 from .processes import ProcessWorkers, dead_processes, kill_and_reap
 
 TERMINATE_GRACE_S = 0.3
@@ -45,7 +45,10 @@ class PoolExecutor(Executor):
     """``multiprocessing.Pool(pool_size)`` on the app's start method, watched for crashes."""
 
     kind = "pool"
+    label = "a multiprocessing.Pool (one interpreter per worker)"
     origin = "pool"
+    workers, accepts = "processes", ACCEPTS_PICKLABLE
+    files_per_worker, tasks_per_worker = 2, 2  # sentinel + status pipe; main + parent-watch
 
     def __init__(self, pool_size: int, nice: int = 0) -> None:
         super().__init__(pool_size)

@@ -22,7 +22,7 @@ from typing import Any
 from .._worker import init_process_worker, run_chunk_pickled, running_tasks
 from ..records import ErrorRecord
 from ..start_method import get_context
-from .base import Executor
+from .base import ACCEPTS_PICKLABLE, Executor
 
 READY_TIMEOUT_S = 60.0
 
@@ -128,7 +128,11 @@ class ProcessExecutor(Executor):
     """Processes: one interpreter (and one GIL) per worker, so CPU-bound work runs in parallel."""
 
     kind = "processes"
+    label = "a ProcessPoolExecutor (one interpreter per worker)"
     origin = "process"
+    other_origins = ("future",)  # a lesson's own submit()ted futures run on this kind
+    workers, accepts = "processes", ACCEPTS_PICKLABLE
+    files_per_worker, tasks_per_worker = 2, 2  # sentinel + status pipe; main + parent-watch
 
     def __init__(self, pool_size: int, nice: int = 0) -> None:
         super().__init__(pool_size)

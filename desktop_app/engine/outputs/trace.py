@@ -16,7 +16,7 @@ import json
 import os
 from typing import Any, TextIO
 
-from ..records import ErrorRecord
+from ..records import ErrorRecord, measurement_label
 from .formats import RunFormat, register, same_path
 from .report import RunEntry, RunReport
 from .writers import Progress, write_atomically
@@ -26,9 +26,9 @@ ERRORS_PID = 0  # a pseudo-process holding the errors that belong to no task
 CHUNK = 1_000  # tasks per write: progress and a cancel land between chunks
 
 
-def measurement_label(entry: RunEntry) -> str:
+def entry_label(entry: RunEntry) -> str:
     m = entry.measurement
-    return f"{m.series}: {m.backend} × {m.pool_size}, repeat {m.repeat + 1}"
+    return measurement_label(m.series, m.backend, m.pool_size, m.repeat)
 
 
 def chrome_trace(report: RunReport) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def _meta(name: str, pid: int, tid: int, args: dict[str, Any]) -> dict[str, Any]
 def _task_chunks(entry: RunEntry, origin: float, tracks: _Tracks):
     """The entry's task events as text, ``CHUNK`` at a time: (text, count)."""
     m = entry.measurement
-    label = json.dumps(measurement_label(entry))
+    label = json.dumps(entry_label(entry))
     category = json.dumps(f"{m.series},{m.backend}")
     spans = entry.spans
     tids: dict[tuple[int, int], int] = {}
@@ -208,7 +208,7 @@ def _failed_spans(report: RunReport) -> _Failed:
     """(pid, thread, end) of every failed task, by (measurement label, task) and by task."""
     found: _Failed = {}
     for entry in report.runs:
-        spans, label = entry.spans, measurement_label(entry)
+        spans, label = entry.spans, entry_label(entry)
         flags = spans.ok.tobytes()  # one byte per span: the failed ones found in C
         index = flags.find(0)
         while index >= 0:

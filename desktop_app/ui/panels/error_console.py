@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...engine.executors import error_origins
 from ...engine.records import ErrorRecord
 
-ORIGINS = ("thread", "process", "future", "pool")
+ORIGINS = error_origins()  # one per kind of worker, from the executor registry
 COLUMNS = ("Time", "Origin", "Type", "Message", "Worker")
 MAX_ROWS = 2000
 _RECORD_ROLE = Qt.ItemDataRole.UserRole

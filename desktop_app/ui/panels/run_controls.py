@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...engine.executors.base import MAX_POOL_SIZE, MIN_POOL_SIZE
-from ..settings_store import MAX_REPEATS
+from ...engine.limits import MAX_POOL_SIZE, MAX_REPEATS, MIN_POOL_SIZE, MIN_REPEATS
 
 RUN_TIP = "Run the scenario with these settings (Ctrl+R)"
 
@@ -90,7 +89,7 @@ class RunControls(QWidget):
         self._sizes_edit.textChanged.connect(self._on_sizes_edit_text_changed)
         self._repeats = QSpinBox()
         self._repeats.setObjectName("repeatsSpin")
-        self._repeats.setRange(1, MAX_REPEATS)
+        self._repeats.setRange(MIN_REPEATS, MAX_REPEATS)
         self._repeats.setToolTip("How often each pool size is timed; the plot shows the median")
         self._repeats.valueChanged.connect(self.settings_changed)
         self._slider_label = QLabel("&Pool size:")

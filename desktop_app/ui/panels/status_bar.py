@@ -49,8 +49,5 @@ class StatusBar(QStatusBar):
         if text != self.pools_label.text():
             self.pools_label.setText(text)
 
-    def show_message(self, text: str, timeout_ms: int = 0) -> None:
-        self.showMessage(text, timeout_ms)
-
     def environment(self) -> dict[str, Any]:
         return environment()

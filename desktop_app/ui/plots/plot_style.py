@@ -85,11 +85,6 @@ def style_plot(plot: pg.PlotItem, widget: QWidget) -> None:
     plot.showGrid(x=True, y=True, alpha=0.18)
 
 
-def set_title(plot: pg.PlotItem, text: str, widget: QWidget) -> None:
-    colour = palette_colours(widget)[1].name()
-    plot.setTitle(text, color=colour, size=f"{axis_font(widget).pointSizeF() + 1:.0f}pt")
-
-
 def style_legend(legend: pg.LegendItem | None, widget: QWidget) -> None:
     if legend is None:
         return

@@ -36,7 +36,6 @@ from .timing_rows import (
     group_rows,
     key_order,
     nice_ceiling,
-    one_worker_serial,
     place_legend,
     size_of,
 )
@@ -270,7 +269,7 @@ class TimingPlot(QWidget):
             return
         began = time.perf_counter()
         self._pending.difference_update(views)
-        rows = self._rows = summarize(map(one_worker_serial, self._measurements), self._cores)
+        rows = self._rows = summarize(self._measurements, self._cores, serial_as_one_worker=True)
         groups = group_rows(rows)
         sizes = sorted({size_of(row) for row in rows})
         many_series = len({series for series, _ in groups}) > 1

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
 
-from ...engine.records import Measurement
+from ...engine.executors import kind_names
 from ...engine.stats import SummaryRow
 
 Key = tuple[str, str]  # (series, backend)
@@ -52,11 +51,6 @@ def place_legend(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
     )
 
 
-def one_worker_serial(m: Measurement) -> Measurement:
-    """A serial run is one worker at any sweep size: pool its repeats into one point."""
-    return m if m.backend != "serial" or m.pool_size == 1 else replace(m, pool_size=1)
-
-
 def size_of(row: SummaryRow) -> int:
     """Serial runs are one worker whatever pool size the sweep was at."""
     return 1 if row.backend == "serial" else row.pool_size
@@ -71,7 +65,7 @@ def group_rows(rows: Iterable[SummaryRow]) -> dict[Key, list[SummaryRow]]:
     return groups
 
 
-_BACKEND_ORDER = {"serial": 0, "threads": 1, "processes": 2, "pool": 3}
+_BACKEND_ORDER = {kind: index for index, kind in enumerate(kind_names())}  # registry order
 
 
 def key_order(item: tuple[Key, list[SummaryRow]]) -> tuple:
