@@ -21,16 +21,17 @@ def compare_io_and_cpu(ctx: RunContext) -> None:
     """The same n tasks, waiting then computing, on serial, threads and processes."""
     n = ctx.params["n"]
     size = ctx.pool_sizes[0]
+    # series: (task, items, what the task is bound by: waiting scales past the cores)
     work = {
-        "io": (io_wait, [ctx.params["io_ms"] / 1000.0] * n),
-        "cpu": (cpu_burn, [burn_iterations(ctx.params["cpu_ms"])] * n),
+        "io": (io_wait, [ctx.params["io_ms"] / 1000.0] * n, "io"),
+        "cpu": (cpu_burn, [burn_iterations(ctx.params["cpu_ms"])] * n, "cpu"),
     }
     for repeat in range(ctx.repeats):
-        for series, (func, items) in work.items():
+        for series, (func, items, bound) in work.items():
             for backend in BACKENDS:
                 # One task per chunk: the tasks are long, and cancel is checked between chunks.
                 outcome = ctx.measure(
-                    series, backend, size, func, items, repeat=repeat, chunksize=1
+                    series, backend, size, func, items, repeat=repeat, chunksize=1, bound=bound
                 )
                 workers = "1 worker" if backend == "serial" else f"{size} workers"
                 ctx.print(
