@@ -100,8 +100,12 @@ def render(outdir: str, dark: bool) -> None:
         cpu = CpuView()
         cpu.resize(width, height)
         cpu.show()
-        for _ in range(8):
-            cpu.sample()
+        cpu.start()  # a run: the shaded span
+        for step in range(12):
+            sum(i * i for i in range(200_000 * (step % 4)))
+            cpu.sample_now()
+            if step == 8:
+                cpu.stop()
         app.processEvents()
         cpu.grab().save(f"{outdir}/cpu-{width}x{height}-{tone}.png")
         cpu.close()

@@ -1,8 +1,9 @@
 """The task timeline: one row per worker, one bar per task, coloured by outcome.
 
 A run of 100,000 tiny tasks must not become 100,000 graphics items: spans are kept as numpy
-columns and drawn by four bar items (ok in two alternating shades so neighbouring tasks stay
-distinguishable without outlines, failed, running), each one ``QPainter.drawRects`` call.
+columns and drawn by four bar items (ok in two shades alternating along each row, so two
+neighbouring bars never merge into one without outlines; failed; running), each one
+``QPainter.drawRects`` call.
 Hover text is found with a vectorised search over the columns, not with per-bar items.
 
 During a run the running bars change every frame but the finished spans only when a batch
@@ -22,7 +23,12 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainterPath
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from ...engine.records import SpanTable, worker_label
-from ..viewmodels.timeline_spans import MeasurementSpans, format_seconds, merge_runs
+from ..viewmodels.timeline_spans import (
+    MeasurementSpans,
+    alternate_in_row,
+    format_seconds,
+    merge_runs,
+)
 from . import plot_style
 
 BAR_HEIGHT = 0.72
@@ -319,16 +325,16 @@ class TaskTimeline(QWidget):
         """
         order = shown.sorted_order()
         start, end = shown.start[order] - self._origin, shown.end[order] - self._origin
-        row, ok, task = shown.row[order], shown.ok[order], shown.task[order]
+        row, ok = shown.row[order], shown.ok[order]
         pixel = self._pixel_width(start, end)
         data: dict[str, tuple[np.ndarray, ...]] = {}
         for name, mask in (("ok", ok), ("failed", ~ok)):
-            s, e, r, first, single = merge_runs(start[mask], end[mask], row[mask], pixel)
+            s, e, r, _first, _single = merge_runs(start[mask], end[mask], row[mask], pixel)
             e = np.maximum(e, s + pixel)  # a microsecond task still shows as a pixel
             if name == "failed":
                 data[name] = (s, e, r)
                 continue
-            alt = single & (task[mask][first] % 2 == 1)
+            alt = alternate_in_row(r)
             data["ok"] = (s[~alt], e[~alt], r[~alt])
             data["ok_alt"] = (s[alt], e[alt], r[alt])
         return data

@@ -116,6 +116,21 @@ def merge_runs(start: np.ndarray, end: np.ndarray, row: np.ndarray, pixel: float
     return start[first], seg_end, row[first], first, single
 
 
+def alternate_in_row(row: np.ndarray) -> np.ndarray:
+    """For bars sorted by (row, start): True for every second bar of its row.
+
+    The shade alternates by position along the row, not by task number: a worker that ran
+    tasks 0 and 4 back to back showed one long bar when both were "even" (issue 13).
+    """
+    n = len(row)
+    if n == 0:
+        return np.zeros(0, bool)
+    index = np.arange(n)
+    new_row = np.r_[True, row[1:] != row[:-1]]
+    row_first = np.maximum.accumulate(np.where(new_row, index, 0))
+    return (index - row_first) % 2 == 1
+
+
 def format_seconds(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:.2f} s"
