@@ -4,11 +4,9 @@ Measurements are only stored on arrival; ``refresh`` (driven by the window's ~30
 summarizes them and moves the few plot items it owns with ``setData``, so a sweep costs one
 summary and a handful of item updates per frame however many repeats arrive in between; a
 live frame keeps to a budget and leaves the rest to the next.
-The x axis is log2 of the pool size with ticks at the sizes actually measured (its label says
-so). The ideal curves follow what a series is bound by (``Measurement.bound``): CPU-bound work
-scales to min(p, cores), I/O-bound work (waiting needs no core) to p; each model has its own
-colour and dash and names its formula in the legend. Legends sit in a layout row below the
-plots (plot_legend.py), never over data; noisy points get a ring and every point a tooltip
+The x axis is log2 of the pool size, ticked at the sizes measured (timing_axes.py). The ideal
+curves follow what a series is bound by (timing_ideal.py); legends sit in a layout row below
+the plots, never over data (plot_legend.py); noisy points get a ring and every point a tooltip
 (timing_curves.py).
 
 Each part (a backend's curves, the ideal curves, the axes, the hints) remembers what it was last
@@ -28,14 +26,23 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ...engine.records import Measurement
-from ...engine.stats import SummaryRow, cpu_count, ideal_model, ideal_speedup, summarize
+from ...engine.stats import SummaryRow, cpu_count, summarize
 from . import plot_style
 from .plot_legend import add_layout_legend
+from .timing_axes import (
+    POOL_AXIS,
+    WALL_EMPTY,
+    core_line,
+    make_hint,
+    set_pool_ticks,
+    speed_hint_text,
+)
 from .timing_curves import KEPT_CURVES, Curve, PointMarks, hide_all, reuse
+from .timing_ideal import IdealCurves
 from .timing_rows import Key as _Key
 from .timing_rows import (
     baseline,
@@ -50,10 +57,7 @@ from .timing_rows import (
 __all__ = ["KEPT_CURVES", "VIEWS", "TimingPlot"]
 
 VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
-POOL_AXIS = "Pool size (workers, log₂ scale)"
 # Each model of the ideal: its colour and dash, so the two read apart in colour and in grey.
-IDEAL_DASH = {"cpu": Qt.PenStyle.DashLine, "io": Qt.PenStyle.DashDotLine}
-BOUND_WORDS = {"cpu": "CPU-bound", "io": "I/O-bound"}
 # A live frame stops drawing new parts past this and goes on at the next frame (~33 ms later):
 # a new backend's curve costs 5-9 ms (an item, error bars and a legend entry), and a sweep
 # that adds several at once stalled the event loop for 20-25 ms in one go.
@@ -77,9 +81,6 @@ class TimingPlot(QWidget):
         self._expected: tuple[int, ...] = ()  # the sizes the current run will measure
         # every curve built so far, least recently used first; the hidden ones wait for reuse
         self._curves: dict[str, dict[_Key, Curve]] = {"wall": {}, "speedup": {}, "efficiency": {}}
-        self._ideal_walls: dict[str, Curve] = {}  # per series: serial / its ideal speedup
-        self._ideal_speeds: dict[str, Curve] = {}  # per bound ("cpu", "io"): the ideal speedup
-        self._ideal_effs: dict[str, Curve] = {}  # per bound: the ideal efficiency
         self._rows: list[SummaryRow] = []
         self._drawn: dict[object, object] = {}  # part -> what it was last drawn from
         self._continuing = False  # a budgeted refresh that stopped early will go on
@@ -119,31 +120,12 @@ class TimingPlot(QWidget):
             view: PointMarks(self._plot(view), named=view != "efficiency")
             for view in ("wall", "speedup", "efficiency")
         }
+        self._ideals = IdealCurves(self._wall, self._speedup, self._efficiency)
         self._core_lines = [
-            self._core_line(plot) for plot in (self._wall, self._speedup, self._efficiency)
+            core_line(plot) for plot in (self._wall, self._speedup, self._efficiency)
         ]
-        self._hints = [self._hint(plot) for plot in (self._wall, self._speedup)]
+        self._hints = [make_hint(plot) for plot in (self._wall, self._speedup)]
         self._tabs.currentChanged.connect(lambda _index: self.refresh_shown())
-
-    def _core_line(self, plot: pg.PlotItem) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(plot_style.CORES_COLOUR, width=1.5, style=Qt.PenStyle.DotLine),
-            label="",
-            labelOpts={
-                "position": 0.06,
-                "color": plot_style.CORES_COLOUR,
-                "anchors": [(0, 0.5), (0, 0.5)],
-            },
-        )
-        plot.addItem(line, ignoreBounds=True)
-        return line
-
-    def _hint(self, plot: pg.PlotItem) -> pg.TextItem:
-        hint = pg.TextItem("", anchor=(0.5, 0.5))
-        plot.addItem(hint, ignoreBounds=True)
-        return hint
 
     def _apply_theme(self) -> None:
         for view in (self._wall_view, self._speed_view):
@@ -197,9 +179,7 @@ class TimingPlot(QWidget):
         for view, curves in self._curves.items():
             hide_all(self._plot(view), curves)
             self._marks[view].clear()
-        hide_all(self._wall, self._ideal_walls)
-        hide_all(self._speedup, self._ideal_speeds)
-        hide_all(self._efficiency, self._ideal_effs)
+        self._ideals.hide()
         # The axes stay as they are until the new run needs them moved: a re-run of the same
         # sweep then never re-lays their text (5-10 ms a paint).
         self._drawn = {part: done for part, done in self._drawn.items() if part[0] in ("x", "y")}
@@ -357,69 +337,30 @@ class TimingPlot(QWidget):
     def _draw_ideal(
         self, view: str, groups: dict[_Key, list[SummaryRow]], sizes: list[int], many: bool
     ) -> None:
-        """The ideal scaling per model: min(p, cores) for CPU-bound series, p for I/O-bound
-        ones on the speed view; serial / that per series on the wall view."""
+        """The ideal curves (timing_ideal.py) for the series' models; skipped when unchanged."""
         bounds = bounds_of(groups)
         bases = {s: baseline(s, groups, self._cores, bounds[s]) for s in sorted(bounds)}
         inputs = (tuple(sizes), self._cores, many, bases, tuple(sorted(bounds.items())))
         if not self._changed(("ideal", view), inputs):
             return
-        if view == "speed":
-            hide_all(self._speedup, self._ideal_speeds)
-            hide_all(self._efficiency, self._ideal_effs)
-        else:
-            hide_all(self._wall, self._ideal_walls)
         if not sizes:
+            self._ideals.hide(view)
             return
         top = max(max(sizes), 2)
         # sorted(set()), not np.unique: that imports numpy.ma on first use, 24 ms mid-run
         points = {*np.geomspace(1, top, 64).tolist(), float(self._cores), *map(float, sizes)}
         p = np.array(sorted(x for x in points if x <= top))
         if view == "speed":
-            for bound in sorted(set(bounds.values())):
-                ideal = self._ideal(p, bound)
-                style = self._ideal_style(bound)
-                name = f"ideal, {BOUND_WORDS.get(bound, bound)}: {self._formula(bound)}"
-                speed = reuse(self._ideal_speeds, bound, self._speedup, name, *style)
-                speed.line.setData(np.log2(p), ideal)
-                eff = reuse(self._ideal_effs, bound, self._efficiency, None, *style)
-                eff.line.setData(np.log2(p), 100.0 * ideal / p)
-            return
-        for series, base in bases.items():
-            if base is None:
-                continue
-            bound = bounds[series]
-            formula = f"serial / {self._formula(bound)}"
-            name = f"ideal · {series}: {formula}" if many else f"ideal: {formula}"
-            curve = reuse(self._ideal_walls, series, self._wall, name, *self._ideal_style(bound))
-            curve.line.setData(np.log2(p), base / self._ideal(p, bound))
-
-    def _ideal(self, p: np.ndarray, bound: str) -> np.ndarray:
-        """``stats.ideal_speedup`` over an array of (fractional, for the curve) pool sizes."""
-        return p if ideal_speedup(2, 1, bound) > 1 else np.minimum(p, self._cores)
-
-    def _formula(self, bound: str) -> str:
-        """The model's formula as the legend shows it ("min(p, cores)" or "p")."""
-        return ideal_model(bound)
-
-    @staticmethod
-    def _ideal_style(bound: str) -> tuple:
-        colour = plot_style.IDEAL_COLOURS.get(bound, plot_style.IDEAL_COLOURS["cpu"])
-        return colour, None, False, IDEAL_DASH.get(bound, Qt.PenStyle.DashLine)
+            self._ideals.draw_speed(p, set(bounds.values()), self._cores)
+        else:
+            self._ideals.draw_wall(p, bases, bounds, self._cores, many)
 
     def _draw_axes(self, view: str, sizes: list[int]) -> None:
         plots = (self._wall,) if view == "wall" else (self._speedup, self._efficiency)
         lines = self._core_lines[:1] if view == "wall" else self._core_lines[1:]
         ticks = sorted(set(sizes) | set(self._expected) | {1})
         if self._changed(("x", view), (tuple(ticks), self._cores)):
-            major = [(math.log2(size), str(size)) for size in ticks]
-            label = f"{self._cores} core" + ("" if self._cores == 1 else "s")
-            for plot in plots:
-                plot.getAxis("bottom").setTicks([major, []])
-                plot.setXRange(-0.3, math.log2(max(ticks + [self._cores])) + 0.3, padding=0)
-            for line in lines:
-                line.setValue(math.log2(self._cores))
-                line.label.setFormat(label)
+            set_pool_ticks(plots, lines, ticks, self._cores)
         if view == "wall":
             if self._changed(("y", view), self._wall_top()):
                 self._wall.setYRange(0, self._wall_top(), padding=0)
@@ -436,7 +377,7 @@ class TimingPlot(QWidget):
         """A round top above every point and bar; with nothing to show, the top shown now
         (a run that starts does not move the axis twice: to an empty plot's and back), and
         during a run the top shown now while it still fits (see LIVE_SLACK)."""
-        curves = [*self._curves["wall"].values(), *self._ideal_walls.values()]
+        curves = [*self._curves["wall"].values(), *self._ideals.walls.values()]
         tops = [curve.line.yData for curve in curves if curve.is_visible()]
         peaks = [float(np.max(y)) for y in tops if y is not None and len(y)]
         peaks += [row.max_s for row in self._rows]
@@ -453,17 +394,10 @@ class TimingPlot(QWidget):
         wall_hint, speed_hint = self._hints
         if view == "wall":
             if self._changed(("hints", view), (bool(rows), self._wall_top(), self._cores)):
-                empty = "Run a scenario: wall time per pool size appears here"
-                wall_hint.setText("" if rows else empty)
+                wall_hint.setText("" if rows else WALL_EMPTY)
                 wall_hint.setPos(mid_x, 0.5 * self._wall_top())
             return
-        has_speedup = any(r.speedup is not None and r.backend != "serial" for r in rows)
-        if not self._changed(("hints", view), (bool(rows), has_speedup, self._cores)):
-            return
-        if has_speedup:
-            speed_hint.setText("")
-        elif rows:
-            speed_hint.setText("Speedup needs a serial run of the same series as its baseline")
-        else:
-            speed_hint.setText("Run a sweep: speedup over the serial run appears here")
-        speed_hint.setPos(mid_x, 0.5 * max(self._cores, 2))
+        text = speed_hint_text(rows)
+        if self._changed(("hints", view), (text, self._cores)):
+            speed_hint.setText(text)
+            speed_hint.setPos(mid_x, 0.5 * max(self._cores, 2))
