@@ -120,12 +120,14 @@ def test_the_legend_box_fits_the_rows_on_show(plot):
     plot.add_measurement(_m("processes", 2, 0.5))
     plot.refresh()
     legend = plot.plot_item().legend
-    full = legend.boundingRect().height()
+    box = legend.boundingRect()
+    full = box.width() * box.height()
     plot.clear((2,))
     plot.add_measurement(_m("serial", 1, 1.0))
     plot.refresh()
     assert set(_legend_names(plot.plot_item())) == {"serial", "ideal: serial / min(p, cores)"}
-    assert 0 < legend.boundingRect().height() < full
+    box = legend.boundingRect()
+    assert box.height() > 0 and 0 < box.width() * box.height() < full
 
 
 def test_curves_past_the_kept_number_are_removed_stalest_first(plot):
@@ -270,5 +272,39 @@ def test_a_noisy_point_is_ringed_and_its_tooltip_says_why(plot):
 
 
 def test_the_pool_size_axis_says_it_is_log2(plot):
-    for item in (plot._wall, plot._efficiency):
-        assert "log₂" in item.getAxis("bottom").labelText
+    assert "log₂" in plot._wall.getAxis("bottom").labelText
+    speed = plot._efficiency.getAxis("bottom").labelText or plot._speed_x_label.text
+    assert "log₂" in speed, "the speed view's plots share one label below them"
+
+
+def _axis_label_boxes(plot) -> list:
+    boxes = []
+    for item in (plot._speedup, plot._efficiency):
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            if axis.isVisible() and axis.label.isVisible() and axis.labelText:
+                boxes.append((f"{side} of {id(item)}", axis.label.sceneBoundingRect()))
+    shared = getattr(plot, "_speed_x_label", None)  # one pool-size label under both plots
+    if shared is not None:
+        boxes.append(("pool-size label", shared.item.sceneBoundingRect()))
+    return boxes
+
+
+@pytest.mark.parametrize("size", [(498, 180), (498, 240), (700, 250), (1000, 650)])
+def test_axis_labels_never_overlap_at_small_sizes(plot, qtbot, size):
+    """In a 640 x 480 window the speed view got ~500 x 110 px: the stacked plots were shorter
+    than their rotated labels, which overlapped. The plot keeps a minimum size and lays the
+    two plots side by side or stacked, whichever leaves them room."""
+    plot.resize(*size)
+    _io_vs_cpu(plot, bound=False)
+    plot.set_current_view(1)
+    plot.refresh()
+    qtbot.wait(30)
+    boxes = _axis_label_boxes(plot)
+    assert len(boxes) >= 3
+    for index, (name, box) in enumerate(boxes):
+        for other, other_box in boxes[index + 1 :]:
+            assert not box.intersects(other_box), f"{name} overlaps {other} at {size}"
+    for item in (plot._speedup, plot._efficiency):
+        cell = item.getViewBox().sceneBoundingRect()
+        assert cell.height() >= 60 and cell.width() >= 120, f"a usable plot at {size}"

@@ -75,11 +75,44 @@ class LayoutLegend(CollapsingLegend):
                 item.scene().removeItem(item)
 
     def fit_width(self, width: float) -> None:
-        """Lay the entries out for ``width`` pixels (the view's width)."""
-        width = max(80.0, float(width))
+        """Lay the entries out for ``width`` pixels (the view's width; 0: one column)."""
+        width = max(1.0, float(width))
         if width != self._width:
             self._width = width
             self.updateSize()
+
+    def _entries(self) -> list[tuple[float, float]]:
+        """(width, height) of each visible entry, the grid's spacing around it included."""
+        gaps = ENTRY_GAP + 2 * self.layout.horizontalSpacing()
+        return [
+            (s.width() + label.minimumWidth() + gaps, max(s.height(), label.minimumHeight()))
+            for s, label in self.items
+            if s.isVisible()
+        ]
+
+    def height_for(self, width: float) -> float:
+        """The height the entries need laid out in ``width`` pixels (without laying them out)."""
+        entries = self._entries()
+        if not entries:
+            return 0.0
+        columns, _ = pack_columns([w for w, _ in entries], width)
+        return self._height(math.ceil(len(entries) / columns), max(h for _, h in entries))
+
+    def size_for_height(self, height: float) -> tuple[float, float]:
+        """(width, height) of the fewest columns whose rows fit in ``height`` (else one row)."""
+        entries = self._entries()
+        if not entries:
+            return 0.0, 0.0
+        widths, line = [w for w, _ in entries], max(h for _, h in entries)
+        for columns in range(1, len(entries) + 1):
+            rows = math.ceil(len(entries) / columns)
+            if self._height(rows, line) <= height or columns == len(entries):
+                column_widths = [max(widths[col::columns]) for col in range(columns)]
+                return sum(column_widths), self._height(rows, line)
+        raise AssertionError("unreachable")
+
+    def _height(self, rows: int, line: float) -> float:
+        return rows * line + (rows - 1) * self.layout.verticalSpacing() + 4
 
     def updateSize(self) -> None:  # noqa: N802 (pyqtgraph override)
         shown = [(sample, label) for sample, label in self.items if sample.isVisible()]
@@ -92,22 +125,38 @@ class LayoutLegend(CollapsingLegend):
             self.setMaximumHeight(0)
             self.resize(self.width(), 0)
             return
-        entry = max(s.width() + label.minimumWidth() for s, label in shown) + ENTRY_GAP
-        columns = max(1, min(len(shown), int(self._width // entry)))
+        gaps = ENTRY_GAP + 2 * self.layout.horizontalSpacing()
+        widths = [s.width() + label.minimumWidth() + gaps for s, label in shown]
+        columns, column_widths = pack_columns(widths, self._width)
         for index, (sample, label) in enumerate(shown):
             row, col = divmod(index, columns)
             self.layout.addItem(sample, row, 2 * col)
             self.layout.addItem(label, row, 2 * col + 1)
-        for col in range(columns):
-            self.layout.setColumnFixedWidth(2 * col + 1, entry - shown[0][0].width())
+        for col in range(self.layout.columnCount() // 2):
+            label_width = (
+                column_widths[col] - shown[0][0].width() - 2 * self.layout.horizontalSpacing()
+            )
+            label_width = label_width if col < columns else 0
+            self.layout.setColumnFixedWidth(2 * col + 1, label_width)
         rows = math.ceil(len(shown) / columns)
-        line = max(max(s.height(), label.minimumHeight()) for s, label in shown)
-        height = rows * line + 4
+        line = max(max(sample.height(), label.minimumHeight()) for sample, label in shown)
+        height = self._height(rows, line)
         self.setMinimumHeight(height)
         self.setMaximumHeight(height)
-        self.setMaximumWidth(columns * entry)
+        width = sum(column_widths)
+        self.setMaximumWidth(width)
         # Sized now, not at the parent layout's next pass: the plot's cell shrinks at once.
-        self.resize(columns * entry, height)
+        self.resize(width, height)
+
+
+def pack_columns(widths: list[float], available: float) -> tuple[int, list[float]]:
+    """The most columns (entries row-major, each column as wide as its widest entry) that fit
+    in ``available`` pixels, and the columns' widths; at least one column."""
+    for columns in range(len(widths), 1, -1):
+        column_widths = [max(widths[col::columns]) for col in range(columns)]
+        if sum(column_widths) <= available:
+            return columns, column_widths
+    return 1, [max(widths)]
 
 
 def add_legend(plot: pg.PlotItem, offset: tuple[float, float]) -> CollapsingLegend:

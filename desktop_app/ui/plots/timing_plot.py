@@ -43,6 +43,7 @@ from .timing_axes import (
 )
 from .timing_curves import KEPT_CURVES, Curve, PointMarks, hide_all, reuse
 from .timing_ideal import IdealCurves
+from .timing_layout import arrange_speed, arrange_wall, choose, legend_box
 from .timing_rows import Key as _Key
 from .timing_rows import (
     baseline,
@@ -62,6 +63,7 @@ VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
 # a new backend's curve costs 5-9 ms (an item, error bars and a legend entry), and a sweep
 # that adds several at once stalled the event loop for 20-25 ms in one go.
 FRAME_BUDGET_S = 0.006
+MIN_WIDTH, MIN_HEIGHT = 360, 230
 CONTINUE_MS = 16  # a refresh cut short by the budget goes on this much later
 # During a run the wall axis keeps its top while the data needs between 1/LIVE_SLACK of it and
 # all of it: every new top re-lays the axis and its grid (4-10 ms of a paint), and a sweep's
@@ -75,6 +77,8 @@ class TimingPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timingPlot")
+        # Below this the axes, their labels and a legend row no longer fit without overlapping.
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._measurements: list[Measurement] = []
         self._cores = cpu_count()
         self._pending = set(VIEWS)  # views with measurements they have not drawn yet
@@ -86,6 +90,7 @@ class TimingPlot(QWidget):
         self._continuing = False  # a budgeted refresh that stopped early will go on
         self._live = False  # a run is going: the wall axis only moves when it must (LIVE_SLACK)
         self._unplaced: set[str] = set()  # views redrawn since their legend was placed
+        self._speed_arrangement: tuple = (False, "below")  # (side by side?, legend side)
         self._build()
         self._apply_theme()
         self.refresh()
@@ -100,6 +105,8 @@ class TimingPlot(QWidget):
         self._speed_view = pg.GraphicsLayoutWidget()
         self._speedup = self._speed_view.addPlot(row=0, col=0)
         self._efficiency = self._speed_view.addPlot(row=1, col=0)
+        # One pool-size label under both plots, stacked or side by side (timing_layout.py).
+        self._speed_x_label = self._speed_view.ci.addLabel("", row=2, col=0)
         self._efficiency.setXLink(self._speedup)
         self._tabs.addTab(self._wall_view, "Wall time")
         self._tabs.addTab(self._speed_view, "Speedup && efficiency")
@@ -114,7 +121,7 @@ class TimingPlot(QWidget):
         # Below the plots, never over them (issue 13: a floating legend hid points).
         self._wall_legend = add_layout_legend(self._wall_view.ci, 1, (self._wall,))
         self._speed_legend = add_layout_legend(
-            self._speed_view.ci, 2, (self._speedup, self._efficiency)
+            self._speed_view.ci, 3, (self._speedup, self._efficiency)
         )
         self._marks = {
             view: PointMarks(self._plot(view), named=view != "efficiency")
@@ -125,7 +132,7 @@ class TimingPlot(QWidget):
             core_line(plot) for plot in (self._wall, self._speedup, self._efficiency)
         ]
         self._hints = [make_hint(plot) for plot in (self._wall, self._speedup)]
-        self._tabs.currentChanged.connect(lambda _index: self.refresh_shown())
+        self._tabs.currentChanged.connect(self._on_tabs_current_changed)
 
     def _apply_theme(self) -> None:
         for view in (self._wall_view, self._speed_view):
@@ -136,7 +143,9 @@ class TimingPlot(QWidget):
         plot_style.set_axis_label(self._wall, "bottom", POOL_AXIS, self)
         plot_style.set_axis_label(self._speedup, "left", "Speedup (×)", self)
         plot_style.set_axis_label(self._efficiency, "left", "Efficiency (%)", self)
-        plot_style.set_axis_label(self._efficiency, "bottom", POOL_AXIS, self)
+        colour = plot_style.palette_colours(self)[1].name()
+        size = f"{plot_style.axis_font(self).pointSizeF():.0f}pt"
+        self._speed_x_label.setText(POOL_AXIS, color=colour, size=size)
         self._speedup.getAxis("left").setWidth(58)
         self._efficiency.getAxis("left").setWidth(58)
         plot_style.style_legend(self._wall_legend, self)
@@ -160,14 +169,36 @@ class TimingPlot(QWidget):
         self.refresh_shown()
 
     def resizeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
-        """The legends' columns follow the width (a cheap re-lay of a few labels)."""
+        """The parts follow the size (a cheap re-lay of a few labels and cells)."""
         super().resizeEvent(event)
-        self._fit_legends()
+        self._arrange()
 
-    def _fit_legends(self) -> None:
-        width = self._tabs.width() - 16
-        self._wall_legend.fit_width(width)
-        self._speed_legend.fit_width(width)
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        self._arrange()
+        self.refresh_shown()
+
+    def _arrange(self) -> None:
+        """Legends below or beside the plots, speedup and efficiency stacked or side by side:
+        whatever keeps every label clear in the space there is (timing_layout.py)."""
+        # From this widget's size: in its resizeEvent the pages have not been resized yet.
+        width = max(1.0, self.width() - 16.0)
+        height = max(1.0, self.height() - self._tabs.tabBar().sizeHint().height() - 8.0)
+        _, wall_side = choose(self._wall_legend, width, height, plots=1)
+        self._wall_legend.fit_width(legend_box(self._wall_legend, wall_side, width, height)[0])
+        arrange_wall(self._wall_view.ci, self._wall_legend, wall_side)
+        side_by_side, speed_side = choose(self._speed_legend, width, height, plots=2)
+        self._speed_legend.fit_width(legend_box(self._speed_legend, speed_side, width, height)[0])
+        arrangement = (side_by_side, speed_side)
+        if arrangement != self._speed_arrangement:
+            self._speed_arrangement = arrangement
+            arrange_speed(
+                self._speed_view.ci,
+                self._efficiency,
+                self._speed_x_label,
+                self._speed_legend,
+                side_by_side,
+                speed_side,
+            )
 
     # --- public API -----------------------------------------------------------------------------
 
@@ -284,7 +315,7 @@ class TimingPlot(QWidget):
 
     def _place_legend(self, view: str) -> None:
         self._unplaced.discard(view)
-        self._fit_legends()
+        self._arrange()
 
     def _plot(self, view: str) -> pg.PlotItem:
         return {"wall": self._wall, "speedup": self._speedup, "efficiency": self._efficiency}[view]
