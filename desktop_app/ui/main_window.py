@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
     def _plot_to_export(self) -> Any:
         plot = self.ui.timing_plot
         plot.refresh()  # a hidden plot may not have drawn the last measurement yet
-        return plot.plot_item()
+        return plot.export_item()  # the shown tab: plots and their legend
 
     # --- scenario and settings ------------------------------------------------------------------
 

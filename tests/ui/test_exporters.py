@@ -72,7 +72,7 @@ def report() -> RunReport:
 
 
 def test_png_has_real_content(plot, tmp_path):
-    path = exporters.export_png(plot.plot_item(), tmp_path / "plot.png", width=1200)
+    path = exporters.export_png(plot.export_item(), tmp_path / "plot.png", width=1200)
     image = QImage(str(path))
     assert not image.isNull() and image.width() == 1200 and image.height() > 300
     small = image.scaled(120, 80)
@@ -81,7 +81,7 @@ def test_png_has_real_content(plot, tmp_path):
 
 
 def test_svg_parses_and_holds_paths_and_text(plot, tmp_path):
-    path = exporters.export_svg(plot.plot_item(), tmp_path / "plot.svg")
+    path = exporters.export_svg(plot.export_item(), tmp_path / "plot.svg")
     root = ET.parse(path).getroot()
     assert root.tag == f"{SVG}svg"
     paths = root.findall(f".//{SVG}path")

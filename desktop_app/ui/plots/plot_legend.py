@@ -58,6 +58,9 @@ class LayoutLegend(CollapsingLegend):
 
     def __init__(self) -> None:
         super().__init__(offset=None, frame=False, verSpacing=-2)
+        # In a layout cell it needs no protection from a zoomed ViewBox; without the flag an
+        # export scaled up (a 1600 px PNG) scales the legend and its text with everything else.
+        self.setFlag(self.GraphicsItemFlag.ItemIgnoresTransformations, False)
         self._width = 600.0
 
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
