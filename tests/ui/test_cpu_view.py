@@ -3,6 +3,8 @@ that stays true (sampling while visible, gaps and runs shown), and no thread lef
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -59,14 +61,24 @@ def test_a_run_is_sampled_while_the_view_is_hidden_and_sampling_ends_with_it(qtb
 
 def test_the_lab_is_this_process_and_its_children_apart_from_the_rest():
     sampler = CpuSampler()
-    busy_until = psutil.cpu_times()  # touch psutil so the interval is not empty
-    del busy_until
     sum(i * i for i in range(300_000))  # use some CPU in this (the lab's) process
     sample = sampler.sample()
     assert sample.lab_processes >= 1
     assert sample.lab_cores > 0.0
     assert 0.0 <= sample.other_cores <= sampler.cores
     assert len(sample.per_core) == sampler.cores
+
+
+def test_the_lab_counts_the_processes_this_one_started():
+    """The run host and its workers are children (and grandchildren) of the window's process."""
+    sampler = CpuSampler(list_every_s=0.0)  # list them at every reading
+    before = sampler.sample().lab_processes
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert sampler.sample().lab_processes >= before + 1 >= 2
+    finally:
+        child.kill()
+        child.wait(timeout=30)
 
 
 def test_a_pause_in_sampling_is_a_gap_not_a_join():

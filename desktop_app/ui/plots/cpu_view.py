@@ -128,6 +128,8 @@ class CpuView(QWidget):
         """Visible: sample, so the axis stays true to the clock."""
         super().showEvent(event)
         self._start_sampling()
+        if self._last is not None:
+            self._redraw()
 
     def hideEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         super().hideEvent(event)
@@ -186,7 +188,8 @@ class CpuView(QWidget):
             self._history.add(reading)
         self._samples += len(arrived)
         self._last = arrived[-1]
-        self._redraw()
+        if self.isVisible():  # a hidden view (a run in another tab) draws when it is shown
+            self._redraw()
 
     def _start_sampling(self) -> None:
         self._thread.start()

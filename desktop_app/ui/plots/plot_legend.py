@@ -62,6 +62,14 @@ class LayoutLegend(CollapsingLegend):
         # export scaled up (a 1600 px PNG) scales the legend and its text with everything else.
         self.setFlag(self.GraphicsItemFlag.ItemIgnoresTransformations, False)
         self._width = 600.0
+        self._held = 0.0  # while holding: the height the cell keeps at least (see hold)
+
+    def hold(self, holding: bool) -> None:
+        """While a run goes on the cell keeps its height as rows hide and come back: a cell
+        that shrinks and grows again re-lays the plot above it and its axes (5-10 ms each)."""
+        self._held = max(self._held, self.minimumHeight()) if holding else 0.0
+        if not holding:
+            self.updateSize()
 
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
         ev.ignore()  # it stays in its cell: dragged over the plot it would hide data again
@@ -124,9 +132,9 @@ class LayoutLegend(CollapsingLegend):
         for index in range(self.layout.count() - 1, -1, -1):
             self.layout.removeAt(index)
         if not shown:
-            self.setMinimumHeight(0)
-            self.setMaximumHeight(0)
-            self.resize(self.width(), 0)
+            self.setMinimumHeight(self._held)
+            self.setMaximumHeight(self._held)
+            self.resize(self.width(), self._held)
             return
         gaps = ENTRY_GAP + 2 * self.layout.horizontalSpacing()
         widths = [s.width() + label.minimumWidth() + gaps for s, label in shown]
@@ -143,7 +151,7 @@ class LayoutLegend(CollapsingLegend):
             self.layout.setColumnFixedWidth(2 * col + 1, label_width)
         rows = math.ceil(len(shown) / columns)
         line = max(max(sample.height(), label.minimumHeight()) for sample, label in shown)
-        height = self._height(rows, line)
+        height = max(self._height(rows, line), self._held)
         self.setMinimumHeight(height)
         self.setMaximumHeight(height)
         width = sum(column_widths)

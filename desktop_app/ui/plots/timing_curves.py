@@ -110,17 +110,21 @@ class PointMarks:
         plot.addItem(self.scatter, ignoreBounds=True)
         self._plot = plot
         self._rows: dict[object, tuple] = {}  # key -> (x, y, texts, noisy) of its points
+        self._dirty = False  # points changed since the last redraw (a redraw is a setData)
 
     def set_points(self, key: object, x, y, rows: list[SummaryRow], value: str) -> None:
         """The points of ``key`` at (x, y); ``value`` says what y is, for the tooltip."""
         texts = [f"{point_text(row)}\n{value}: {v:.3g}" for row, v in zip(rows, y, strict=True)]
         self._rows[key] = (list(x), list(y), texts, [row.noisy for row in rows])
+        self._dirty = True
 
     def drop(self, key: object) -> None:
-        self._rows.pop(key, None)
+        if self._rows.pop(key, None) is not None:
+            self._dirty = True
 
     def clear(self) -> None:
         self._rows.clear()
+        self._dirty = True
         self.redraw()
 
     def noisy_texts(self) -> list[str]:
@@ -129,6 +133,10 @@ class PointMarks:
         return [text for pair in pairs for text, loud in pair if loud]
 
     def redraw(self) -> None:
+        """Move the scatter to the points set since the last call; nothing when unchanged."""
+        if not self._dirty:
+            return
+        self._dirty = False
         spots = []
         ring = pg.mkPen(NOISY_COLOUR, width=2.5)
         hidden = pg.mkPen(None)

@@ -207,6 +207,8 @@ class TimingPlot(QWidget):
         self._measurements.clear()
         self._expected = tuple(expected_sizes)
         self._live = True
+        self._wall_legend.hold(True)
+        self._speed_legend.hold(True)
         for view, curves in self._curves.items():
             hide_all(self._plot(view), curves)
             self._marks[view].clear()
@@ -221,6 +223,8 @@ class TimingPlot(QWidget):
     def settle(self) -> None:
         """The run is over: fit the axes to what it measured (during it they move lazily)."""
         self._live = False
+        self._wall_legend.hold(False)
+        self._speed_legend.hold(False)
         self._pending.update(VIEWS)
 
     def set_cores(self, n: int) -> None:

@@ -21,6 +21,10 @@ import numpy as np
 import psutil
 
 GAP_FACTOR = 2.5  # samples further apart than this many intervals are drawn with a gap
+# Listing the lab's processes scans every pid in /proc (Python code holding the GIL for a few
+# milliseconds on a busy machine); between listings the known processes are read directly.
+# A worker that starts is counted from the next listing, at most this long after.
+LIST_EVERY_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +45,11 @@ class CpuSampler:
     the objects are kept by pid (a reused pid is a new process: its create time differs).
     """
 
-    def __init__(self, root_pid: int | None = None) -> None:
+    def __init__(self, root_pid: int | None = None, list_every_s: float = LIST_EVERY_S) -> None:
         self._root = psutil.Process(root_pid or os.getpid())
+        self._list_every = list_every_s
         self._procs: dict[int, psutil.Process] = {}
+        self._listed = -float("inf")  # time.monotonic() of the last listing
         self.cores = psutil.cpu_count(logical=True) or 1
         psutil.cpu_percent(percpu=True)  # prime: the first call has nothing to compare against
         self._lab_percent()
@@ -58,10 +64,14 @@ class CpuSampler:
 
     def _lab_percent(self) -> tuple[float, int]:
         """Percent of one core used by the lab's processes since the last call, and how many."""
-        try:
-            procs = [self._root, *self._root.children(recursive=True)]
-        except psutil.Error:
-            procs = [self._root]
+        now = time.monotonic()
+        procs = [self._root, *(p for pid, p in self._procs.items() if pid != self._root.pid)]
+        if now - self._listed >= self._list_every:
+            self._listed = now
+            try:
+                procs = [self._root, *self._root.children(recursive=True)]
+            except psutil.Error:
+                pass
         alive: dict[int, psutil.Process] = {}
         percent = 0.0
         for proc in procs:
