@@ -63,6 +63,7 @@ class LayoutLegend(CollapsingLegend):
         self.setFlag(self.GraphicsItemFlag.ItemIgnoresTransformations, False)
         self._width = 600.0
         self._held = 0.0  # while holding: the height the cell keeps at least (see hold)
+        self._laid_out: tuple | None = None  # what the entries were last laid out for
 
     def hold(self, holding: bool) -> None:
         """While a run goes on the cell keeps its height as rows hide and come back: a cell
@@ -84,6 +85,11 @@ class LayoutLegend(CollapsingLegend):
             item.close()
             if item.scene() is not None:  # PySide leaves a closed item in its scene
                 item.scene().removeItem(item)
+
+    def invalidate(self) -> None:
+        """Lay the entries out again (their text changed size: a new font)."""
+        self._laid_out = None
+        self.updateSize()
 
     def fit_width(self, width: float) -> None:
         """Lay the entries out for ``width`` pixels (the view's width; 0: one column)."""
@@ -129,6 +135,12 @@ class LayoutLegend(CollapsingLegend):
         shown = [(sample, label) for sample, label in self.items if sample.isVisible()]
         # Curves first, then the marks' key (a scatter of its own, made before any curve).
         shown.sort(key=lambda entry: isinstance(entry[0].item, pg.ScatterPlotItem))
+        # Laid out again only when something it depends on changed: each lay-out re-lays the
+        # plots' layout too, and so their axes (a few ms of a paint).
+        signature = ([id(sample) for sample, _ in shown], self._width, self._held)
+        if signature == self._laid_out:
+            return
+        self._laid_out = signature
         for index in range(self.layout.count() - 1, -1, -1):
             self.layout.removeAt(index)
         if not shown:

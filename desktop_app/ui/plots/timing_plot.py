@@ -148,8 +148,9 @@ class TimingPlot(QWidget):
         self._speed_x_label.setText(POOL_AXIS, color=colour, size=size)
         self._speedup.getAxis("left").setWidth(58)
         self._efficiency.getAxis("left").setWidth(58)
-        plot_style.style_legend(self._wall_legend, self)
-        plot_style.style_legend(self._speed_legend, self)
+        for legend in (self._wall_legend, self._speed_legend):
+            plot_style.style_legend(legend, self)
+            legend.invalidate()
         self._unplaced.update(VIEWS)
         text = plot_style.palette_colours(self)[1]
         for hint in self._hints:
