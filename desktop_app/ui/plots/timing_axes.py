@@ -12,12 +12,17 @@ from PySide6.QtCore import Qt
 
 from ...engine.stats import SummaryRow
 from . import plot_style
+from .timing_rows import nice_ceiling
 
 # The x axis is log2 of the pool size; the label says so (issue 13: it did not).
 POOL_AXIS = "Pool size (workers, log₂ scale)"
 WALL_EMPTY = "Run a scenario: wall time per pool size appears here"
 SPEED_EMPTY = "Run a sweep: speedup over the serial run appears here"
 SPEED_NO_BASELINE = "Speedup needs a serial run of the same series as its baseline"
+# During a run the wall axis keeps its top while the data needs between 1/LIVE_SLACK of it and
+# all of it: every new top re-lays the axis and its grid (4-10 ms of a paint), and a sweep's
+# points arrive in an order whose running maximum moves. ``settle()`` fits it once at the end.
+LIVE_SLACK = 2.0
 
 
 def core_line(plot: pg.PlotItem) -> pg.InfiniteLine:
@@ -63,3 +68,15 @@ def speed_hint_text(rows: list[SummaryRow]) -> str:
     if any(r.speedup is not None and r.backend != "serial" for r in rows):
         return ""
     return SPEED_NO_BASELINE if rows else SPEED_EMPTY
+
+
+def wall_top(peaks: list[float], shown: float | None, live: bool) -> float:
+    """A round top above every peak; with nothing to show, the top ``shown`` now (a run that
+    starts does not move the axis twice: to an empty plot's and back), and during a run the
+    top shown now while it still fits (see LIVE_SLACK)."""
+    if not peaks:
+        return 1.0 if shown is None else shown
+    needed = nice_ceiling(1.08 * max(peaks))
+    if live and shown is not None and needed <= shown <= LIVE_SLACK * needed:
+        return shown
+    return needed

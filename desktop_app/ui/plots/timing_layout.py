@@ -72,24 +72,30 @@ def _cells(row: int, col: int, rowspan: int, colspan: int) -> list[tuple[int, in
     return [(row + i, col + j) for i in range(rowspan) for j in range(colspan)]
 
 
-def arrange_wall(layout: pg.GraphicsLayout, legend: LayoutLegend, side: str) -> None:
-    """The wall plot sits at (0, 0); its legend below it or to its right."""
-    if side == "right":
-        move(layout, legend, 0, 1)
-    else:
-        move(layout, legend, 1, 0)
+def arrange_wall(
+    layout: pg.GraphicsLayout, legend: LayoutLegend, width: float, height: float
+) -> None:
+    """The wall plot sits at (0, 0); its legend below it or to its right, as ``choose`` says."""
+    _, side = choose(legend, width, height, plots=1)
+    legend.fit_width(legend_box(legend, side, width, height)[0])
+    move(layout, legend, *((0, 1) if side == "right" else (1, 0)))
 
 
 def arrange_speed(
     layout: pg.GraphicsLayout,
-    efficiency: pg.PlotItem,
-    x_label: pg.LabelItem,
-    legend: LayoutLegend,
-    side_by_side: bool,
-    side: str,
-) -> None:
+    parts: tuple[pg.PlotItem, pg.LabelItem, LayoutLegend],
+    width: float,
+    height: float,
+    current: tuple[bool, str],
+) -> tuple[bool, str]:
     """Speedup at (0, 0); efficiency below it or beside it; their one pool-size label below
-    both; the legend after all of them."""
+    both; the legend after all of them. Returns the arrangement (side by side?, legend side);
+    the cells move only when it differs from ``current``."""
+    efficiency, x_label, legend = parts
+    side_by_side, side = choose(legend, width, height, plots=2)
+    legend.fit_width(legend_box(legend, side, width, height)[0])
+    if (side_by_side, side) == current:
+        return current
     for item in (legend, x_label):  # they leave first, so the plot's new cell is free
         if item in layout.items:
             layout.removeItem(item)
@@ -101,3 +107,4 @@ def arrange_speed(
         layout.addItem(legend, row=0, col=columns, rowspan=label_row + 1)
     else:
         layout.addItem(legend, row=label_row + 1, col=0, colspan=columns)
+    return side_by_side, side

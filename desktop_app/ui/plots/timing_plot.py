@@ -40,10 +40,11 @@ from .timing_axes import (
     make_hint,
     set_pool_ticks,
     speed_hint_text,
+    wall_top,
 )
 from .timing_curves import KEPT_CURVES, Curve, PointMarks, hide_all, reuse
 from .timing_ideal import IdealCurves
-from .timing_layout import arrange_speed, arrange_wall, choose, legend_box
+from .timing_layout import arrange_speed, arrange_wall
 from .timing_rows import Key as _Key
 from .timing_rows import (
     baseline,
@@ -65,10 +66,6 @@ VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
 FRAME_BUDGET_S = 0.006
 MIN_WIDTH, MIN_HEIGHT = 360, 230
 CONTINUE_MS = 16  # a refresh cut short by the budget goes on this much later
-# During a run the wall axis keeps its top while the data needs between 1/LIVE_SLACK of it and
-# all of it: every new top re-lays the axis and its grid (4-10 ms of a paint), and a sweep's
-# points arrive in an order whose running maximum moves. ``settle()`` fits it once at the end.
-LIVE_SLACK = 2.0
 
 
 class TimingPlot(QWidget):
@@ -184,22 +181,14 @@ class TimingPlot(QWidget):
         # From this widget's size: in its resizeEvent the pages have not been resized yet.
         width = max(1.0, self.width() - 16.0)
         height = max(1.0, self.height() - self._tabs.tabBar().sizeHint().height() - 8.0)
-        _, wall_side = choose(self._wall_legend, width, height, plots=1)
-        self._wall_legend.fit_width(legend_box(self._wall_legend, wall_side, width, height)[0])
-        arrange_wall(self._wall_view.ci, self._wall_legend, wall_side)
-        side_by_side, speed_side = choose(self._speed_legend, width, height, plots=2)
-        self._speed_legend.fit_width(legend_box(self._speed_legend, speed_side, width, height)[0])
-        arrangement = (side_by_side, speed_side)
-        if arrangement != self._speed_arrangement:
-            self._speed_arrangement = arrangement
-            arrange_speed(
-                self._speed_view.ci,
-                self._efficiency,
-                self._speed_x_label,
-                self._speed_legend,
-                side_by_side,
-                speed_side,
-            )
+        arrange_wall(self._wall_view.ci, self._wall_legend, width, height)
+        self._speed_arrangement = arrange_speed(
+            self._speed_view.ci,
+            (self._efficiency, self._speed_x_label, self._speed_legend),
+            width,
+            height,
+            self._speed_arrangement,
+        )
 
     # --- public API -----------------------------------------------------------------------------
 
@@ -410,20 +399,12 @@ class TimingPlot(QWidget):
             self._speedup.setYRange(0, top_speedup, padding=0)
 
     def _wall_top(self) -> float:
-        """A round top above every point and bar; with nothing to show, the top shown now
-        (a run that starts does not move the axis twice: to an empty plot's and back), and
-        during a run the top shown now while it still fits (see LIVE_SLACK)."""
+        """The wall axis's top for every visible point and bar (``timing_axes.wall_top``)."""
         curves = [*self._curves["wall"].values(), *self._ideals.walls.values()]
         tops = [curve.line.yData for curve in curves if curve.is_visible()]
         peaks = [float(np.max(y)) for y in tops if y is not None and len(y)]
         peaks += [row.max_s for row in self._rows]
-        shown = self._drawn.get(("y", "wall"))
-        if not peaks:
-            return 1.0 if shown is None else shown
-        needed = nice_ceiling(1.08 * max(peaks))
-        if self._live and shown is not None and needed <= shown <= LIVE_SLACK * needed:
-            return shown
-        return needed
+        return wall_top(peaks, self._drawn.get(("y", "wall")), self._live)
 
     def _draw_hints(self, view: str, rows: list[SummaryRow]) -> None:
         mid_x = 0.5 * math.log2(max(self._cores, 2))
