@@ -12,6 +12,8 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..engine.stats import noise_reason
+
 MAX_TABLE_ROWS = 40
 MAX_OUTPUT_LINES = 60
 MAX_CELL = 48
@@ -171,10 +173,12 @@ def _summary_lines(summary: Sequence[Any]) -> list[str]:
             seconds(row.median_s),
             seconds(row.min_s),
             seconds(row.max_s),
+            seconds(row.mad_s),
             seconds(row.startup_s),
             _ratio(row.speedup, "×"),
-            _ratio(row.efficiency),
-            "noisy" if row.noisy else "",
+            _ratio(row.ideal_speedup, "×"),
+            "-" if row.efficiency is None else f"{100 * row.efficiency:.1f} %",
+            "⚠ noisy" if row.noisy else "",
         ]
         for row in summary
     ]
@@ -186,17 +190,22 @@ def _summary_lines(summary: Sequence[Any]) -> list[str]:
         "median",
         "min",
         "max",
+        "MAD",
         "startup",
         "speedup",
+        "ideal",
         "efficiency",
         "",
     ]
     lines = format_table(columns, rows)
-    if any(row.noisy for row in summary):
+    noisy = [row for row in summary if row.noisy]
+    if noisy:
         lines.append(
-            "noisy: the repeats disagree widely; rerun with more --repeat or on a "
-            "quieter machine before trusting the difference."
+            "⚠ noisy: the repeats disagree widely; rerun with more --repeat or on a "
+            "quieter machine before trusting the difference:"
         )
+        for row in noisy:
+            lines.append(f"  {row.series} · {row.backend} × {row.pool_size}: {noise_reason(row)}")
     return lines
 
 

@@ -77,8 +77,11 @@ class RunContext:
         repeat: int = 0,
         chunksize: int | None = None,
         timeout: float | None = None,
+        bound: str = "cpu",
     ) -> MapOutcome:
         """Start (or reuse) a pool, map ``func`` over ``items`` and record it all.
+
+        ``bound`` says whether the tasks compute ("cpu") or wait ("io"): the ideal scaling differs.
 
         Raises :class:`RunCancelled` when the run was cancelled.
         """
@@ -117,6 +120,7 @@ class RunContext:
             startup,
             outcome.state,
             emit_spans=False,
+            bound=bound,
         )
         if outcome.state == "cancelled":
             raise RunCancelled("run cancelled")
@@ -135,10 +139,11 @@ class RunContext:
         state: str = "completed",
         *,
         emit_spans: bool = True,
+        bound: str = "cpu",
     ) -> Measurement:
         """Add one measured run (a lesson's own threads or processes, or a map)."""
         measurement = Measurement(
-            series, backend, pool_size, repeat, wall_s, startup_s, state, len(spans)
+            series, backend, pool_size, repeat, wall_s, startup_s, state, len(spans), bound
         )
         with self._lock:
             self.report.runs.append(RunEntry(measurement, spans, list(results)))

@@ -188,3 +188,6 @@ class Measurement:
     startup_s: float
     state: str
     task_count: int
+    # What the tasks spend their time on: "cpu" (computing, capped at the core count) or "io"
+    # (waiting, which needs no core). The scenario knows; the ideal curves are drawn from it.
+    bound: str = "cpu"

@@ -33,6 +33,9 @@ class SummaryRow:
     efficiency: float | None
     ideal_speedup: float
     noisy: bool
+    # Added last with a default, so rows built by older code still construct: "cpu" work is
+    # capped at the core count, "io" (waiting) is not (see ``ideal_speedup``).
+    bound: str = "cpu"
 
     def to_json(self) -> dict:
         return {
@@ -49,6 +52,7 @@ class SummaryRow:
             "efficiency": self.efficiency,
             "ideal_speedup": self.ideal_speedup,
             "noisy": self.noisy,
+            "bound": self.bound,
         }
 
 
@@ -56,9 +60,23 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def ideal_speedup(pool_size: int, cores: int | None = None) -> float:
-    """Perfect scaling stops at the number of cores: more workers only take turns."""
+def ideal_speedup(pool_size: int, cores: int | None = None, bound: str = "cpu") -> float:
+    """Perfect scaling of ``pool_size`` workers.
+
+    CPU-bound work stops at the number of cores: more workers only take turns. I/O-bound work
+    waits, and waiting needs no core, so p workers can wait p times as fast: serial / p.
+    """
+    if bound == "io":
+        return float(pool_size)
     return float(min(pool_size, cores or cpu_count()))
+
+
+IDEAL_MODELS = {"cpu": "min(p, cores)", "io": "p"}  # the ideal speedup's formula, for labels
+
+
+def ideal_model(bound: str) -> str:
+    """The ideal speedup's formula for ``bound`` work, as the views and reports name it."""
+    return IDEAL_MODELS.get(bound, IDEAL_MODELS["cpu"])
 
 
 def mad(values: list[float]) -> float:
@@ -76,6 +94,24 @@ def is_noisy(values: list[float]) -> bool:
     return mad(values) / centre > NOISY_MAD_RATIO or (max(values) - min(values)) / centre > (
         NOISY_RANGE_RATIO
     )
+
+
+def noise_reason(row: SummaryRow) -> str:
+    """Why ``row`` is flagged noisy, in words with its numbers ('' when it is not).
+
+    Worked out again from the row's own spread, so every view that shows the flag gives the
+    same reason as :func:`is_noisy` decided it by.
+    """
+    if not row.noisy or row.median_s <= 0:
+        return ""
+    reasons = []
+    mad_ratio = row.mad_s / row.median_s
+    range_ratio = (row.max_s - row.min_s) / row.median_s
+    if mad_ratio > NOISY_MAD_RATIO:
+        reasons.append(f"MAD {mad_ratio:.0%} of the median (over {NOISY_MAD_RATIO:.0%})")
+    if range_ratio > NOISY_RANGE_RATIO:
+        reasons.append(f"max − min {range_ratio:.0%} of the median (over {NOISY_RANGE_RATIO:.0%})")
+    return f"noisy over {row.repeats} repeats: " + "; ".join(reasons)
 
 
 def summarize(
@@ -122,8 +158,9 @@ def summarize(
                 startup_s=max(m.startup_s for m in group),
                 speedup=speedup,
                 efficiency=speedup / effective if speedup is not None else None,
-                ideal_speedup=ideal_speedup(effective, cores),
+                ideal_speedup=ideal_speedup(effective, cores, group[0].bound),
                 noisy=is_noisy(walls),
+                bound=group[0].bound,
             )
         )
     return rows

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..engine.outputs.report import gil_enabled
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, cpu_burn, io_wait
+from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
 from .base import Param, Scenario
 from .registry import register
 
@@ -21,16 +22,17 @@ def compare_io_and_cpu(ctx: RunContext) -> None:
     """The same n tasks, waiting then computing, on serial, threads and processes."""
     n = ctx.params["n"]
     size = ctx.pool_sizes[0]
+    # series: (task, items, what the task is bound by: waiting scales past the cores)
     work = {
-        "io": (io_wait, [ctx.params["io_ms"] / 1000.0] * n),
-        "cpu": (cpu_burn, [burn_iterations(ctx.params["cpu_ms"])] * n),
+        "io": (io_wait, [ctx.params["io_ms"] / 1000.0] * n, "io"),
+        "cpu": (cpu_burn, [burn_iterations(ctx.params["cpu_ms"])] * n, "cpu"),
     }
     for repeat in range(ctx.repeats):
-        for series, (func, items) in work.items():
+        for series, (func, items, bound) in work.items():
             for backend in BACKENDS:
                 # One task per chunk: the tasks are long, and cancel is checked between chunks.
                 outcome = ctx.measure(
-                    series, backend, size, func, items, repeat=repeat, chunksize=1
+                    series, backend, size, func, items, repeat=repeat, chunksize=1, bound=bound
                 )
                 workers = "1 worker" if backend == "serial" else f"{size} workers"
                 ctx.print(
@@ -43,9 +45,9 @@ def compare_io_and_cpu(ctx: RunContext) -> None:
         for backend in BACKENDS:
             row = rows.get((series, backend))
             if row is not None:
-                speedup = None if row.speedup is None else round(row.speedup, 2)
-                table.append([series, backend, round(row.median_s, 4), speedup])
-    ctx.set_table(["series", "backend", "median (s)", "speedup"], table)
+                median = fixed(row.median_s, 4)
+                table.append([series, backend, median, *spread_cells(row), *scaling_cells(row)])
+    ctx.set_table(["series", "backend", "median (s)", *SPREAD_COLUMNS, *SCALING_COLUMNS], table)
     notes = _io_notes(rows, n, size) + _cpu_notes(rows, n, size, ctx.params["cpu_ms"])
     for text in notes + _startup_notes(rows, size):
         ctx.note(text)

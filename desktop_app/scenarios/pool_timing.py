@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, heavy_square, square
+from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
 from .base import Param, Scenario
 from .registry import register
 
@@ -57,9 +58,9 @@ TABLE_COLUMNS = (
     "median (s)",
     "min (s)",
     "max (s)",
+    *SPREAD_COLUMNS,
     "startup (s)",
-    "speedup",
-    "efficiency",
+    *SCALING_COLUMNS,
 )
 
 
@@ -70,18 +71,15 @@ def _set_table(ctx: RunContext, rows: list[SummaryRow]) -> None:
 
 
 def _table_row(row: SummaryRow) -> list[Any]:
-    def fixed(value: float | None, digits: int) -> float | None:
-        return None if value is None else round(value, digits)
-
     return [
         row.backend,
         row.pool_size,
         fixed(row.median_s, 6),
         fixed(row.min_s, 6),
         fixed(row.max_s, 6),
+        *spread_cells(row),
         fixed(row.startup_s, 4),
-        fixed(row.speedup, 2),
-        fixed(row.efficiency, 2),
+        *scaling_cells(row),
     ]
 
 

@@ -350,7 +350,7 @@ def _export_plot(window: Any, output: str | None) -> Path:
     folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="concurrency-lab-smoke-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        path = Path(export_png(plot.plot_item(), folder / "timing.png"))
+        path = Path(export_png(plot.export_item(), folder / "timing.png"))
     except OSError as exc:
         raise SmokeFailure(f"PNG export failed: {exc}") from None
     with open(path, "rb") as file:

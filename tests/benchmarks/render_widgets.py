@@ -106,7 +106,7 @@ def render(outdir: str, measurements, spans, origin, dark: bool) -> None:
     cpu.show()
     for _ in range(12):
         cpu_burn(200_000)
-        cpu.sample()
+        cpu.sample_now()
     app.processEvents()
     cpu.grab().save(f"{outdir}/cpu_view{suffix}.png")
     cpu.close()

@@ -32,7 +32,11 @@ def test_both_series_on_every_backend(pools):
     assert runs[("cpu", "processes")]["results"] == [expected] * 3
     assert {(r["series"], r["backend"]) for r in doc["summary"]} == set(runs)
     assert all(r["speedup"] is not None for r in doc["summary"])
-    assert doc["table"]["columns"] == ["series", "backend", "median (s)", "speedup"]
+    columns = doc["table"]["columns"]
+    assert columns[:3] == ["series", "backend", "median (s)"]
+    assert {"repeats", "MAD (s)", "speedup", "ideal", "efficiency (%)", "noisy"} <= set(columns)
+    bounds = {(r["series"], r["backend"]): r["bound"] for r in doc["summary"]}
+    assert bounds[("io", "threads")] == "io" and bounds[("cpu", "threads")] == "cpu"
     assert [row[:2] for row in doc["table"]["rows"]] == [
         [s, b] for s in ("io", "cpu") for b in ("serial", "threads", "processes")
     ]

@@ -72,8 +72,8 @@ def big_report(tasks: int) -> RunReport:
 
 
 def test_png_scales_everything_alike_and_carries_the_header(plot, tmp_path):
-    small = QImage(str(exporters.export_png(plot.plot_item(), tmp_path / "a.png", 800, HEADER)))
-    large = QImage(str(exporters.export_png(plot.plot_item(), tmp_path / "b.png", 1600, HEADER)))
+    small = QImage(str(exporters.export_png(plot.export_item(), tmp_path / "a.png", 800, HEADER)))
+    large = QImage(str(exporters.export_png(plot.export_item(), tmp_path / "b.png", 1600, HEADER)))
     assert large.width() == 1600 and abs(large.height() - 2 * small.height()) <= 2
     # The large image shrunk to the small one's size is the small one (legend and text grew
     # with the image, not only the plot area): compare in 40 x 25 blocks of mean grey.
@@ -98,7 +98,7 @@ def qgray(rgb: int) -> int:
 
 
 def test_svg_names_a_browser_font_sets_its_size_and_keeps_closed_paths(plot, tmp_path):
-    path = exporters.export_svg(plot.plot_item(), tmp_path / "plot.svg", HEADER)
+    path = exporters.export_svg(plot.export_item(), tmp_path / "plot.svg", HEADER)
     root = ET.parse(path).getroot()
     assert root.tag == f"{SVG}svg"
     width, height = float(root.get("width")), float(root.get("height"))
@@ -114,7 +114,7 @@ def test_svg_names_a_browser_font_sets_its_size_and_keeps_closed_paths(plot, tmp
 
 def test_svg_patch_is_scoped_to_our_exporter(plot):
     module = exporters._svg_module
-    exporters.ClosedPathSVGExporter(plot.plot_item()).export(toBytes=True)
+    exporters.ClosedPathSVGExporter(plot.export_item()).export(toBytes=True)
     assert module.correctCoordinates is exporters._ORIGINAL_CORRECT
 
 
@@ -131,14 +131,14 @@ def test_a_failed_plot_export_is_a_clear_oserror_and_keeps_the_old_file(plot, tm
     try:
         if not os.access(tmp_path, os.W_OK):  # root writes a read-only folder anyway
             with pytest.raises(OSError, match="Cannot write"):
-                exporters.export_png(plot.plot_item(), target)
+                exporters.export_png(plot.export_item(), target)
     finally:
         os.chmod(tmp_path, 0o700)
     assert target.read_bytes() == b"old"
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(OSError, match="Cannot write"):
-        exporters.export_svg(plot.plot_item(), blocker / "plot.svg")
+        exporters.export_svg(plot.export_item(), blocker / "plot.svg")
 
 
 # --- the window ---------------------------------------------------------------------------------

@@ -205,3 +205,22 @@ def test_a_microsecond_task_is_drawn_at_least_a_pixel_wide(timeline):
     bars = np.concatenate([_bars(timeline, "ok"), _bars(timeline, "ok_alt")])
     tiny = bars[np.isclose(bars[:, 0], 2.0)]
     assert len(tiny) == 1 and tiny[0][2] >= 0.99 * pixel  # rect: x, y, width, height
+
+
+def test_back_to_back_tasks_of_a_worker_never_share_a_shade(timeline):
+    """Tasks 0, 4, 8 on one worker (every fourth: all even) touch end to start; shading by task
+    parity drew them as one long bar. Along a row the shade alternates, whatever the numbers."""
+    timeline.begin_measurement("io: threads × 4, repeat 1")
+    spans = []
+    for slot, task in enumerate((0, 4, 8, 12, 16)):
+        spans.append(TaskSpan(task, 11, "MainThread", ORIGIN + slot, ORIGIN + slot + 1, True))
+    for slot, task in enumerate((1, 3, 5)):  # another worker: its own alternation from its start
+        spans.append(TaskSpan(task, 12, "MainThread", ORIGIN + slot, ORIGIN + slot + 1, True))
+    timeline.add_spans(_table(spans))
+    timeline.settle()
+    timeline.refresh()
+    bars = [(rect[1], rect[0], name) for name in ("ok", "ok_alt") for rect in _bars(timeline, name)]
+    for row in {y for y, _, _ in bars}:
+        shades = [name for y, _, name in sorted(bars) if y == row]
+        assert len(shades) in (5, 3)
+        assert all(a != b for a, b in zip(shades, shades[1:], strict=False)), shades

@@ -69,7 +69,7 @@ def test_speedup_view_has_ideal_and_measured_speedup(plot):
     curves = _named_curves(plot._speedup)
     assert np.allclose(curves["processes"].getData()[1], [1, 2, 2, 2])
     assert np.allclose(curves["threads"].getData()[1], [1, 1, 1, 1])
-    assert np.allclose(curves["ideal: min(p, cores)"].getData()[1][-1], 2.0)
+    assert np.allclose(curves["ideal, CPU-bound: min(p, cores)"].getData()[1][-1], 2.0)
 
 
 def test_points_appear_per_size_and_refresh_is_a_no_op_when_clean(plot):
@@ -120,12 +120,14 @@ def test_the_legend_box_fits_the_rows_on_show(plot):
     plot.add_measurement(_m("processes", 2, 0.5))
     plot.refresh()
     legend = plot.plot_item().legend
-    full = legend.boundingRect().height()
+    box = legend.boundingRect()
+    full = box.width() * box.height()
     plot.clear((2,))
     plot.add_measurement(_m("serial", 1, 1.0))
     plot.refresh()
     assert set(_legend_names(plot.plot_item())) == {"serial", "ideal: serial / min(p, cores)"}
-    assert 0 < legend.boundingRect().height() < full
+    box = legend.boundingRect()
+    assert box.height() > 0 and 0 < box.width() * box.height() < full
 
 
 def test_curves_past_the_kept_number_are_removed_stalest_first(plot):
@@ -136,7 +138,11 @@ def test_curves_past_the_kept_number_are_removed_stalest_first(plot):
         plot.add_measurement(_m("processes", 2, 0.5, series=f"series {run}"))
         plot.refresh()
     plot.clear((2,))
-    kept = [item for item in plot.plot_item().listDataItems() if item.name()]
+    kept = [
+        item
+        for item in plot.plot_item().listDataItems()
+        if item.name() and isinstance(item, pg.PlotDataItem)  # not the point marks' one item
+    ]
     assert len(kept) <= 2 * KEPT_CURVES  # backends' curves and the ideal curves, each capped
 
 
@@ -177,3 +183,128 @@ def test_during_a_run_the_wall_axis_keeps_a_top_that_still_fits_and_settles_at_t
     plot.settle()
     plot.refresh()
     assert _y_top(plot) == pytest.approx(live) and _y_top(plot) >= 0.01 * 1.08
+
+
+def _io_vs_cpu(plot, noisy: bool = False, bound: bool = True) -> None:
+    """io-vs-cpu's shape: serial and 4 threads per series, each series bound as the lesson says
+    (``bound=False``: the measurements say nothing, as older ones did)."""
+    for repeat in range(3):
+        for series, serial, threads in (("io", 0.84, 0.22), ("cpu", 0.8, 0.83)):
+            wall = threads + (0.4 if noisy and repeat == 1 and series == "io" else 0.0)
+            for backend, size, w in (("serial", 1, serial), ("threads", 4, wall)):
+                extra = (series,) if bound else ()
+                plot.add_measurement(
+                    Measurement(series, backend, size, repeat, w, 0.0, "completed", 8, *extra)
+                )
+
+
+def test_io_bound_work_gets_its_own_uncapped_ideal_in_its_own_colour(plot):
+    """Waiting needs no core: the I/O ideal is serial / p, so 4 threads at 0.22 s of a 0.84 s
+    serial run do not beat it; the CPU ideal stays capped at the cores, drawn apart."""
+    _io_vs_cpu(plot)
+    plot.refresh()
+    walls = _named_curves(plot.plot_item())
+    io_wall = walls["ideal · io: serial / p"]
+    cpu_wall = walls["ideal · cpu: serial / min(p, cores)"]
+    assert io_wall.getData()[1][-1] == pytest.approx(0.84 / 4)
+    assert cpu_wall.getData()[1][-1] == pytest.approx(0.8 / 2)
+    threads_io = walls["io · threads"].getData()[1][-1]
+    assert threads_io >= io_wall.getData()[1][-1], "no measurement beats its ideal"
+    speeds = _named_curves(plot._speedup)
+    io_speed = speeds["ideal, I/O-bound: p"]
+    cpu_speed = speeds["ideal, CPU-bound: min(p, cores)"]
+    assert io_speed.getData()[1][-1] == pytest.approx(4.0)
+    assert cpu_speed.getData()[1][-1] == pytest.approx(2.0)
+    io_pen, cpu_pen = io_speed.opts["pen"], cpu_speed.opts["pen"]
+    assert io_pen.color().name() != cpu_pen.color().name(), "two models, two colours"
+    assert io_pen.style() != cpu_pen.style(), "and two dashes, for grey prints"
+    assert plot._speedup.getViewBox().viewRange()[1][1] >= 4.0, "the I/O ideal is not cut off"
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1000, 650), (640, 480), (420, 300)])
+def test_no_legend_covers_data_at_any_size(plot, qtbot, size):
+    """The legends sit in a row of their own: never over a plot's data area, never cut off."""
+    plot.resize(*size)
+    _io_vs_cpu(plot, bound=False)
+    for view, plots in ((0, (plot._wall,)), (1, (plot._speedup, plot._efficiency))):
+        plot.set_current_view(view)
+        plot.refresh()
+        qtbot.wait(20)  # the layouts settle
+        legend = plots[0].legend
+        assert len(_legend_names(plots[0])) >= 3
+        box = legend.sceneBoundingRect()
+        assert box.height() > 0
+        for item in plots:
+            assert not box.intersects(item.getViewBox().sceneBoundingRect())
+        view_widget = legend.scene().views()[0]
+        assert box.top() >= 0 and box.left() >= 0
+        assert box.bottom() <= view_widget.height() + 1 and box.right() <= view_widget.width() + 1
+
+
+def test_the_export_item_holds_the_shown_plots_and_their_legend(plot, qtbot):
+    _io_vs_cpu(plot, noisy=True)
+    for view in (0, 1):
+        plot.set_current_view(view)
+        plot.refresh()
+        qtbot.wait(20)
+        item = plot.export_item()
+        legend = plot.legend(("wall", "speed")[view])
+        assert item.sceneBoundingRect().contains(legend.sceneBoundingRect())
+        shown = (plot._wall,) if view == 0 else (plot._speedup, plot._efficiency)
+        for plot_item in shown:
+            assert item.sceneBoundingRect().contains(plot_item.sceneBoundingRect())
+
+
+def test_a_noisy_point_is_ringed_and_its_tooltip_says_why(plot):
+    _io_vs_cpu(plot, noisy=True)
+    plot.refresh()
+    plot.set_current_view(1)
+    plot.refresh()
+    for view in ("wall", "speedup", "efficiency"):
+        texts = plot.noisy_point_texts(view)
+        assert len(texts) == 1, view
+        assert "io · threads" in texts[0] and "noisy" in texts[0]
+        assert "median" in texts[0] and "% of the median" in texts[0], "the reason, in numbers"
+    assert "noisy: repeats disagree (hover a point)" in plot.legend("wall").visible_names()
+    assert (
+        plot.legend("speed").visible_names().count("noisy: repeats disagree (hover a point)") == 1
+    )
+
+
+def test_the_pool_size_axis_says_it_is_log2(plot):
+    assert "log₂" in plot._wall.getAxis("bottom").labelText
+    speed = plot._efficiency.getAxis("bottom").labelText or plot._speed_x_label.text
+    assert "log₂" in speed, "the speed view's plots share one label below them"
+
+
+def _axis_label_boxes(plot) -> list:
+    boxes = []
+    for item in (plot._speedup, plot._efficiency):
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            if axis.isVisible() and axis.label.isVisible() and axis.labelText:
+                boxes.append((f"{side} of {id(item)}", axis.label.sceneBoundingRect()))
+    shared = getattr(plot, "_speed_x_label", None)  # one pool-size label under both plots
+    if shared is not None:
+        boxes.append(("pool-size label", shared.item.sceneBoundingRect()))
+    return boxes
+
+
+@pytest.mark.parametrize("size", [(498, 180), (498, 240), (700, 250), (1000, 650)])
+def test_axis_labels_never_overlap_at_small_sizes(plot, qtbot, size):
+    """In a 640 x 480 window the speed view got ~500 x 110 px: the stacked plots were shorter
+    than their rotated labels, which overlapped. The plot keeps a minimum size and lays the
+    two plots side by side or stacked, whichever leaves them room."""
+    plot.resize(*size)
+    _io_vs_cpu(plot, bound=False)
+    plot.set_current_view(1)
+    plot.refresh()
+    qtbot.wait(30)
+    boxes = _axis_label_boxes(plot)
+    assert len(boxes) >= 3
+    for index, (name, box) in enumerate(boxes):
+        for other, other_box in boxes[index + 1 :]:
+            assert not box.intersects(other_box), f"{name} overlaps {other} at {size}"
+    for item in (plot._speedup, plot._efficiency):
+        cell = item.getViewBox().sceneBoundingRect()
+        assert cell.height() >= 60 and cell.width() >= 120, f"a usable plot at {size}"

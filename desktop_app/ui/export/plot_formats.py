@@ -87,15 +87,15 @@ def view_item(layout: Any, view: str) -> Any:
     if view == "timing":
         plot = layout.timing_plot
         plot.refresh()  # a hidden plot may not have drawn the last measurement yet
-        return plot.plot_item()
+        return plot.export_item("wall")
     if view == "speedup":
         plot = layout.timing_plot
         plot.refresh()
-        return plot._speed_view.ci  # the speedup and efficiency plots, stacked
+        return plot.export_item("speed")  # the speedup and efficiency plots with their legend
     if view == "timeline":
         timeline = layout.timeline
         timeline.refresh()
         return timeline.plot_item()
     if view == "cpu":
-        return layout.cpu_view._view.ci  # the history lines beside the bars
+        return layout.cpu_view.export_item()
     raise KeyError(f"no plot view {view!r}")

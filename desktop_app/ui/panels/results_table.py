@@ -2,6 +2,10 @@
 
 A model over the report's rows rather than one ``QTableWidgetItem`` per cell: a run of 100,000
 squares shows at once, since the view only asks for the cells it paints.
+
+A row whose "noisy" cell holds a reason (the timing lessons', scenarios/_summary_cells.py) is
+flagged where its numbers are: an amber row, a ⚠ before the reason and the reason in every
+cell's tooltip, so a number is never read without how far it can be trusted.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -18,6 +22,9 @@ TOOLTIP_LIMIT = 4000
 # Column widths come from the header and the first rows: Qt's sizeHintForColumn asks the model
 # for eight roles of 1,000 rows per column, 250-370 ms of GUI thread for a 100,000-row table.
 WIDTH_SAMPLE_ROWS = 60
+NOISY_COLUMN = "noisy"  # a column by this name holds why a row is noisy ('' when it is not)
+NOISY_MARK = "⚠ "
+NOISY_TINT = QColor(232, 163, 61, 70)  # the timing plot's amber ring, translucent for text
 
 
 def _text(value: Any, limit: int) -> str:
@@ -40,12 +47,26 @@ class ResultsModel(QAbstractTableModel):
         super().__init__()
         self._columns: list[str] = []
         self._rows: list[list[Any]] = []
+        self._noisy_column = -1
 
     def set_table(self, columns: list[str], rows: list[list[Any]]) -> None:
         self.beginResetModel()
         self._columns = [str(c) for c in columns]
         self._rows = rows
+        names = [c.lower() for c in self._columns]
+        self._noisy_column = names.index(NOISY_COLUMN) if NOISY_COLUMN in names else -1
         self.endResetModel()
+
+    def noise_of(self, row: int) -> str:
+        """Why ``row`` is noisy, or '' (no noisy column, or a quiet row)."""
+        column = self._noisy_column
+        if column < 0 or column >= len(self._rows[row]):
+            return ""
+        value = self._rows[row][column]
+        return "" if value in (None, "", False) else str(value)
+
+    def noisy_rows(self) -> list[int]:
+        return [row for row in range(len(self._rows)) if self.noise_of(row)]
 
     def sample_widths(self, metrics: QFontMetrics) -> list[int]:
         """Pixel width of each column's widest text among the header and the first rows."""
@@ -67,10 +88,18 @@ class ResultsModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         value = row[index.column()] if index.column() < len(row) else ""
+        noise = self.noise_of(index.row()) if self._noisy_column >= 0 else ""
         if role == Qt.ItemDataRole.DisplayRole:
+            if noise and index.column() == self._noisy_column:
+                return NOISY_MARK + _text(value, CELL_LIMIT)
             return _text(value, CELL_LIMIT)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _text(value, TOOLTIP_LIMIT)
+            text = _text(value, TOOLTIP_LIMIT)
+            if noise and index.column() != self._noisy_column:
+                return f"{text}\n\n{NOISY_MARK}{noise}: the repeats disagree, so trust it less"
+            return text
+        if role == Qt.ItemDataRole.BackgroundRole and noise:
+            return QBrush(NOISY_TINT)
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

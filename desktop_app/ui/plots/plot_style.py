@@ -32,6 +32,8 @@ BACKEND_COLOURS = {
 }
 OUTCOME_COLOURS = {"ok": "#59a14f", "failed": "#e15759", "running": "#f2b134"}
 IDEAL_COLOUR = "#9467bd"
+# One colour per model of the ideal (stats.ideal_speedup): purple min(p, cores), cyan p.
+IDEAL_COLOURS = {"cpu": IDEAL_COLOUR, "io": "#17a2b8"}
 CORES_COLOUR = "#d62728"
 
 

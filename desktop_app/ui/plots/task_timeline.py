@@ -1,8 +1,9 @@
 """The task timeline: one row per worker, one bar per task, coloured by outcome.
 
 A run of 100,000 tiny tasks must not become 100,000 graphics items: spans are kept as numpy
-columns and drawn by four bar items (ok in two alternating shades so neighbouring tasks stay
-distinguishable without outlines, failed, running), each one ``QPainter.drawRects`` call.
+columns and drawn by four bar items (ok in two shades alternating along each row, so two
+neighbouring bars never merge into one without outlines; failed; running), each one
+``QPainter.drawRects`` call.
 Hover text is found with a vectorised search over the columns, not with per-bar items.
 
 During a run the running bars change every frame but the finished spans only when a batch
@@ -18,14 +19,21 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QPainterPath
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from ...engine.records import SpanTable, worker_label
-from ..viewmodels.timeline_spans import MeasurementSpans, format_seconds, merge_runs
+from ...engine.records import SpanTable
+from ..viewmodels.timeline_spans import MeasurementSpans, describe_span, lod_bars, running_bars
 from . import plot_style
+from .timeline_bars import (
+    BAR_HEIGHT,
+    legend_html,
+    make_bar_items,
+    outcome_colours,
+    set_bar,
+    style_bars,
+)
 
-BAR_HEIGHT = 0.72
 PACE = 4  # a full redraw that took t waits 4 t before the next: at most ~20 % of the GUI thread
 # Each running-bar update repaints the whole view (4-10 ms, several times that while the engine's
 # threads hold the GIL): 10 a second still shows them grow smoothly.
@@ -38,19 +46,6 @@ X_HEADROOM = 2.0
 # widens: a narrower axis for the next measurement's rows resized the time axis (a re-lay).
 WIDEST_PID_LABEL = "pid 4194304"
 Running = tuple[tuple[int, int, float], ...]
-
-
-class _SpanBars(pg.BarGraphItem):
-    """A bar item whose shape is its bounding box.
-
-    BarGraphItem's own ``shape()`` adds every rectangle to a path in Python, which the scene
-    calls on the first hover: seconds for 100,000 bars. Hover is handled by the timeline.
-    """
-
-    def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRect(self.boundingRect())
-        return path
 
 
 class TaskTimeline(QWidget):
@@ -106,12 +101,7 @@ class TaskTimeline(QWidget):
         self._plot.invertY(True)
         self._plot.getViewBox().setMouseEnabled(x=True, y=False)
         self._plot.getViewBox().setDefaultPadding(0.02)
-        self._bars = {
-            name: _SpanBars(x0=[], x1=[], y0=[], y1=[])
-            for name in ("ok", "ok_alt", "failed", "running")
-        }
-        for item in self._bars.values():
-            self._plot.addItem(item)
+        self._bars = make_bar_items(self._plot)
         self._hint = pg.TextItem("", anchor=(0.5, 0.5))
         self._plot.addItem(self._hint, ignoreBounds=True)
         self._view.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
@@ -133,33 +123,10 @@ class TaskTimeline(QWidget):
         plot_style.set_axis_label(self._plot, "left", "Worker", self)
         self._row_labels = None  # the axis width depends on the font
         self._axis_width = 0
-        colours = self._colours()
-        for name, item in self._bars.items():
-            # Finished bars are at least a pixel wide in the data (see _lod_bars): an outline
-            # that kept microsecond tasks visible doubled a repaint (5,000 bars: 4.7 ms
-            # against 2.2 ms). The few running bars keep a 1 px cosmetic outline.
-            pen = pg.mkPen(colours[name], width=0) if name == "running" else pg.mkPen(None)
-            item.setOpts(brush=pg.mkBrush(colours[name]), pen=pen)
+        colours = outcome_colours(plot_style.is_dark(self))
+        style_bars(self._bars, colours)
         self._hint.setColor(plot_style.palette_colours(self)[1])
-        chips = [
-            (colours[key], text)
-            for key, text in (("ok", "ok"), ("failed", "failed"), ("running", "running"))
-        ]
-        self._legend.setText(
-            "&nbsp;&nbsp;".join(
-                f"<span style='color:{c.name()}'>■</span> {text}" for c, text in chips
-            )
-        )
-
-    def _colours(self) -> dict[str, QColor]:
-        ok = QColor(plot_style.OUTCOME_COLOURS["ok"])
-        alt = ok.lighter(125) if plot_style.is_dark(self) else ok.darker(118)
-        return {
-            "ok": ok,
-            "ok_alt": alt,
-            "failed": QColor(plot_style.OUTCOME_COLOURS["failed"]),
-            "running": QColor(plot_style.OUTCOME_COLOURS["running"]),
-        }
+        self._legend.setText(legend_html(colours))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
@@ -312,26 +279,10 @@ class TaskTimeline(QWidget):
     # --- drawing --------------------------------------------------------------------------------
 
     def _lod_bars(self, shown: MeasurementSpans) -> dict[str, tuple[np.ndarray, ...]]:
-        """Bars to draw, with tasks narrower than a few pixels merged with their neighbours.
-
-        Drawing 100,000 sub-pixel rectangles costs ~55 ms a frame and shows nothing more than
-        the few thousand merged ones (at most a rectangle per pixel per row).
-        """
+        """Bars to draw at the current zoom (tasks under a pixel merged: ``lod_bars``)."""
         order = shown.sorted_order()
-        start, end = shown.start[order] - self._origin, shown.end[order] - self._origin
-        row, ok, task = shown.row[order], shown.ok[order], shown.task[order]
-        pixel = self._pixel_width(start, end)
-        data: dict[str, tuple[np.ndarray, ...]] = {}
-        for name, mask in (("ok", ok), ("failed", ~ok)):
-            s, e, r, first, single = merge_runs(start[mask], end[mask], row[mask], pixel)
-            e = np.maximum(e, s + pixel)  # a microsecond task still shows as a pixel
-            if name == "failed":
-                data[name] = (s, e, r)
-                continue
-            alt = single & (task[mask][first] % 2 == 1)
-            data["ok"] = (s[~alt], e[~alt], r[~alt])
-            data["ok_alt"] = (s[alt], e[alt], r[alt])
-        return data
+        pixel = self._pixel_width(shown.start[order], shown.end[order])
+        return lod_bars(shown, self._origin, pixel)
 
     def _follow_tasks(self, running: tuple[np.ndarray, ...] | None) -> None:
         """Show every task of the shown measurement, unless the user moved the view: exactly
@@ -367,17 +318,7 @@ class TaskTimeline(QWidget):
         return pixel
 
     def _running_bars(self, shown: MeasurementSpans) -> tuple[np.ndarray, ...]:
-        """Bars for running tasks; a thread pool reports only its pid, so pick a free row of it."""
-        taken: set[int] = set()
-        starts, ends, rows = [], [], []
-        for pid, _task, begun in sorted(self._running, key=lambda r: r[2]):
-            candidates = [r for r, p in enumerate(shown.row_pids) if p == pid and r not in taken]
-            row = candidates[0] if candidates else shown.row_for(worker_label(pid, ""), pid)
-            taken.add(row)
-            starts.append(begun - self._origin)
-            ends.append(max(self._now, begun) - self._origin)
-            rows.append(row)
-        return np.array(starts), np.array(ends), np.array(rows)
+        return running_bars(shown, self._running, self._now, self._origin)
 
     def _set_bars(self, data: dict[str, tuple[np.ndarray, ...]]) -> None:
         empty = (np.zeros(0), np.zeros(0), np.zeros(0))
@@ -385,9 +326,7 @@ class TaskTimeline(QWidget):
             self._set_bar(name, data.get(name, empty))
 
     def _set_bar(self, name: str, bars: tuple[np.ndarray, ...]) -> None:
-        start, end, row = bars
-        top = np.asarray(row, float) - BAR_HEIGHT / 2
-        self._bars[name].setOpts(x0=start, x1=end, y0=top, y1=top + BAR_HEIGHT)
+        set_bar(self._bars[name], bars)
 
     def _set_rows(self, labels: list[str]) -> None:
         """The worker rows on the left axis; only when they changed (new ticks re-lay the axis)."""
@@ -461,22 +400,7 @@ class TaskTimeline(QWidget):
     def describe_at(self, point: QPointF) -> str:
         """Hover text for the task under ``point`` (view coordinates), or '' when none."""
         shown = self._measurements.get(self.shown_measurement())
-        if shown is None or not len(shown.task):
-            return ""
-        row = int(round(point.y()))
-        if abs(point.y() - row) > BAR_HEIGHT / 2 or not 0 <= row < len(shown.rows):
+        if shown is None:
             return ""
         pixel = self._plot.getViewBox().viewPixelSize()[0]
-        x = point.x() + self._origin
-        in_row = np.flatnonzero(shown.row == row)
-        gap = np.maximum(shown.start[in_row] - x, 0) + np.maximum(x - shown.end[in_row], 0)
-        if not len(gap) or gap.min() > 3 * pixel:
-            return ""
-        index = in_row[int(np.argmin(gap))]
-        worker = list(shown.rows)[row]
-        duration = shown.end[index] - shown.start[index]
-        outcome = "ok" if shown.ok[index] else "failed"
-        return (
-            f"task {shown.task[index]} · {worker} · {format_seconds(duration)} · {outcome} "
-            f"({shown.start[index] - self._origin:.3f}–{shown.end[index] - self._origin:.3f} s)"
-        )
+        return describe_span(shown, point.x(), point.y(), pixel, self._origin, BAR_HEIGHT)

@@ -4,7 +4,10 @@ Measurements are only stored on arrival; ``refresh`` (driven by the window's ~30
 summarizes them and moves the few plot items it owns with ``setData``, so a sweep costs one
 summary and a handful of item updates per frame however many repeats arrive in between; a
 live frame keeps to a budget and leaves the rest to the next.
-The x axis is log2 of the pool size with ticks at the sizes actually measured.
+The x axis is log2 of the pool size, ticked at the sizes measured (timing_axes.py). The ideal
+curves follow what a series is bound by (timing_ideal.py); legends sit in a layout row below
+the plots, never over data (plot_legend.py); noisy points get a ring and every point a tooltip
+(timing_curves.py).
 
 Each part (a backend's curves, the ideal curves, the axes, the hints) remembers what it was last
 drawn from and is skipped when that did not change: pyqtgraph's ``setData`` and range changes
@@ -23,83 +26,45 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ...engine.records import Measurement
 from ...engine.stats import SummaryRow, cpu_count, summarize
 from . import plot_style
-from .plot_legend import CollapsingLegend, add_legend
+from .plot_legend import add_layout_legend
+from .timing_axes import (
+    POOL_AXIS,
+    WALL_EMPTY,
+    core_line,
+    make_hint,
+    set_pool_ticks,
+    speed_hint_text,
+    wall_top,
+)
+from .timing_curves import KEPT_CURVES, Curve, PointMarks, hide_all, reuse
+from .timing_ideal import IdealCurves
+from .timing_layout import arrange_speed, arrange_wall
 from .timing_rows import Key as _Key
 from .timing_rows import (
     baseline,
+    bounds_of,
     group_rows,
     key_order,
     nice_ceiling,
-    place_legend,
     size_of,
 )
 
+__all__ = ["KEPT_CURVES", "VIEWS", "TimingPlot"]
+
 VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
+# Each model of the ideal: its colour and dash, so the two read apart in colour and in grey.
 # A live frame stops drawing new parts past this and goes on at the next frame (~33 ms later):
 # a new backend's curve costs 5-9 ms (an item, error bars and a legend entry), and a sweep
 # that adds several at once stalled the event loop for 20-25 ms in one go.
 FRAME_BUDGET_S = 0.006
+MIN_WIDTH, MIN_HEIGHT = 360, 230
 CONTINUE_MS = 16  # a refresh cut short by the budget goes on this much later
-KEPT_CURVES = 16  # hidden curves kept per plot for the next runs; the least recently used go
-# During a run the wall axis keeps its top while the data needs between 1/LIVE_SLACK of it and
-# all of it: every new top re-lays the axis and its grid (4-10 ms of a paint), and a sweep's
-# points arrive in an order whose running maximum moves. ``settle()`` fits it once at the end.
-LIVE_SLACK = 2.0
-
-
-class _Curve:
-    """One (series, backend): its line with markers and, on the wall view, its error bars.
-
-    Kept between runs and hidden instead of removed: the next run of the same scenario shows it
-    again for the price of a ``setData``, where building it costs 5-9 ms of the GUI thread.
-    """
-
-    def __init__(
-        self,
-        plot: pg.PlotItem,
-        name: str | None,
-        colour,
-        symbol: str | None,
-        bars: bool = False,
-        dashed: bool = False,
-    ) -> None:
-        self.style = _Curve.style_of(name, colour, symbol, bars, dashed)
-        style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-        pen = pg.mkPen(colour, width=2, style=style)
-        marks = {}
-        if symbol is not None:
-            marks = {"symbol": symbol, "symbolSize": 8, "symbolBrush": colour}
-            marks["symbolPen"] = pg.mkPen(colour)
-        self.line = plot.plot([], [], pen=pen, name=name, **marks)
-        self.bars = None
-        if bars:
-            self.bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), pen=pen, beam=0.12)
-            plot.addItem(self.bars)
-
-    @staticmethod
-    def style_of(name, colour, symbol, bars=False, dashed=False) -> tuple:
-        return name, pg.mkColor(colour).name(), symbol, bars, dashed
-
-    def set_visible(self, plot: pg.PlotItem, visible: bool) -> None:
-        self.line.setVisible(visible)
-        if self.bars is not None:
-            self.bars.setVisible(visible)
-        if isinstance(plot.legend, CollapsingLegend):
-            plot.legend.set_row_visible(self.line, visible)
-
-    def is_visible(self) -> bool:
-        return self.line.isVisible()
-
-    def remove(self, plot: pg.PlotItem) -> None:
-        plot.removeItem(self.line)
-        if self.bars is not None:
-            plot.removeItem(self.bars)
 
 
 class TimingPlot(QWidget):
@@ -108,18 +73,20 @@ class TimingPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timingPlot")
+        # Below this the axes, their labels and a legend row no longer fit without overlapping.
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._measurements: list[Measurement] = []
         self._cores = cpu_count()
         self._pending = set(VIEWS)  # views with measurements they have not drawn yet
         self._expected: tuple[int, ...] = ()  # the sizes the current run will measure
         # every curve built so far, least recently used first; the hidden ones wait for reuse
-        self._curves: dict[str, dict[_Key, _Curve]] = {"wall": {}, "speedup": {}, "efficiency": {}}
-        self._ideal_walls: dict[str, _Curve] = {}  # per series: serial / min(p, cores)
+        self._curves: dict[str, dict[_Key, Curve]] = {"wall": {}, "speedup": {}, "efficiency": {}}
         self._rows: list[SummaryRow] = []
         self._drawn: dict[object, object] = {}  # part -> what it was last drawn from
         self._continuing = False  # a budgeted refresh that stopped early will go on
         self._live = False  # a run is going: the wall axis only moves when it must (LIVE_SLACK)
         self._unplaced: set[str] = set()  # views redrawn since their legend was placed
+        self._speed_arrangement: tuple = (False, "below")  # (side by side?, legend side)
         self._build()
         self._apply_theme()
         self.refresh()
@@ -129,11 +96,13 @@ class TimingPlot(QWidget):
     def _build(self) -> None:
         self._tabs = QTabWidget(self)
         self._tabs.setDocumentMode(True)
-        self._wall_view = pg.PlotWidget()
-        self._wall = self._wall_view.getPlotItem()
+        self._wall_view = pg.GraphicsLayoutWidget()
+        self._wall = self._wall_view.addPlot(row=0, col=0)
         self._speed_view = pg.GraphicsLayoutWidget()
         self._speedup = self._speed_view.addPlot(row=0, col=0)
         self._efficiency = self._speed_view.addPlot(row=1, col=0)
+        # One pool-size label under both plots, stacked or side by side (timing_layout.py).
+        self._speed_x_label = self._speed_view.ci.addLabel("", row=2, col=0)
         self._efficiency.setXLink(self._speedup)
         self._tabs.addTab(self._wall_view, "Wall time")
         self._tabs.addTab(self._speed_view, "Speedup && efficiency")
@@ -145,36 +114,21 @@ class TimingPlot(QWidget):
         for plot in (self._wall, self._speedup, self._efficiency):
             plot.setMenuEnabled(False)
             plot.getViewBox().setDefaultPadding(0.06)
-        self._wall_legend = add_legend(self._wall, offset=(10, -10))
-        self._speed_legend = add_legend(self._speedup, offset=(10, 10))
-        dashed = pg.mkPen(plot_style.IDEAL_COLOUR, width=2, style=Qt.PenStyle.DashLine)
-        self._ideal_speedup = self._speedup.plot([], [], pen=dashed, name="ideal: min(p, cores)")
-        self._ideal_efficiency = self._efficiency.plot([], [], pen=dashed)
-        self._core_lines = [
-            self._core_line(plot) for plot in (self._wall, self._speedup, self._efficiency)
-        ]
-        self._hints = [self._hint(plot) for plot in (self._wall, self._speedup)]
-        self._tabs.currentChanged.connect(lambda _index: self.refresh_shown())
-
-    def _core_line(self, plot: pg.PlotItem) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(plot_style.CORES_COLOUR, width=1.5, style=Qt.PenStyle.DotLine),
-            label="",
-            labelOpts={
-                "position": 0.06,
-                "color": plot_style.CORES_COLOUR,
-                "anchors": [(0, 0.5), (0, 0.5)],
-            },
+        # Below the plots, never over them (issue 13: a floating legend hid points).
+        self._wall_legend = add_layout_legend(self._wall_view.ci, 1, (self._wall,))
+        self._speed_legend = add_layout_legend(
+            self._speed_view.ci, 3, (self._speedup, self._efficiency)
         )
-        plot.addItem(line, ignoreBounds=True)
-        return line
-
-    def _hint(self, plot: pg.PlotItem) -> pg.TextItem:
-        hint = pg.TextItem("", anchor=(0.5, 0.5))
-        plot.addItem(hint, ignoreBounds=True)
-        return hint
+        self._marks = {
+            view: PointMarks(self._plot(view), named=view != "efficiency")
+            for view in ("wall", "speedup", "efficiency")
+        }
+        self._ideals = IdealCurves(self._wall, self._speedup, self._efficiency)
+        self._core_lines = [
+            core_line(plot) for plot in (self._wall, self._speedup, self._efficiency)
+        ]
+        self._hints = [make_hint(plot) for plot in (self._wall, self._speedup)]
+        self._tabs.currentChanged.connect(self._on_tabs_current_changed)
 
     def _apply_theme(self) -> None:
         for view in (self._wall_view, self._speed_view):
@@ -182,14 +136,18 @@ class TimingPlot(QWidget):
         for plot in (self._wall, self._speedup, self._efficiency):
             plot_style.style_plot(plot, self)
         plot_style.set_axis_label(self._wall, "left", "Wall time", self, units="s")
-        plot_style.set_axis_label(self._wall, "bottom", "Pool size (workers)", self)
+        plot_style.set_axis_label(self._wall, "bottom", POOL_AXIS, self)
         plot_style.set_axis_label(self._speedup, "left", "Speedup (×)", self)
         plot_style.set_axis_label(self._efficiency, "left", "Efficiency (%)", self)
-        plot_style.set_axis_label(self._efficiency, "bottom", "Pool size (workers)", self)
+        colour = plot_style.palette_colours(self)[1].name()
+        size = f"{plot_style.axis_font(self).pointSizeF():.0f}pt"
+        self._speed_x_label.setText(POOL_AXIS, color=colour, size=size)
         self._speedup.getAxis("left").setWidth(58)
         self._efficiency.getAxis("left").setWidth(58)
-        plot_style.style_legend(self._wall_legend, self)
-        plot_style.style_legend(self._speed_legend, self)
+        for legend in (self._wall_legend, self._speed_legend):
+            plot_style.style_legend(legend, self)
+            legend.invalidate()
+        self._unplaced.update(VIEWS)
         text = plot_style.palette_colours(self)[1]
         for hint in self._hints:
             hint.setColor(text)
@@ -207,6 +165,30 @@ class TimingPlot(QWidget):
         super().showEvent(event)
         self.refresh_shown()
 
+    def resizeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """The parts follow the size (a cheap re-lay of a few labels and cells)."""
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        self._arrange()
+        self.refresh_shown()
+
+    def _arrange(self) -> None:
+        """Legends below or beside the plots, speedup and efficiency stacked or side by side:
+        whatever keeps every label clear in the space there is (timing_layout.py)."""
+        # From this widget's size: in its resizeEvent the pages have not been resized yet.
+        width = max(1.0, self.width() - 16.0)
+        height = max(1.0, self.height() - self._tabs.tabBar().sizeHint().height() - 8.0)
+        arrange_wall(self._wall_view.ci, self._wall_legend, width, height)
+        self._speed_arrangement = arrange_speed(
+            self._speed_view.ci,
+            (self._efficiency, self._speed_x_label, self._speed_legend),
+            width,
+            height,
+            self._speed_arrangement,
+        )
+
     # --- public API -----------------------------------------------------------------------------
 
     def clear(self, expected_sizes: tuple[int, ...] = ()) -> None:
@@ -214,9 +196,12 @@ class TimingPlot(QWidget):
         self._measurements.clear()
         self._expected = tuple(expected_sizes)
         self._live = True
+        self._wall_legend.hold(True)
+        self._speed_legend.hold(True)
         for view, curves in self._curves.items():
-            self._hide_all(self._plot(view), curves)
-        self._hide_all(self._wall, self._ideal_walls)
+            hide_all(self._plot(view), curves)
+            self._marks[view].clear()
+        self._ideals.hide()
         # The axes stay as they are until the new run needs them moved: a re-run of the same
         # sweep then never re-lays their text (5-10 ms a paint).
         self._drawn = {part: done for part, done in self._drawn.items() if part[0] in ("x", "y")}
@@ -227,6 +212,8 @@ class TimingPlot(QWidget):
     def settle(self) -> None:
         """The run is over: fit the axes to what it measured (during it they move lazily)."""
         self._live = False
+        self._wall_legend.hold(False)
+        self._speed_legend.hold(False)
         self._pending.update(VIEWS)
 
     def set_cores(self, n: int) -> None:
@@ -241,8 +228,24 @@ class TimingPlot(QWidget):
         return list(self._measurements)
 
     def plot_item(self) -> pg.PlotItem:
-        """The wall-time plot, for the PNG and SVG exporters."""
+        """The wall-time plot (its curves, axes and ``legend``)."""
         return self._wall
+
+    def export_item(self, view: str | None = None) -> pg.GraphicsLayout:
+        """What a tab draws, plots and legend, for the PNG and SVG exporters: the legend is a
+        layout row of its own, so exporting a plot item alone would leave it out. ``view`` is
+        "wall" or "speed"; by default the shown tab."""
+        if view is None:
+            view = VIEWS[self._tabs.currentIndex()]
+        return (self._speed_view if view == "speed" else self._wall_view).ci
+
+    def legend(self, view: str = "wall"):
+        """The legend of ``view`` ("wall" or "speed")."""
+        return self._wall_legend if view == "wall" else self._speed_legend
+
+    def noisy_point_texts(self, view: str = "wall") -> list[str]:
+        """Tooltips of the points ringed as noisy on ``view`` ("wall", "speedup", "efficiency")."""
+        return self._marks[view].noisy_texts()
 
     def is_dirty(self, view: str | None = None) -> bool:
         """Whether ``view`` ("wall" or "speed"; by default either) has something to draw."""
@@ -298,6 +301,7 @@ class TimingPlot(QWidget):
                     draw = self._draw_wall_key if view == "wall" else self._draw_speed_key
                     yield functools.partial(draw, key, group, colour, many_series)
         for view in views:
+            yield functools.partial(self._draw_marks, view)
             yield functools.partial(self._draw_ideal, view, groups, sizes, many_series)
             yield functools.partial(self._draw_axes, view, sizes)
             yield functools.partial(self._draw_hints, view, rows)
@@ -306,35 +310,10 @@ class TimingPlot(QWidget):
 
     def _place_legend(self, view: str) -> None:
         self._unplaced.discard(view)
-        if view == "wall":
-            place_legend(self._wall, self._wall_legend)
-        else:
-            place_legend(self._speedup, self._speed_legend)
+        self._arrange()
 
     def _plot(self, view: str) -> pg.PlotItem:
         return {"wall": self._wall, "speedup": self._speedup, "efficiency": self._efficiency}[view]
-
-    @staticmethod
-    def _hide_all(plot: pg.PlotItem, curves: dict) -> None:
-        """Hide every curve for the next run; past ``KEPT_CURVES``, remove the stalest."""
-        for curve in curves.values():
-            curve.set_visible(plot, False)
-        for key in list(curves)[: max(0, len(curves) - KEPT_CURVES)]:
-            curves.pop(key).remove(plot)
-
-    @staticmethod
-    def _reuse(curves: dict, key: object, plot: pg.PlotItem, *style) -> _Curve:
-        """The curve for ``key``, shown: the kept one if its style fits, else a new one."""
-        curve = curves.pop(key, None)
-        if curve is not None and curve.style != _Curve.style_of(*style):
-            curve.remove(plot)
-            curve = None
-        if curve is None:
-            curve = _Curve(plot, *style)
-        curves[key] = curve  # now the most recently used
-        if not curve.is_visible():
-            curve.set_visible(plot, True)
-        return curve
 
     def _changed(self, part: object, inputs: object) -> bool:
         """Whether ``part`` must be redrawn for ``inputs``; remembers them when it must."""
@@ -346,11 +325,15 @@ class TimingPlot(QWidget):
 
     # --- drawing --------------------------------------------------------------------------------
 
-    def _curve(self, view: str, key: _Key, colour, many_series: bool) -> _Curve:
+    def _curve(self, view: str, key: _Key, colour, many_series: bool) -> Curve:
         name = None if view == "efficiency" else f"{key[0]} · {key[1]}" if many_series else key[1]
         symbol = "s" if key[1] == "serial" else "o"
         plot = self._plot(view)
-        return self._reuse(self._curves[view], key, plot, name, colour, symbol, view == "wall")
+        return reuse(self._curves[view], key, plot, name, colour, symbol, view == "wall")
+
+    def _draw_marks(self, view: str) -> None:
+        for name in ("wall",) if view == "wall" else ("speedup", "efficiency"):
+            self._marks[name].redraw()
 
     def _draw_wall_key(self, key: _Key, group: list[SummaryRow], colour, many: bool) -> None:
         x = np.log2([size_of(row) for row in group])
@@ -363,102 +346,76 @@ class TimingPlot(QWidget):
             top=np.array([row.max_s for row in group]) - median,
             bottom=median - np.array([row.min_s for row in group]),
         )
+        self._marks["wall"].set_points(key, x, median, group, "median wall time (s)")
 
     def _draw_speed_key(self, key: _Key, group: list[SummaryRow], colour, many: bool) -> None:
         scaled = [row for row in group if row.speedup is not None]
         if key[1] == "serial" or not scaled:
             return
         sx = np.log2([size_of(row) for row in scaled])
-        self._curve("speedup", key, colour, many).line.setData(sx, [r.speedup for r in scaled])
-        self._curve("efficiency", key, colour, many).line.setData(
-            sx, [100.0 * r.efficiency for r in scaled]
-        )
+        speedups = [r.speedup for r in scaled]
+        efficiencies = [100.0 * r.efficiency for r in scaled]
+        self._curve("speedup", key, colour, many).line.setData(sx, speedups)
+        self._curve("efficiency", key, colour, many).line.setData(sx, efficiencies)
+        self._marks["speedup"].set_points(key, sx, speedups, scaled, "speedup (×)")
+        self._marks["efficiency"].set_points(key, sx, efficiencies, scaled, "efficiency (%)")
 
     def _draw_ideal(
         self, view: str, groups: dict[_Key, list[SummaryRow]], sizes: list[int], many: bool
     ) -> None:
-        """The ideal scaling: min(p, cores) on the speed view, serial / that on the wall view."""
-        if not sizes:
-            if view == "speed":
-                self._ideal_speedup.setData([], [])
-                self._ideal_efficiency.setData([], [])
-            self._drawn.pop(("ideal", view), None)
+        """The ideal curves (timing_ideal.py) for the series' models; skipped when unchanged."""
+        bounds = bounds_of(groups)
+        bases = {s: baseline(s, groups, self._cores, bounds[s]) for s in sorted(bounds)}
+        inputs = (tuple(sizes), self._cores, many, bases, tuple(sorted(bounds.items())))
+        if not self._changed(("ideal", view), inputs):
             return
-        bases = {s: baseline(s, groups, self._cores) for s in sorted({s for s, _ in groups})}
-        if not self._changed(("ideal", view), (tuple(sizes), self._cores, many, bases)):
+        if not sizes:
+            self._ideals.hide(view)
             return
         top = max(max(sizes), 2)
         # sorted(set()), not np.unique: that imports numpy.ma on first use, 24 ms mid-run
         points = {*np.geomspace(1, top, 64).tolist(), float(self._cores), *map(float, sizes)}
         p = np.array(sorted(x for x in points if x <= top))
-        ideal = np.minimum(p, self._cores)
         if view == "speed":
-            self._ideal_speedup.setData(np.log2(p), ideal)
-            self._ideal_efficiency.setData(np.log2(p), 100.0 * ideal / p)
-            return
-        for series, base in bases.items():
-            if base is None:
-                continue
-            name = f"ideal · {series}" if many else "ideal: serial / min(p, cores)"
-            style = (name, plot_style.IDEAL_COLOUR, None, False, True)  # dashed, no markers
-            curve = self._reuse(self._ideal_walls, series, self._wall, *style)
-            curve.line.setData(np.log2(p), base / ideal)
+            self._ideals.draw_speed(p, set(bounds.values()), self._cores)
+        else:
+            self._ideals.draw_wall(p, bases, bounds, self._cores, many)
 
     def _draw_axes(self, view: str, sizes: list[int]) -> None:
         plots = (self._wall,) if view == "wall" else (self._speedup, self._efficiency)
         lines = self._core_lines[:1] if view == "wall" else self._core_lines[1:]
         ticks = sorted(set(sizes) | set(self._expected) | {1})
         if self._changed(("x", view), (tuple(ticks), self._cores)):
-            major = [(math.log2(size), str(size)) for size in ticks]
-            label = f"{self._cores} core" + ("" if self._cores == 1 else "s")
-            for plot in plots:
-                plot.getAxis("bottom").setTicks([major, []])
-                plot.setXRange(-0.3, math.log2(max(ticks + [self._cores])) + 0.3, padding=0)
-            for line in lines:
-                line.setValue(math.log2(self._cores))
-                line.label.setFormat(label)
+            set_pool_ticks(plots, lines, ticks, self._cores)
         if view == "wall":
             if self._changed(("y", view), self._wall_top()):
                 self._wall.setYRange(0, self._wall_top(), padding=0)
             return
         speedups = [r.speedup for r in self._rows if r.speedup is not None]
+        if any(row.bound == "io" for row in self._rows):  # the I/O ideal climbs to max p
+            speedups.append(float(max(sizes, default=1)))
         top_speedup = nice_ceiling(1.2 * max([float(self._cores), *speedups]))
         if self._changed(("y", view), top_speedup):
             self._efficiency.setYRange(0, 110, padding=0)
             self._speedup.setYRange(0, top_speedup, padding=0)
 
     def _wall_top(self) -> float:
-        """A round top above every point and bar; with nothing to show, the top shown now
-        (a run that starts does not move the axis twice: to an empty plot's and back), and
-        during a run the top shown now while it still fits (see LIVE_SLACK)."""
-        curves = [*self._curves["wall"].values(), *self._ideal_walls.values()]
+        """The wall axis's top for every visible point and bar (``timing_axes.wall_top``)."""
+        curves = [*self._curves["wall"].values(), *self._ideals.walls.values()]
         tops = [curve.line.yData for curve in curves if curve.is_visible()]
         peaks = [float(np.max(y)) for y in tops if y is not None and len(y)]
         peaks += [row.max_s for row in self._rows]
-        shown = self._drawn.get(("y", "wall"))
-        if not peaks:
-            return 1.0 if shown is None else shown
-        needed = nice_ceiling(1.08 * max(peaks))
-        if self._live and shown is not None and needed <= shown <= LIVE_SLACK * needed:
-            return shown
-        return needed
+        return wall_top(peaks, self._drawn.get(("y", "wall")), self._live)
 
     def _draw_hints(self, view: str, rows: list[SummaryRow]) -> None:
         mid_x = 0.5 * math.log2(max(self._cores, 2))
         wall_hint, speed_hint = self._hints
         if view == "wall":
             if self._changed(("hints", view), (bool(rows), self._wall_top(), self._cores)):
-                empty = "Run a scenario: wall time per pool size appears here"
-                wall_hint.setText("" if rows else empty)
+                wall_hint.setText("" if rows else WALL_EMPTY)
                 wall_hint.setPos(mid_x, 0.5 * self._wall_top())
             return
-        has_speedup = any(r.speedup is not None and r.backend != "serial" for r in rows)
-        if not self._changed(("hints", view), (bool(rows), has_speedup, self._cores)):
-            return
-        if has_speedup:
-            speed_hint.setText("")
-        elif rows:
-            speed_hint.setText("Speedup needs a serial run of the same series as its baseline")
-        else:
-            speed_hint.setText("Run a sweep: speedup over the serial run appears here")
-        speed_hint.setPos(mid_x, 0.5 * max(self._cores, 2))
+        text = speed_hint_text(rows)
+        if self._changed(("hints", view), (text, self._cores)):
+            speed_hint.setText(text)
+            speed_hint.setPos(mid_x, 0.5 * max(self._cores, 2))

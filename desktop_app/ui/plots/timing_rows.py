@@ -1,5 +1,5 @@
-"""The timing plot's data side: rows grouped per (series, backend), the one-worker baseline,
-and where a legend hides the fewest points. Plain functions, kept apart from the widget.
+"""The timing plot's data side: rows grouped per (series, backend), what each series is bound
+by, and the one-worker baseline. Plain functions, kept apart from the widget.
 """
 
 from __future__ import annotations
@@ -7,48 +7,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-import numpy as np
-import pyqtgraph as pg
-
 from ...engine.executors import kind_names
-from ...engine.stats import SummaryRow
+from ...engine.stats import SummaryRow, ideal_speedup
 
 Key = tuple[str, str]  # (series, backend)
-
-
-def place_legend(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
-    """Move ``legend`` to the corner of ``plot`` that hides the fewest data points."""
-    (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
-    box = plot.getViewBox().boundingRect()
-    if box.width() <= 0 or box.height() <= 0 or x1 <= x0 or y1 <= y0:
-        return
-    fx = min(legend.boundingRect().width() / box.width() + 0.04, 0.9)
-    fy = min(legend.boundingRect().height() / box.height() + 0.04, 0.9)
-    points = []
-    for item in plot.listDataItems():
-        if not item.isVisible():  # a curve kept for a later run
-            continue
-        x, y = item.getData()
-        if x is not None and len(x):
-            points.append(
-                np.column_stack(
-                    [(np.asarray(x) - x0) / (x1 - x0), (np.asarray(y) - y0) / (y1 - y0)]
-                )
-            )
-    if not points:
-        return
-    xy = np.concatenate(points)
-    corners = {(0, 1): 0, (1, 1): 0, (0, 0): 0, (1, 0): 0}  # (right?, top?) -> points covered
-    for right, top in corners:
-        in_x = xy[:, 0] >= 1 - fx if right else xy[:, 0] <= fx
-        in_y = xy[:, 1] >= 1 - fy if top else xy[:, 1] <= fy
-        corners[(right, top)] = int(np.count_nonzero(in_x & in_y))
-    right, top = min(corners, key=corners.get)
-    legend.anchor(
-        itemPos=(right, 1 - top),
-        parentPos=(right, 1 - top),
-        offset=(-10 if right else 10, 10 if top else -10),
-    )
 
 
 def size_of(row: SummaryRow) -> int:
@@ -73,8 +35,20 @@ def key_order(item: tuple[Key, list[SummaryRow]]) -> tuple:
     return series, _BACKEND_ORDER.get(backend, 9), backend
 
 
-def baseline(series: str, groups: dict[Key, list[SummaryRow]], cores: int) -> float | None:
-    """One-worker time of ``series``: the serial median, else scaled from the smallest pool."""
+def bounds_of(groups: dict[Key, list[SummaryRow]]) -> dict[str, str]:
+    """What each series is bound by ("cpu" or "io"), as its measurements recorded it."""
+    bounds: dict[str, str] = {}
+    for (series, _), rows in groups.items():
+        if rows:
+            bounds.setdefault(series, rows[0].bound)
+    return bounds
+
+
+def baseline(
+    series: str, groups: dict[Key, list[SummaryRow]], cores: int, bound: str = "cpu"
+) -> float | None:
+    """One-worker time of ``series``: the serial median, else scaled from the smallest pool
+    by its ideal speedup."""
     serial = groups.get((series, "serial"))
     if serial:
         return serial[0].median_s
@@ -82,7 +56,7 @@ def baseline(series: str, groups: dict[Key, list[SummaryRow]], cores: int) -> fl
     if not candidates:
         return None
     first = min(candidates, key=size_of)
-    return first.median_s * min(size_of(first), cores)
+    return first.median_s * ideal_speedup(size_of(first), cores, bound)
 
 
 def nice_ceiling(value: float) -> float:

@@ -1,5 +1,6 @@
-"""The timeline's data side: one measurement's spans as numpy columns, and the merging of
-tasks narrower than a pixel. Plain numpy, kept apart from the widget (task_timeline.py).
+"""The timeline's data side: one measurement's spans as numpy columns, the bars to draw (tasks
+narrower than a pixel merged, shades alternating along a row, running tasks) and the hover
+text. Plain numpy, kept apart from the widget (task_timeline.py).
 """
 
 from __future__ import annotations
@@ -116,9 +117,90 @@ def merge_runs(start: np.ndarray, end: np.ndarray, row: np.ndarray, pixel: float
     return start[first], seg_end, row[first], first, single
 
 
+def alternate_in_row(row: np.ndarray) -> np.ndarray:
+    """For bars sorted by (row, start): True for every second bar of its row.
+
+    The shade alternates by position along the row, not by task number: a worker that ran
+    tasks 0 and 4 back to back showed one long bar when both were "even" (issue 13).
+    """
+    n = len(row)
+    if n == 0:
+        return np.zeros(0, bool)
+    index = np.arange(n)
+    new_row = np.r_[True, row[1:] != row[:-1]]
+    row_first = np.maximum.accumulate(np.where(new_row, index, 0))
+    return (index - row_first) % 2 == 1
+
+
 def format_seconds(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.1f} ms"
     return f"{seconds * 1e6:.0f} µs"
+
+
+Bars = tuple[np.ndarray, np.ndarray, np.ndarray]  # start, end (s since the run's start), row
+
+
+def lod_bars(shown: MeasurementSpans, origin: float, pixel: float) -> dict[str, Bars]:
+    """Bars to draw, with tasks narrower than a few pixels merged with their neighbours.
+
+    Drawing 100,000 sub-pixel rectangles costs ~55 ms a frame and shows nothing more than
+    the few thousand merged ones (at most a rectangle per pixel per row). The ok bars split in
+    two shades by their position along the row, so neighbours never read as one bar.
+    """
+    order = shown.sorted_order()
+    start, end = shown.start[order] - origin, shown.end[order] - origin
+    row, ok = shown.row[order], shown.ok[order]
+    data: dict[str, Bars] = {}
+    for name, mask in (("ok", ok), ("failed", ~ok)):
+        s, e, r, _first, _single = merge_runs(start[mask], end[mask], row[mask], pixel)
+        e = np.maximum(e, s + pixel)  # a microsecond task still shows as a pixel
+        if name == "failed":
+            data[name] = (s, e, r)
+            continue
+        alt = alternate_in_row(r)
+        data["ok"] = (s[~alt], e[~alt], r[~alt])
+        data["ok_alt"] = (s[alt], e[alt], r[alt])
+    return data
+
+
+def running_bars(shown: MeasurementSpans, running: tuple, now: float, origin: float) -> Bars:
+    """Bars for tasks running now, given as (pid, task, start): from their start to ``now``.
+    A thread pool reports only its pid, so each takes a free row of that pid."""
+    taken: set[int] = set()
+    starts, ends, rows = [], [], []
+    for pid, _task, begun in sorted(running, key=lambda r: r[2]):
+        candidates = [r for r, p in enumerate(shown.row_pids) if p == pid and r not in taken]
+        row = candidates[0] if candidates else shown.row_for(worker_label(pid, ""), pid)
+        taken.add(row)
+        starts.append(begun - origin)
+        ends.append(max(now, begun) - origin)
+        rows.append(row)
+    return np.array(starts), np.array(ends), np.array(rows)
+
+
+def describe_span(
+    shown: MeasurementSpans, x: float, y: float, pixel: float, origin: float, bar_height: float
+) -> str:
+    """Hover text for the task at (``x`` s since the run's start, row ``y``), or '' when none
+    is within three pixels: a vectorised search over the row's spans, no per-bar items."""
+    if not len(shown.task):
+        return ""
+    row = int(round(y))
+    if abs(y - row) > bar_height / 2 or not 0 <= row < len(shown.rows):
+        return ""
+    x += origin
+    in_row = np.flatnonzero(shown.row == row)
+    gap = np.maximum(shown.start[in_row] - x, 0) + np.maximum(x - shown.end[in_row], 0)
+    if not len(gap) or gap.min() > 3 * pixel:
+        return ""
+    index = in_row[int(np.argmin(gap))]
+    worker = list(shown.rows)[row]
+    duration = shown.end[index] - shown.start[index]
+    outcome = "ok" if shown.ok[index] else "failed"
+    return (
+        f"task {shown.task[index]} · {worker} · {format_seconds(duration)} · {outcome} "
+        f"({shown.start[index] - origin:.3f}–{shown.end[index] - origin:.3f} s)"
+    )
