@@ -32,6 +32,7 @@ SUMMARY_COLUMNS = (
     "efficiency",
     "ideal_speedup",
     "noisy",
+    "bound",
 )
 
 
@@ -97,6 +98,7 @@ def write_summary_csv(report: RunReport, handle: TextIO, progress: Progress | No
                 "" if row.efficiency is None else repr(row.efficiency),
                 repr(row.ideal_speedup),
                 int(row.noisy),
+                row.bound,
             ]
         )
     if progress is not None:

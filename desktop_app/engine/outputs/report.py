@@ -106,6 +106,7 @@ class RunReport:
             "startup_s": m.startup_s,
             "state": m.state,
             "task_count": m.task_count,
+            "bound": m.bound,
         }
 
     def _run_json(self, entry: RunEntry) -> dict[str, Any]:

@@ -84,6 +84,7 @@ def _run(run: dict[str, Any]) -> RunEntry:
         startup_s=run["startup_s"],
         state=run["state"],
         task_count=run.get("task_count", len(tasks)),
+        bound=run.get("bound", "cpu"),  # absent from files written before it existed
     )
     return RunEntry(measurement, spans_from_tasks(tasks), list(run["results"]))
 
