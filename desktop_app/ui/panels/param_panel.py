@@ -2,6 +2,9 @@
 
 Each ``Param`` becomes the editor that cannot hold an invalid value (a bounded spin box, a combo
 of the allowed choices, a check box), with the parameter's help and allowed range as tooltip.
+A parameter the other values make irrelevant (the scenario's ``param_uses``, e.g. "work per cpu
+task" with workload=square) is disabled, and its tooltip starts with why: a control that does
+nothing must not look as if it did something.
 """
 
 from __future__ import annotations
@@ -107,12 +110,15 @@ class ParamPanel(QWidget):
         self._layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._scenario: Scenario | None = None
         self._editors: dict[str, tuple[Param, QWidget]] = {}
+        self._labels: dict[str, QLabel] = {}
+        self.values_changed.connect(self._apply_uses)
 
     def set_scenario(self, scenario: Scenario, values: dict[str, Any]) -> None:
         """Rebuild the form for ``scenario`` with ``values`` (already validated) over defaults."""
         while self._layout.rowCount():
             self._layout.removeRow(0)
         self._editors.clear()
+        self._labels.clear()
         self._scenario = scenario
         resolved = scenario.defaults() | values
         for param in scenario.params:
@@ -124,8 +130,36 @@ class ParamPanel(QWidget):
             label.setBuddy(editor)
             self._layout.addRow(label, editor)
             self._editors[param.name] = (param, editor)
+            self._labels[param.name] = label
         if not scenario.params:
             self._layout.addRow(QLabel("This scenario has no parameters."))
+        self._apply_uses()
+
+    def _apply_uses(self) -> None:
+        """Disable what the current values make irrelevant, with the reason as tooltip."""
+        if self._scenario is None:
+            return
+        unused = self._scenario.unused_params(self.values())
+        for name, (param, editor) in self._editors.items():
+            reason = unused.get(name, "")
+            tip = f"Not used now: {reason}\n\n{_tooltip(param)}" if reason else _tooltip(param)
+            for widget in (editor, self._labels[name]):
+                widget.setEnabled(not reason)
+                widget.setToolTip(tip)
+
+    def unused(self) -> dict[str, str]:
+        """The parameters disabled now, with the reason for each."""
+        return self._scenario.unused_params(self.values()) if self._scenario else {}
+
+    def reset_to_defaults(self) -> None:
+        """Every parameter back to the scenario's default."""
+        if self._scenario is not None:
+            self.apply_values(self._scenario.defaults())
+
+    def apply_values(self, values: dict[str, Any]) -> None:
+        """Set several parameters at once (a preset); each is validated, ParamError if not."""
+        for name, value in values.items():
+            self.set_value(name, value)
 
     def _connect(self, editor: QWidget) -> None:
         if isinstance(editor, (QSpinBox, QDoubleSpinBox)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QLabel,
     QLineEdit,
     QTreeWidget,
     QTreeWidgetItem,
@@ -44,11 +45,19 @@ class ScenarioChooser(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setIndentation(12)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # Long titles elide on the right; the full text is in each item's tooltip.
+        # Long titles wrap (they were cut off); the full text is in each item's tooltip too.
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.header().setStretchLastSection(True)
         self.tree.setToolTip("Choose a lesson's scenario to read its code and run it")
         self.tree.currentItemChanged.connect(self._on_tree_current_item_changed)
+        self.no_match = QLabel()
+        self.no_match.setObjectName("noScenarioMatches")
+        self.no_match.setWordWrap(True)
+        self.no_match.hide()
         layout.addWidget(self.filter)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.tree, 1)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._populate(scenarios)
@@ -94,6 +103,13 @@ class ScenarioChooser(QWidget):
                 child.setHidden(not visible)
                 shown += visible
             group.setHidden(shown == 0)
+        nothing = bool(words) and not self.visible_ids()
+        self.no_match.setText(
+            f"No lesson matches “{text.strip()}”. Try fewer or other words, or clear the filter."
+            if nothing
+            else ""
+        )
+        self.no_match.setVisible(nothing)
 
     def _on_tree_current_item_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         scenario_id = current.data(0, _ID_ROLE) if current is not None else None

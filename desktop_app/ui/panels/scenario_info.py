@@ -1,14 +1,42 @@
-"""The chosen scenario explained: title, lesson, summary, when to use it, and its code."""
+"""The chosen scenario explained: title, lesson, summary, when to use it, and its code.
+
+The text sits in a scroll area that asks for the height its wrapped text needs and shrinks
+(scrolling) when the window is small: at 900×600 the lesson text was cut mid-line with no way
+to read the rest.
+"""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ...scenarios.base import Scenario
 from .code_view import CodeView
+
+
+class _TextArea(QScrollArea):
+    """Scrolls its text; prefers the height the text needs at the current width."""
+
+    def __init__(self, inner: QWidget) -> None:
+        super().__init__()
+        self.setObjectName("scenarioText")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(inner)
+        self.setMinimumHeight(48)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        width = max(200, self.viewport().width())
+        return QSize(width, self.widget().heightForWidth(width) + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the wrapped text's height changed with the width
 
 
 class ScenarioInfo(QWidget):
@@ -41,8 +69,15 @@ class ScenarioInfo(QWidget):
         self.when.setTextFormat(Qt.TextFormat.RichText)
         self.when.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code = CodeView()
+        inner = QWidget()
+        text_layout = QVBoxLayout(inner)
+        text_layout.setContentsMargins(0, 0, 4, 0)
+        text_layout.setSpacing(4)
         for widget in (self.title, self.lesson, self.summary, self.when):
-            layout.addWidget(widget)
+            text_layout.addWidget(widget)
+        text_layout.addStretch(1)
+        self.text_area = _TextArea(inner)
+        layout.addWidget(self.text_area)
         layout.addSpacing(4)
         layout.addWidget(self.code, 1)
 
@@ -56,3 +91,4 @@ class ScenarioInfo(QWidget):
         except (OSError, TypeError) as exc:  # a frozen build without the .py sources
             code = f"# The source of this scenario is not available here: {exc}\n"
         self.code.set_code(code)
+        self.text_area.updateGeometry()
