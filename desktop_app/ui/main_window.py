@@ -101,6 +101,7 @@ class MainWindow(RunLifecycle, QMainWindow):
         self._restore()
         if defer_views:  # the app's way: once the window is up, start the run host behind it
             self.views_ready.connect(self.warm_up_host)
+            self.views_ready.connect(self._prepare_lessons)
         self.ui.main.installEventFilter(self)  # its first Paint event is the window's first frame
 
     # --- construction ---------------------------------------------------------------------------
@@ -152,6 +153,14 @@ class MainWindow(RunLifecycle, QMainWindow):
         elif not self._views_announced:
             self._views_announced = True
             self.views_ready.emit()
+
+    def _prepare_lessons(self, remaining: list[Scenario] | None = None) -> None:
+        """Each lesson's highlighted code, one per event-loop turn, so choosing one is quick."""
+        if remaining is None:
+            remaining = list(self._scenarios.values())
+        if remaining:
+            self.ui.info.prepare(remaining.pop(0))
+            QTimer.singleShot(0, lambda: self._prepare_lessons(remaining))
 
     def warm_up_host(self) -> None:
         """Start the run host on a pool thread, so the first Run finds it ready."""

@@ -16,6 +16,20 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 from ...scenarios.base import Scenario
 from .code_view import CodeView
 
+_CODE: dict[str, str] = {}
+
+
+def _code_of(scenario: Scenario) -> str:
+    """The scenario's source, read once (inspect.getsource re-tokenizes the file each time)."""
+    code = _CODE.get(scenario.id)
+    if code is None:
+        try:
+            code = scenario.code()
+        except (OSError, TypeError) as exc:  # a frozen build without the .py sources
+            code = f"# The source of this scenario is not available here: {exc}\n"
+        _CODE[scenario.id] = code
+    return code
+
 
 class _TextArea(QScrollArea):
     """Scrolls its text; prefers the height the text needs at the current width."""
@@ -81,14 +95,14 @@ class ScenarioInfo(QWidget):
         layout.addSpacing(4)
         layout.addWidget(self.code, 1)
 
+    def prepare(self, scenario: Scenario) -> None:
+        """Make the lesson's highlighted code now (an idle step), so choosing it is quick."""
+        self.code.prepare(scenario.id, _code_of(scenario))
+
     def show_scenario(self, scenario: Scenario) -> None:
         self.title.setText(scenario.title)
         self.lesson.setText(f"Lesson: {scenario.lesson}  ·  id: {scenario.id}")
         self.summary.setText(scenario.summary)
         self.when.setText(f"<b>When to use it:</b> {html.escape(scenario.when_to_use)}")
-        try:
-            code = scenario.code()
-        except (OSError, TypeError) as exc:  # a frozen build without the .py sources
-            code = f"# The source of this scenario is not available here: {exc}\n"
-        self.code.set_code(code)
+        self.code.set_code(_code_of(scenario), key=scenario.id)
         self.text_area.updateGeometry()
