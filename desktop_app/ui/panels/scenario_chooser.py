@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QTreeWidget,
@@ -49,7 +50,9 @@ class ScenarioChooser(QWidget):
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tree.setWordWrap(True)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.tree.header().setStretchLastSection(True)
+        # The one column as wide as the view, so a long title wraps instead of eliding.
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.setToolTip("Choose a lesson's scenario to read its code and run it")
         self.tree.currentItemChanged.connect(self._on_tree_current_item_changed)
         self.no_match = QLabel()
