@@ -60,7 +60,7 @@ def measure(options: argparse.Namespace) -> list[dict[str, float]]:
 
     from desktop_app.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = QApplication.instance() or QApplication([sys.argv[0]])  # noqa: F841 (kept alive)
     folder = tempfile.mkdtemp(prefix="selection-latency-")
     settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, defer_views=True)
@@ -85,14 +85,14 @@ def measure(options: argparse.Namespace) -> list[dict[str, float]]:
         actions = _actions(window)
         done = QEventLoop()
 
-        def step(index: int = 0) -> None:
+        def step(index: int = 0, actions=actions, done=done) -> None:
             if index == len(actions):
                 QTimer.singleShot(300, done.quit)
                 return
             kind, action = actions[index]
             marks.append((clock.nsecsElapsed() / 1e6, kind))
             action()
-            QTimer.singleShot(STEP_MS, lambda: step(index + 1))
+            QTimer.singleShot(STEP_MS, lambda: step(index + 1, actions, done))
 
         QTimer.singleShot(100, step)
         done.exec()
@@ -130,9 +130,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         for kind in kinds
     }
-    print("summary (longest gap per round): " + "; ".join(
-        f"{k} median {v['median_ms']} ms, worst {v['worst_ms']} ms" for k, v in summary.items()
-    ))
+    print(
+        "summary (longest gap per round): "
+        + "; ".join(
+            f"{k} median {v['median_ms']} ms, worst {v['worst_ms']} ms" for k, v in summary.items()
+        )
+    )
     sys.path.insert(0, str(HERE))
     from _bench_util import write_results
 
