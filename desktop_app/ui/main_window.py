@@ -9,6 +9,7 @@ after, a step per event-loop turn: see window_layout.py for why.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QThreadPool, QTimer, Signal
@@ -160,7 +161,8 @@ class MainWindow(RunLifecycle, QMainWindow):
             remaining = list(self._scenarios.values())
         if remaining:
             self.ui.info.prepare(remaining.pop(0))
-            QTimer.singleShot(0, lambda: self._prepare_lessons(remaining))
+            # With the window as context: a window closed meanwhile cancels the rest.
+            QTimer.singleShot(0, self, functools.partial(self._prepare_lessons, remaining))
 
     def warm_up_host(self) -> None:
         """Start the run host on a pool thread, so the first Run finds it ready."""

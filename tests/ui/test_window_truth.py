@@ -32,18 +32,27 @@ def test_a_run_is_named_and_another_lesson_clears_its_views(qtbot, lab_window):
     assert "No run of" in lab_window.ui.run_caption.text()
 
 
-def test_output_and_errors_get_a_header_per_run(qtbot, lab_window):
+def test_output_gets_a_header_per_run(qtbot, lab_window):
     lab_window.select_scenario("thread-pool-factorial")
     lab_window.set_param("wait_ms", 0)
     run_to_end(qtbot, lab_window)
     first = lab_window.run_caption
     run_to_end(qtbot, lab_window)
-    lines = lab_window.ui.output.lines()
-    headers = [line for line in lines if line.startswith("═══")]
+    headers = [line for line in lab_window.ui.output.lines() if line.startswith("═══")]
     assert len(headers) == 2 and first in headers[0]
-    tree = lab_window.ui.errors.tree
-    assert tree.topLevelItemCount() == 2  # two headers, no errors
-    assert "Thread pool" in tree.topLevelItem(1).text(0)
+
+
+def test_errors_of_different_runs_sit_under_headers_naming_them(lab_window):
+    console = lab_window.ui.errors
+    console.begin_run("first run")
+    console.add_records([_record("a"), _record("b")])
+    assert console.tree.topLevelItem(0).text(1) == "thread"  # one run: no header needed
+    console.begin_run("second run")
+    console.add_records([_record("c")])
+    texts = [console.tree.topLevelItem(i).text(0) for i in range(console.tree.topLevelItemCount())]
+    assert "first run" in texts[0] and "second run" in texts[3] and len(texts) == 5
+    assert console.run_count() == 1 and console.count() == 3
+    assert [r.message for r in console.visible_records()] == ["a", "b", "c"]
 
 
 def test_the_status_bar_message_never_runs_under_the_pool_label(qtbot, lab_window):

@@ -4,9 +4,11 @@ One row per record (time, origin, type, message, worker); expanding a row shows 
 traceback. Records are kept in full; only the first ``MAX_ROWS`` become tree rows, so a run
 where 100,000 tasks fail cannot swamp the GUI thread.
 
-Each run starts under a header row naming it (``begin_run``), and the console counts the errors
-of the current run: the Errors tab and the status bar both read that one count. New errors
-scroll into view unless the user has scrolled up to read an older one.
+Runs are kept apart by header rows naming them (``begin_run``), added as soon as a second run's
+rows would follow an earlier one's (a console holding one run needs none: the caption above
+the tabs names it). The console counts the errors of the current run: the Errors tab and the
+status bar both read that one count. New errors scroll into view unless the user has scrolled
+up to read an older one.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class ErrorConsole(QWidget):
         self._records: list[ErrorRecord] = []
         self._counts: dict[str, int] = dict.fromkeys(ORIGINS, 0)
         self._run_start = 0  # index in _records of the current run's first record
+        # Per run: [caption, index of its first tree row, its header row or None]
+        self._runs: list[list] = []
         self._build()
 
     def _build(self) -> None:
@@ -128,19 +132,32 @@ class ErrorConsole(QWidget):
         self.count_changed.emit(len(self._records))
 
     def begin_run(self, caption: str) -> None:
-        """A header row naming the run; the errors after it are this run's."""
+        """A new run: the errors from now on are its own, and once rows of different runs
+        share the list each run's rows sit under a header naming it."""
         self._run_start = len(self._records)
+        rows = self.tree.topLevelItemCount()
+        if rows:
+            for run in reversed(self._runs):  # headers for earlier runs that had none yet
+                if run[2] is None:
+                    run[2] = self._insert_header(run[1], run[0])
+            self._runs.append([caption, rows, None])
+            self._runs[-1][2] = self._insert_header(self.tree.topLevelItemCount(), caption)
+            self.tree.scrollToItem(self._runs[-1][2])
+        else:
+            self._runs.append([caption, 0, None])
+        self._update_summary()
+        self.count_changed.emit(len(self._records))
+
+    def _insert_header(self, index: int, caption: str) -> QTreeWidgetItem:
         header = QTreeWidgetItem([f"— {caption} —"])
         header.setFlags(Qt.ItemFlag.ItemIsEnabled)
         font = header.font(0)
         font.setBold(True)
         header.setFont(0, font)
         header.setToolTip(0, caption)
-        self.tree.addTopLevelItem(header)
+        self.tree.insertTopLevelItem(index, header)
         header.setFirstColumnSpanned(True)
-        self.tree.scrollToItem(header)
-        self._update_summary()
-        self.count_changed.emit(len(self._records))
+        return header
 
     def run_count(self) -> int:
         """Errors since the current run's header: what the tab and the status bar say."""
@@ -182,6 +199,7 @@ class ErrorConsole(QWidget):
         self._records.clear()
         self._counts = dict.fromkeys(ORIGINS, 0)
         self._run_start = 0
+        self._runs.clear()
         self.tree.clear()
         self._update_summary()
         self.count_changed.emit(0)
