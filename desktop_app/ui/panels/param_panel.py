@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QSpinBox,
+    QStackedLayout,
     QWidget,
 )
 
@@ -105,35 +106,53 @@ class ParamPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paramPanel")
-        self._layout = QFormLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # One form per scenario, built the first time it is shown and kept: rebuilding the
+        # editors on every lesson change was the largest part of a selection's 30-90 ms
+        # event-loop gap (tests/benchmarks/selection_latency.py).
+        self._stack = QStackedLayout(self)
+        self._stack.setContentsMargins(0, 0, 0, 0)
+        self._forms: dict[str, tuple[Scenario, QWidget, dict, dict]] = {}
         self._scenario: Scenario | None = None
         self._editors: dict[str, tuple[Param, QWidget]] = {}
         self._labels: dict[str, QLabel] = {}
         self.values_changed.connect(self._apply_uses)
 
     def set_scenario(self, scenario: Scenario, values: dict[str, Any]) -> None:
-        """Rebuild the form for ``scenario`` with ``values`` (already validated) over defaults."""
-        while self._layout.rowCount():
-            self._layout.removeRow(0)
-        self._editors.clear()
-        self._labels.clear()
+        """Show the form of ``scenario`` with ``values`` (already validated) over defaults."""
+        cached = self._forms.get(scenario.id)
+        if cached is None or cached[0] is not scenario:
+            cached = self._forms[scenario.id] = (scenario, *self._build_form(scenario))
+            self._stack.addWidget(cached[1])
         self._scenario = scenario
+        _, form, self._editors, self._labels = cached
         resolved = scenario.defaults() | values
+        for name, (param, editor) in self._editors.items():
+            if editor_value(param, editor) != resolved[name]:
+                set_editor_value(param, editor, resolved[name])
+        self._stack.setCurrentWidget(form)
+        self._apply_uses()
+
+    def _build_form(self, scenario: Scenario) -> tuple[QWidget, dict, dict]:
+        form = QWidget()
+        layout = QFormLayout(form)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        editors: dict[str, tuple[Param, QWidget]] = {}
+        labels: dict[str, QLabel] = {}
+        defaults = scenario.defaults()
         for param in scenario.params:
             editor = make_editor(param)
-            set_editor_value(param, editor, resolved[param.name])
+            set_editor_value(param, editor, defaults[param.name])
             self._connect(editor)
             label = QLabel(param.label + ":")
             label.setToolTip(editor.toolTip())
             label.setBuddy(editor)
-            self._layout.addRow(label, editor)
-            self._editors[param.name] = (param, editor)
-            self._labels[param.name] = label
+            layout.addRow(label, editor)
+            editors[param.name] = (param, editor)
+            labels[param.name] = label
         if not scenario.params:
-            self._layout.addRow(QLabel("This scenario has no parameters."))
-        self._apply_uses()
+            layout.addRow(QLabel("This scenario has no parameters."))
+        return form, editors, labels
 
     def _apply_uses(self) -> None:
         """Disable what the current values make irrelevant, with the reason as tooltip."""
