@@ -137,7 +137,13 @@ def test_every_lesson_text_is_reachable_at_the_minimum_size(qtbot, lab_window):
 
 def test_the_chooser_wraps_long_titles_and_says_when_nothing_matches(qtbot, lab_window):
     chooser = lab_window.ui.chooser
-    assert chooser.tree.wordWrap()
+    chooser.resize(280, 500)
+    tree = chooser.tree
+    item = chooser._items["io-vs-cpu"]
+    line = tree.fontMetrics().height()
+    title_width = tree.fontMetrics().horizontalAdvance(item.text(0))
+    assert title_width > tree.viewport().width() - tree.indentation()  # it must wrap
+    qtbot.waitUntil(lambda: tree.visualItemRect(item).height() >= 2 * line, timeout=3000)
     chooser.filter.setText("no-such-lesson-zzz")
     assert chooser.visible_ids() == []
     assert chooser.no_match.isVisible() and "No lesson matches" in chooser.no_match.text()
