@@ -57,7 +57,8 @@ _VIEW_TIPS = {
     "cpu": "Per-core utilisation while the run goes",
 }
 _UNUSED_TIPS = {
-    "timing": "it times no pool sizes; its story is in the Timeline, Output and Results tabs.",
+    "timing": "it does not compare pool sizes; its story is in the Timeline, Output and "
+    "Results tabs.",
     "timeline": "it runs no tasks to draw.",
     "cpu": "it runs no workers to watch.",
 }

@@ -228,3 +228,39 @@ def test_the_window_has_a_minimum_size(lab_window):
     assert lab_window.ui.tabs.currentIndex() in range(lab_window.ui.tabs.count())
     assert isinstance(lab_window.ui.run_caption, QLabel)
     assert TAB_TIMELINE != TAB_TIMING
+
+
+def test_the_sharing_data_result_text_is_not_cut(qtbot, lab_window):
+    from PySide6.QtCore import QRect, Qt
+
+    lab_window.select_scenario("sharing-data")
+    lab_window.set_param("tool", "lock")
+    run_to_end(qtbot, lab_window)
+    table = lab_window.ui.results
+    lab_window.ui.tabs.setCurrentIndex(4)
+    model = table.model()
+    column = next(
+        c
+        for c in range(model.columnCount())
+        if model.headerData(c, Qt.Orientation.Horizontal) == "what happened"
+    )
+    for row in range(model.rowCount()):
+        index = model.index(row, column)
+        rect = table.visualRect(index)
+        text = str(index.data())
+        needed = table.fontMetrics().boundingRect(
+            QRect(0, 0, rect.width() - 8, 10_000), Qt.TextFlag.TextWordWrap, text
+        )
+        assert needed.height() <= rect.height(), (text, rect)
+
+
+def test_error_columns_widen_to_their_text(lab_window):
+    console = lab_window.ui.errors
+    long_type = "BrokenProcessPoolWithAVeryLongExceptionName"
+    record = ErrorRecord(
+        origin="process", type=long_type, message="m", traceback="tb", worker="lab-pool-4_3 pid"
+    )
+    console.add_records([record])
+    metrics = console.tree.fontMetrics()
+    assert console.tree.columnWidth(2) >= metrics.horizontalAdvance(long_type)
+    assert console.tree.topLevelItem(0).toolTip(2) == long_type
