@@ -52,10 +52,11 @@ class RunLifecycle:
         worker.signals.run_failed.connect(self._on_worker_run_failed)
         self._worker = worker
         self.last_refusal = ""
-        sizes = None if request.scenario.fixed_pool else request.pool_sizes
-        self.run_caption = run_caption(
-            request.scenario.title, request.params, sizes, request.repeats, time.time()
-        )
+        scenario = request.scenario
+        sizes = None if scenario.fixed_pool else request.pool_sizes
+        unused = scenario.unused_params(request.params)  # not named: they changed nothing
+        used = {name: value for name, value in request.params.items() if name not in unused}
+        self.run_caption = run_caption(scenario.title, used, sizes, request.repeats, time.time())
         self.ui.output.begin_run(self.run_caption)
         self.ui.errors.begin_run(self.run_caption)
         self.feed.begin(request.repeats, request.pool_sizes)

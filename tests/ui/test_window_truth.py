@@ -32,6 +32,16 @@ def test_a_run_is_named_and_another_lesson_clears_its_views(qtbot, lab_window):
     assert "No run of" in lab_window.ui.run_caption.text()
 
 
+def test_the_caption_names_only_the_parameters_the_run_used(qtbot, lab_window):
+    lab_window.select_scenario("pool-timing")
+    lab_window.set_param("workload", "square")
+    lab_window.set_pool_sizes((1,))
+    lab_window.set_repeats(1)
+    run_to_end(qtbot, lab_window)
+    assert "workload=square" in lab_window.run_caption
+    assert "cpu_ms" not in lab_window.run_caption
+
+
 def test_output_gets_a_header_per_run(qtbot, lab_window):
     lab_window.select_scenario("thread-pool-factorial")
     lab_window.set_param("wait_ms", 0)
