@@ -274,3 +274,17 @@ def test_error_columns_widen_to_their_text(lab_window):
     metrics = console.tree.fontMetrics()
     assert console.tree.columnWidth(2) >= metrics.horizontalAdvance(long_type)
     assert console.tree.topLevelItem(0).toolTip(2) == long_type
+
+
+def test_at_the_minimum_size_the_status_bar_and_chooser_still_fit(qtbot, lab_window):
+    lab_window.statusBar().set_pools([("pool", size, True) for size in (1, 2, 4, 8, 16)])
+    lab_window.resize(lab_window.minimumSize())
+    status = lab_window.statusBar()
+
+    def fits() -> bool:
+        right = status.environment_label.geometry().right()
+        return right <= status.width() and status.pools_label.geometry().right() < right
+
+    qtbot.waitUntil(fits, timeout=3000)
+    assert "pool×16" in status.pools_label.toolTip()  # elided on screen, whole in the tooltip
+    assert lab_window.ui.chooser.width() >= 170

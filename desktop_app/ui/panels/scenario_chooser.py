@@ -92,6 +92,7 @@ class ScenarioChooser(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.no_match)
         layout.addWidget(self.tree, 1)
+        self.setMinimumWidth(170)  # narrower, titles wrap a word a line
         self._items: dict[str, QTreeWidgetItem] = {}
         self._populate(scenarios)
 

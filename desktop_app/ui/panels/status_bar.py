@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
@@ -28,21 +28,37 @@ def describe_pools(pools: list[tuple[str, int, bool]]) -> str:
 class ElidingLabel(QLabel):
     """A label that shows as much of its text as fits, eliding the middle, whole as tooltip."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle,
+        shrinks_first: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.full_text = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._mode = mode
+        # The message gives way first (Ignored); a permanent label asks for its whole text
+        # and gives way only when the window is too narrow for it (Preferred).
+        policy = QSizePolicy.Policy.Ignored if shrinks_first else QSizePolicy.Policy.Preferred
+        self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self.full_text) + 4
+        return QSize(width + margins.left() + margins.right(), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(60, super().minimumSizeHint().height())
 
     def set_full_text(self, text: str) -> None:
         self.full_text = text
         self.setToolTip(text)
         self._elide()
+        self.updateGeometry()
 
     def _elide(self) -> None:
         width = max(0, self.contentsRect().width())
-        self.setText(
-            self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, width)
-        )
+        self.setText(self.fontMetrics().elidedText(self.full_text, self._mode, width))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -76,19 +92,18 @@ class StatusBar(QStatusBar):
             "(never fork: see DESIGN.md)\n"
             "GIL on: threads run Python code one at a time, so CPU-bound work needs processes"
         )
-        self.pools_label = QLabel(describe_pools([]))
+        # Pools elide on a narrow window (the list grows with every pool kept warm).
+        self.pools_label = ElidingLabel(mode=Qt.TextElideMode.ElideRight, shrinks_first=False)
         self.pools_label.setObjectName("poolStateLabel")
-        self.pools_label.setToolTip(
-            "Warm pools are kept between runs, so a second run skips the start-up cost"
-        )
+        self.set_pools([])
         for label in (self.pools_label, self.environment_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(label)
 
     def set_pools(self, pools: list[tuple[str, int, bool]]) -> None:
         text = describe_pools(pools)
-        if text != self.pools_label.text():
-            self.pools_label.setText(text)
+        if text != self.pools_label.full_text:
+            self.pools_label.set_full_text(text)
             self.pools_label.setToolTip(
                 f"{text}\nWarm pools are kept between runs, so a second run skips the start-up cost"
             )
