@@ -97,10 +97,16 @@ def _notes(
             f"{LEADING_DIGITS} digits and the count. Python ints never overflow; only "
             "printing one past 4,300 digits needs sys.set_int_max_str_digits()."
         )
+    waited = (
+        "The waits overlapped (a sleeping thread releases the GIL), which is why later tasks "
+        "could overtake earlier ones. "
+        if ctx.params["wait_ms"] > 0
+        else ""
+    )
     ctx.note(
-        "All threads share one GIL: factorials are computation, so the threads take "
-        "turns rather than running at once. The pool keeps the order bookkeeping for you; "
-        "for speed on CPU work a process pool is the tool."
+        f"{waited}All threads share one GIL: factorials are computation, so the threads take "
+        "turns computing rather than running at once. The pool keeps the order bookkeeping "
+        "for you; for speed on CPU work a process pool is the tool."
     )
 
 
