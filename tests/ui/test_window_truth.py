@@ -288,3 +288,12 @@ def test_at_the_minimum_size_the_status_bar_and_chooser_still_fit(qtbot, lab_win
     qtbot.waitUntil(fits, timeout=3000)
     assert "pool×16" in status.pools_label.toolTip()  # elided on screen, whole in the tooltip
     assert lab_window.ui.chooser.width() >= 170
+
+
+def test_the_parameter_box_is_as_tall_as_the_lessons_form(qtbot, lab_window):
+    params, button = lab_window.ui.params, lab_window.ui.presets_button
+    for scenario_id in ("producer-consumer", "process-start-join"):
+        lab_window.select_scenario(scenario_id)
+        qtbot.waitUntil(
+            lambda: 0 <= button.geometry().top() - params.geometry().bottom() < 20, timeout=3000
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QSpinBox,
     QStackedLayout,
     QWidget,
@@ -111,6 +112,8 @@ class ParamPanel(QWidget):
         # event-loop gap (tests/benchmarks/selection_latency.py).
         self._stack = QStackedLayout(self)
         self._stack.setContentsMargins(0, 0, 0, 0)
+        # As tall as the shown form, not the tallest one (a stack's default): no blank rows.
+        self._stack.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self._forms: dict[str, tuple[Scenario, QWidget, dict, dict]] = {}
         self._scenario: Scenario | None = None
         self._editors: dict[str, tuple[Param, QWidget]] = {}
@@ -130,7 +133,16 @@ class ParamPanel(QWidget):
             if editor_value(param, editor) != resolved[name]:
                 set_editor_value(param, editor, resolved[name])
         self._stack.setCurrentWidget(form)
+        self.updateGeometry()
         self._apply_uses()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        current = self._stack.currentWidget()
+        return current.sizeHint() if current is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        current = self._stack.currentWidget()
+        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
 
     def _build_form(self, scenario: Scenario) -> tuple[QWidget, dict, dict]:
         form = QWidget()
