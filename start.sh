@@ -2,12 +2,20 @@
 # Set up and start Concurrency Lab: ./start.sh [concurrency-lab arguments]
 #
 # First run: installs the Debian packages Qt needs when any is missing (with sudo unless root),
-# creates .venv and installs the project into it. Later runs only start the app (and reinstall
-# when pyproject.toml changed). Without arguments it opens the window; with arguments it is the
-# command line, e.g. ./start.sh list
+# creates .venv and installs the project into it, then leaves a stamp. Later runs see the stamp
+# and start the app at once (checking the packages cost 0.7 s a start); a changed start.sh or
+# pyproject.toml sets up again. Without arguments it opens the window, as it does with Qt's own
+# options first (./start.sh -style fusion); other arguments are the command line, e.g.
+# ./start.sh list. Without a display the app says so in one line and exits 1.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
+
+READY=.venv/.concurrency-lab-ready
+if [ -f "$READY" ] && [ "$READY" -nt start.sh ] && [ "$READY" -nt pyproject.toml ] \
+    && [ -x .venv/bin/concurrency-lab ]; then
+    exec .venv/bin/concurrency-lab "$@"
+fi
 
 # What Qt needs on a minimal Debian/Ubuntu, for a window on X11 too (see README, Troubleshooting).
 PACKAGES=(libgl1 libegl1 libglib2.0-0 libfontconfig1 libfreetype6 libx11-6 libdbus-1-3
@@ -53,9 +61,5 @@ install_debian_packages
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { say "Python 3.11 or newer is required (python3 is $(python3 --version 2>&1))"; exit 1; }
 install_project
-if [ $# -eq 0 ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] \
-    && [ -z "${QT_QPA_PLATFORM:-}" ]; then
-    say "no display found (DISPLAY is unset): the window needs a desktop session, or run" \
-        "'xvfb-run ./start.sh'; the command line works anywhere: ./start.sh --help"
-fi
+touch "$READY"
 exec .venv/bin/concurrency-lab "$@"

@@ -31,6 +31,18 @@ _DEBIAN_PACKAGES = {
     "libxcb-cursor.so": "libxcb-cursor0",
 }
 _LIBRARY = re.compile(r"(lib[\w.+-]+?\.so)[\w.]*")
+# Qt's own command-line options (QApplication, QGuiApplication): with one first, the window
+# opens and Qt reads them (./start.sh -style fusion), instead of the CLI refusing them.
+QT_OPTIONS = frozenset(
+    "style stylesheet platform platformpluginpath platformtheme plugin qwindowgeometry "
+    "geometry qwindowtitle title qwindowicon icon reverse session display widgetcount "
+    "fontengine nograb dograb sync name visual qmljsdebugger".split()
+)
+
+
+def is_qt_option(arg: str) -> bool:
+    """``-style``, ``-style=fusion``, ``--platform``: an option Qt, not the CLI, reads."""
+    return arg.startswith("-") and arg.lstrip("-").partition("=")[0] in QT_OPTIONS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str]) -> int:
-    if not args:
+    if not args or is_qt_option(args[0]):
         return _start_ui("run_gui", args)
     if args[0] == "--smoke-test":
         return _start_ui("smoke_test", args[1:])

@@ -92,6 +92,35 @@ class Param:
         return value
 
 
+@dataclass(frozen=True)
+class ParamUse:
+    """A parameter that only matters when another one has certain values (data, not code):
+    the window disables its editor otherwise and says ``reason`` in the tooltip."""
+
+    param: str
+    when: str
+    values: tuple[Any, ...]
+    reason: str
+
+    def applies(self, values: dict[str, Any]) -> bool:
+        return values.get(self.when) in self.values
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A "try this" setting that makes the lesson's point: parameters over the defaults, and
+    optionally a pool size (or a sweep's sizes)."""
+
+    name: str
+    description: str
+    params: tuple[tuple[str, Any], ...] = ()
+    pool_size: int | None = None
+    pool_sizes: tuple[int, ...] = ()
+
+
+VIEW_KEYS = ("timing", "timeline", "cpu")
+
+
 def _fmt(number: float | None) -> str:
     if number is None:
         return "any"
@@ -123,6 +152,12 @@ class Scenario:
     kinds: tuple[str, ...] = ()
     order: int = 0
     extra_code: str = field(default="", repr=False)
+    # What the lesson uses, so the window can disable what it does not and say why.
+    # ``fixed_pool``: why the pool size does not apply ("" = the lesson runs a pool of it).
+    fixed_pool: str = ""
+    param_uses: tuple[ParamUse, ...] = ()
+    views: tuple[str, ...] = VIEW_KEYS  # the plot tabs that show something for this lesson
+    presets: tuple[Preset, ...] = ()
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -130,6 +165,11 @@ class Scenario:
                 return param
         names = ", ".join(p.name for p in self.params) or "none"
         raise ParamError(f"{self.id} has no parameter {name!r} (it has: {names})")
+
+    def unused_params(self, values: dict[str, Any]) -> dict[str, str]:
+        """Parameters that ``values`` make irrelevant, with the reason for each."""
+        resolved = self.defaults() | values
+        return {u.param: u.reason for u in self.param_uses if not u.applies(resolved)}
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}

@@ -22,7 +22,7 @@ from ..workloads import (
     raise_unpicklable,
     square_fails_at_five,
 )
-from .base import Param, Scenario
+from .base import Param, ParamUse, Preset, Scenario
 from .registry import register
 
 WAIT_S = 10.0  # a part that takes longer than this has failed; nothing waits forever
@@ -265,6 +265,28 @@ if __name__ == "__main__":
             print(f"Exception during pool execution: {e}")
 """,
         pool_sizes=(4,),
+        views=("timeline", "cpu"),
+        param_uses=(
+            ParamUse(
+                "timeout",
+                "fault",
+                ("unpicklable", "exit", "kill", "hang"),
+                "The time limit applies only to a broken pool (fault other than none).",
+            ),
+        ),
+        presets=(
+            Preset(
+                "A worker killed mid-task",
+                "SIGKILL a pool worker: the pool reports it broken, the error console says "
+                "which worker died, and the app carries on.",
+                (("fault", "kill"),),
+            ),
+            Preset(
+                "A task that never returns",
+                "A hung task: the time limit stops the pool after 2 s and says so.",
+                (("fault", "hang"), ("timeout", 2.0)),
+            ),
+        ),
         kinds=("threads", "processes", "pool"),
         order=6,
     )

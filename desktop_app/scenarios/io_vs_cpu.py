@@ -8,7 +8,7 @@ from ..engine.outputs.report import gil_enabled
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, cpu_burn, io_wait
 from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
-from .base import Param, Scenario
+from .base import Param, Preset, Scenario
 from .registry import register
 
 if TYPE_CHECKING:
@@ -230,6 +230,22 @@ if __name__ == "__main__":
             timed(f"{name} processes", lambda: list(pool.map(task, range(8))))
 """,
         pool_sizes=(4,),
+        presets=(
+            Preset(
+                "Mostly waiting: threads beat the GIL",
+                "Long sleeps and little computing: threads overlap the waits as well as "
+                "processes do, without the processes' start-up cost.",
+                (("n", 8), ("io_ms", 200), ("cpu_ms", 5)),
+                pool_size=8,
+            ),
+            Preset(
+                "Mostly computing: only processes help",
+                "Long computations hold the GIL: threads take turns and gain nothing, "
+                "processes run on all cores at once.",
+                (("n", 8), ("io_ms", 5), ("cpu_ms", 200)),
+                pool_size=4,
+            ),
+        ),
         repeats=1,
         kinds=BACKENDS,
         order=1,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, heavy_square, square
 from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
-from .base import Param, Scenario
+from .base import Param, ParamUse, Preset, Scenario
 from .registry import register
 
 if TYPE_CHECKING:
@@ -245,6 +245,30 @@ if __name__ == "__main__":
         pool_sizes=(2, 4, 8),
         repeats=3,
         sweeps=True,
+        param_uses=(
+            ParamUse(
+                "cpu_ms",
+                "workload",
+                ("cpu",),
+                "Only workload=cpu burns CPU per task; square is the lesson's tiny task.",
+            ),
+        ),
+        presets=(
+            Preset(
+                "Heavy work: speedup near the core count",
+                "Each task computes for 20 ms, so the pool's start-up and messages are small "
+                "beside the work: the speedup climbs to about the number of cores, then stops.",
+                (("n", 64), ("workload", "cpu"), ("cpu_ms", 20)),
+                pool_sizes=(1, 2, 4, 8),
+            ),
+            Preset(
+                "Tiny tasks: a pool costs more than it saves",
+                "Squaring 10 numbers takes microseconds; starting workers and sending tasks "
+                "takes milliseconds, so every pool is slower than the serial loop.",
+                (("n", 10), ("workload", "square")),
+                pool_sizes=(2, 4, 8),
+            ),
+        ),
         kinds=("serial", "pool"),
         order=8,
     )

@@ -6,7 +6,7 @@ from collections import Counter
 
 from ..engine.records import SpanTable, worker_label
 from ..workloads import square
-from .base import Param, Scenario
+from .base import Param, Preset, Scenario
 from .registry import register
 
 
@@ -102,6 +102,20 @@ if __name__ == "__main__":
         print(pool.map(square, [1, 2, 3, 4, 5]))   # [1, 4, 9, 16, 25]
 """,
         pool_sizes=(4,),
+        presets=(
+            Preset(
+                "Many tiny tasks, one at a time",
+                "20,000 squares sent one per message: the messages cost far more than the "
+                "squaring. Compare with the next preset.",
+                (("n", 20_000), ("chunksize", 1)),
+            ),
+            Preset(
+                "Many tiny tasks, in chunks of 500",
+                "The same 20,000 squares in chunks: a few messages instead of 20,000, and the "
+                "run is many times shorter.",
+                (("n", 20_000), ("chunksize", 500)),
+            ),
+        ),
         kinds=("pool",),
         order=2,
     )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.lesson_runs import Job, run_processes
 from ..workloads import print_cube, print_square
-from .base import Param, Scenario
+from .base import Param, Preset, Scenario
 from .registry import register
 
 if TYPE_CHECKING:
@@ -131,6 +131,16 @@ if __name__ == "__main__":
     print("Both processes are complete.")
 """,
         pool_sizes=(2,),
+        fixed_pool="This lesson always starts exactly two processes: one squares, one cubes.",
+        views=("timeline", "cpu"),
+        presets=(
+            Preset(
+                "Make them overlap",
+                "Each child waits 300 ms before printing: both run at the same time, and "
+                "join() waits for the slower one.",
+                (("hold_ms", 300),),
+            ),
+        ),
         kinds=("processes",),
         order=3,
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..engine.cancel import CancelToken, RunCancelled
 from ..engine.lesson_runs import Job, run_threads
-from .base import Param, Scenario
+from .base import Param, Preset, Scenario
 from .registry import register
 
 # Log lines per phase; the counts in the table always cover every operation.
@@ -291,6 +291,21 @@ for t in threads:
 print("Final list:", shared_list)   # []
 """,
         pool_sizes=(2,),
+        fixed_pool="This lesson always runs two threads: one producer and one consumer.",
+        views=("timeline", "cpu"),
+        presets=(
+            Preset(
+                "No lock: lost updates",
+                "The lock off and 20,000 numbers flat out: the two threads' read-modify-write "
+                "steps interleave and the final count comes out wrong.",
+                (("lock", False), ("race_n", 20_000)),
+            ),
+            Preset(
+                "With the lock: every update kept",
+                "The same 20,000 numbers with the lock: the count is always right.",
+                (("lock", True), ("race_n", 20_000)),
+            ),
+        ),
         kinds=("threads",),
         order=4,
     )

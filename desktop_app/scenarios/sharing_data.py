@@ -18,7 +18,7 @@ from ..engine.cancel import CancelToken
 from ..engine.lesson_runs import Job, run_threads
 from . import _sharing_processes as processes
 from ._sharing_processes import WAIT_S, record_holds
-from .base import Param, Scenario
+from .base import Param, ParamUse, Preset, Scenario
 from .registry import register
 
 COLUMNS = ["tool", "runs in", "what happened", "messages/s", "MB/s"]
@@ -318,6 +318,30 @@ if __name__ == "__main__":
         shared = manager.list()    # a proxy to a list in the manager's process
 """,
         pool_sizes=(2,),
+        fixed_pool="Each tool's demonstration sets its own number of threads or processes.",
+        views=("timeline", "cpu"),
+        param_uses=tuple(
+            ParamUse(
+                name,
+                "tool",
+                ("all", "ipc"),
+                "Only the IPC comparison (tool=ipc or all) sends sized messages.",
+            )
+            for name in ("msg_kb", "messages")
+        ),
+        presets=(
+            Preset(
+                "Threads and a lock",
+                "Threads share memory: a lock keeps their updates whole.",
+                (("tool", "lock"),),
+            ),
+            Preset(
+                "Which channel between processes is fastest?",
+                "Queue, Pipe and shared memory carry the same messages: the times differ by "
+                "an order of magnitude.",
+                (("tool", "ipc"), ("msg_kb", 64), ("messages", 200)),
+            ),
+        ),
         kinds=("threads", "processes"),
         order=5,
     )

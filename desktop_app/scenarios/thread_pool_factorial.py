@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..workloads import factorial
-from .base import Param, Scenario
+from .base import Param, Preset, Scenario
 from .registry import register
 
 if TYPE_CHECKING:
@@ -14,14 +16,28 @@ if TYPE_CHECKING:
 
 PRINT_LIMIT = 20  # past this, lines of 5,000-digit numbers teach nothing: the table summarises
 LEADING_DIGITS = 12
+# Each task waits this share of wait_ms first, by its number: neighbours wait different times
+# (tasks 1-4 wait 0.2, 0.6, 0.4, 0.8), so tasks started together finish in another order.
+# Steps of a fifth of the default 50 ms are 10 ms apart: far more than a loaded machine's
+# sleep jitter, so the defaults show the lesson's point every run (pure factorials of 1..10
+# finished in input order every time: each is done before the next thread starts).
+WAIT_SHARES = (1.0, 0.2, 0.6, 0.4, 0.8)
+
+
+def factorial_after_wait(number: int, wait_s: float) -> int:
+    """n! after waiting ``wait_s`` seconds first, like a call that fetches its input."""
+    if wait_s > 0:
+        time.sleep(wait_s * WAIT_SHARES[number % len(WAIT_SHARES)])
+    return factorial(number)
 
 
 def thread_pool_factorials(ctx: RunContext) -> None:
     """``ThreadPoolExecutor(size).map(factorial, 1..n)``, then both orders side by side."""
     numbers = list(range(1, ctx.params["n"] + 1))
     size = ctx.pool_sizes[0]
+    task = functools.partial(factorial_after_wait, wait_s=ctx.params["wait_ms"] / 1000)
     # One number per task, as ThreadPoolExecutor.map submits them.
-    outcome = ctx.measure("factorial", "threads", size, factorial, numbers, chunksize=1)
+    outcome = ctx.measure("factorial", "threads", size, task, numbers, chunksize=1)
     spans = {span.task: span for span in outcome.spans}
     finished = sorted(spans, key=lambda task: spans[task].end)
     rank = {task: place + 1 for place, task in enumerate(finished)}
@@ -65,7 +81,8 @@ def _notes(
         ctx.note(
             f"All {len(numbers)} tasks happened to finish in input order this time (each "
             "took so little time that the next one had not started yet); map() would "
-            "return them in input order either way."
+            "return them in input order either way. Raise the wait to see them overtake "
+            "each other."
         )
     used = Counter(span.thread for span in spans.values())
     ctx.note(
@@ -80,10 +97,16 @@ def _notes(
             f"{LEADING_DIGITS} digits and the count. Python ints never overflow; only "
             "printing one past 4,300 digits needs sys.set_int_max_str_digits()."
         )
+    waited = (
+        "The waits overlapped (a sleeping thread releases the GIL), which is why later tasks "
+        "could overtake earlier ones. "
+        if ctx.params["wait_ms"] > 0
+        else ""
+    )
     ctx.note(
-        "All threads share one GIL: factorials are computation, so the threads take "
-        "turns rather than running at once. The pool keeps the order bookkeeping for you; "
-        "for speed on CPU work a process pool is the tool."
+        f"{waited}All threads share one GIL: factorials are computation, so the threads take "
+        "turns computing rather than running at once. The pool keeps the order bookkeeping "
+        "for you; for speed on CPU work a process pool is the tool."
     )
 
 
@@ -122,7 +145,9 @@ SCENARIO = register(
         summary=(
             "A ThreadPoolExecutor computes n! for every n from 1 to a chosen limit. Tasks "
             "finish in whatever order the threads get to them, yet executor.map hands the "
-            "results back in input order. The run shows both orders, which thread computed "
+            "results back in input order. Each task first waits a little, as a download "
+            "would, so tasks started together finish in another order. The run shows both "
+            "orders, which thread computed "
             "each factorial, and how the numbers grow to thousands of digits."
         ),
         when_to_use=(
@@ -141,9 +166,20 @@ SCENARIO = register(
                 1,
                 5000,
             ),
+            Param(
+                "wait_ms",
+                "Wait before computing",
+                "int",
+                50,
+                "Each task first waits part of this time (a fifth to all of it, by its number), "
+                "like a call that fetches its input; 0 computes only.",
+                0,
+                2000,
+                unit="ms",
+            ),
         ),
         run=thread_pool_factorials,
-        code_objects=(factorial, thread_pool_factorials),
+        code_objects=(factorial, factorial_after_wait, thread_pool_factorials),
         extra_code="""
 # The lesson in plain Python:
 import concurrent.futures
@@ -162,6 +198,19 @@ if __name__ == "__main__":
             print(f"Factorial of {number} is {result}")
 """,
         pool_sizes=(4,),
+        presets=(
+            Preset(
+                "Compute only: the order usually holds",
+                "No wait: each tiny factorial is done before the next thread starts, so the "
+                "tasks finish in input order, and map() returns that order either way.",
+                (("n", 10), ("wait_ms", 0)),
+            ),
+            Preset(
+                "Huge numbers",
+                "Factorials up to 2000!: 5,736 digits, and Python's ints never overflow.",
+                (("n", 2000), ("wait_ms", 0)),
+            ),
+        ),
         kinds=("threads",),
         order=7,
     )

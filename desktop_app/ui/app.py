@@ -18,6 +18,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ..engine.pools import stop_process_helpers
+from .display_check import display_problem
 from .excepthooks import ExceptionRelay
 from .main_window import MainWindow
 from .smoke_test import smoke_test  # noqa: F401 (entry.py looks it up here: --smoke-test)
@@ -119,6 +120,10 @@ def freeze_startup_objects() -> None:
 
 def run_gui(argv: list[str]) -> int:
     """Open the window and run the event loop; returns the exit code."""
+    problem = display_problem(argv)
+    if problem:  # Qt would abort with a core dump and a misleading message
+        print(f"concurrency-lab: {problem}", file=sys.stderr)
+        return 1
     app = make_application(argv)
     relay = ExceptionRelay(app)
     window = MainWindow(defer_views=True)  # paint first, then build the plots

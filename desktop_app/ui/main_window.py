@@ -1,8 +1,7 @@
 """The main window: choose a lesson's scenario, read its code, run it, watch and keep the result.
 
-Work runs in the run host process, driven from ``QThreadPool`` through the bridge; the engine's
-batched events only update model data here, and a ~30 Hz timer redraws, so the window stays responsive during any run. One run
-at a time: a second Run while one runs is refused with a reason, never interleaved.
+The run's life (start, frames, cancel, finish, close) is in run_lifecycle.py, the menus in
+menus.py and the widgets in window_layout.py; this module ties them to the lesson shown.
 
 With ``defer_views`` (the app does this) the window paints first and builds its plot views just
 after, a step per event-loop turn: see window_layout.py for why.
@@ -11,29 +10,35 @@ after, a step per event-loop turn: see window_layout.py for why.
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QSettings, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from ..engine.host.client import RunHost
 from ..engine.limits import REPEATS_RANGE, check_pool_size, is_repeats
 from ..engine.outputs.report import RunReport
 from ..engine.records import ErrorRecord
-from ..scenarios.base import ParamError, Scenario
+from ..scenarios.base import ParamError, Preset, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
-from .bridge import RunRequest, RunWorker
+from .bridge import RunWorker
 from .export.export_actions import ExportController
+from .menus import WindowMenus
 from .panels.status_bar import StatusBar
 from .run_feed import RunFeed
+from .run_lifecycle import CLOSE_WAIT_S, RunLifecycle
 from .settings_store import SettingsStore, make_settings
 from .window_layout import WindowLayout
 
+__all__ = ["CLOSE_WAIT_S", "MainWindow", "window_host"]
+
 FRAME_MS = 33  # ~30 redraws a second at most, whatever the event rate
 STATUS_MS = 1000
-CLOSE_WAIT_S = 1.5  # closing during a run: the engine kills process workers well within this
+DEFAULT_SIZE = (1280, 800)
+# Below this the side panel, the lesson text and the tabs no longer all fit; every text stays
+# reachable down to it (scroll bars, word wrap, tooltips): tests/ui/test_window_text.py.
+MINIMUM_SIZE = (760, 540)
 # The run host and its workers yield the CPU to the GUI thread. With 8 workers on 2 cores a
 # frame's wall time was 1.3-2.5 times its CPU time at nice 5 (CFS weight 335 against the GUI's
 # 1024); at 15 (weight 36) the timeline's p99 gap fell in 6 of 7 alternating A/B rounds
@@ -47,7 +52,7 @@ def window_host() -> RunHost:
     return RunHost(nice=WORKER_NICE)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RunLifecycle, QMainWindow):
     """The Concurrency Lab window; the public methods are what tests and the smoke test drive."""
 
     run_started = Signal(str)
@@ -64,9 +69,13 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Concurrency Lab")
+        self.setMinimumSize(*MINIMUM_SIZE)
         self.host = host if host is not None else window_host()
         self.last_report: RunReport | None = None
         self.last_refusal = ""
+        self.run_caption = ""  # the last run's name (lesson, parameters, time)
+        self._shown_run = ""  # the lesson whose run the plots, table and progress show
+        self._asking_close = False
         self._store = SettingsStore(settings if settings is not None else make_settings())
         self._scenarios = {s.id: s for s in all_scenarios()}
         self._scenario: Scenario | None = None
@@ -83,7 +92,7 @@ class MainWindow(QMainWindow):
             lambda: self.last_report,
             lambda: self._scenario.id if self._scenario else "",
         )
-        self._build_menus()
+        self.menus = WindowMenus(self)
         self._connect()
         self._frame_timer = QTimer(self, interval=FRAME_MS)
         self._frame_timer.timeout.connect(self.feed.tick)
@@ -94,30 +103,19 @@ class MainWindow(QMainWindow):
         self._restore()
         if defer_views:  # the app's way: once the window is up, start the run host behind it
             self.views_ready.connect(self.warm_up_host)
+            self.views_ready.connect(self._prepare_lessons)
         self.ui.main.installEventFilter(self)  # its first Paint event is the window's first frame
 
     # --- construction ---------------------------------------------------------------------------
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._fill_file_menu(file_menu)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        run_menu = bar.addMenu("&Run")
-        self.run_action = QAction("&Run", self, shortcut=QKeySequence("Ctrl+R"))
-        self.run_action.setObjectName("runAction")
-        self.run_action.triggered.connect(self.start_run)
-        self.cancel_action = QAction("&Cancel", self, shortcut=QKeySequence(Qt.Key.Key_Escape))
-        self.cancel_action.setObjectName("cancelAction")
-        self.cancel_action.triggered.connect(self.cancel_run)
-        self.cancel_action.setEnabled(False)
-        run_menu.addActions([self.run_action, self.cancel_action])
-        self.exports.fill_menu(bar.addMenu("&Export"))
-        self.addAction(self.exports.export_action)  # Ctrl+E works with the menu closed
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction("&About Concurrency Lab", self._show_about)
+    def _build_file_menu(self, menu: QMenu) -> None:
+        """File: run files and exports go above Quit."""
+        self._fill_file_menu(menu)
+        menu.addSeparator()
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
+        self.quit_action.setObjectName("quitAction")
+        self.quit_action.triggered.connect(self._on_quit_triggered)
+        menu.addAction(self.quit_action)
 
     def _connect(self) -> None:
         ui = self.ui
@@ -130,7 +128,7 @@ class MainWindow(QMainWindow):
         """Geometry, splitters and the last scenario; anything unreadable falls back."""
         geometry = self._store.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.resize(*DEFAULT_SIZE)
         self.ui.restore_splitters(self._store)
         first = next(iter(self._scenarios), None)
         chosen = self._store.last_scenario(set(self._scenarios)) or first
@@ -159,6 +157,15 @@ class MainWindow(QMainWindow):
         elif not self._views_announced:
             self._views_announced = True
             self.views_ready.emit()
+
+    def _prepare_lessons(self, remaining: list[Scenario] | None = None) -> None:
+        """Each lesson's highlighted code, one per event-loop turn, so choosing one is quick."""
+        if remaining is None:
+            remaining = list(self._scenarios.values())
+        if remaining:
+            self.ui.info.prepare(remaining.pop(0))
+            # With the window as context: a window closed meanwhile cancels the rest.
+            QTimer.singleShot(0, self, functools.partial(self._prepare_lessons, remaining))
 
     def warm_up_host(self) -> None:
         """Start the run host on a pool thread, so the first Run finds it ready."""
@@ -192,18 +199,40 @@ class MainWindow(QMainWindow):
             self._save_scenario_settings()
         scenario = self._scenarios[scenario_id]
         self._scenario = scenario
-        store, controls = self._store, self.ui.controls
         self.ui.info.show_scenario(scenario)
-        self.ui.params.set_scenario(scenario, store.params(scenario))
+        self.ui.params.set_scenario(scenario, self._store.params(scenario))
+        self._show_run_settings(scenario, use_store=True)
+        self.ui.set_views_used(scenario.views)
+        self.menus.fill_presets(self.menus.presets_menu, scenario.presets, self.apply_preset)
+        self.menus.fill_presets(self.ui.presets_menu, scenario.presets, self.apply_preset)
+        self.ui.presets_button.setEnabled(bool(scenario.presets))
+        if self._shown_run and self._shown_run != scenario_id and not self.is_running():
+            self._clear_run_views(scenario)
+        self._store.set_last_scenario(scenario_id)
+
+    def _show_run_settings(self, scenario: Scenario, use_store: bool) -> None:
+        """Pool size, sweep sizes and repeats: the saved ones, or the lesson's defaults."""
+        store, controls = self._store, self.ui.controls
         default_size = scenario.pool_sizes[0] if scenario.pool_sizes else 2
-        size = store.pool_size(scenario, default_size)
+        size = store.pool_size(scenario, default_size) if use_store else default_size
         if size > controls.slider.maximum():
             size = default_size if default_size <= controls.slider.maximum() else 1
         controls.set_pool_size(size)
-        controls.set_pool_sizes_text(", ".join(map(str, store.pool_sizes(scenario))))
-        controls.set_repeats(store.repeats(scenario))
+        sizes = store.pool_sizes(scenario) if use_store else tuple(scenario.pool_sizes)
+        controls.set_pool_sizes_text(", ".join(map(str, sizes)))
+        controls.set_repeats(store.repeats(scenario) if use_store else max(1, scenario.repeats))
         controls.set_sweeping(scenario.sweeps)
-        self._store.set_last_scenario(scenario_id)
+        controls.set_fixed_pool(scenario.fixed_pool)
+
+    def _clear_run_views(self, scenario: Scenario) -> None:
+        """Another lesson's run must not look like this one's: clear what showed it."""
+        self._shown_run = ""
+        self.ui.clear_run_views()
+        self.feed.reset_progress()
+        self.ui.set_run_caption(
+            f"No run of “{scenario.title}” yet: press Run (Ctrl+R). Output and Errors keep "
+            "earlier runs, each under a header naming it."
+        )
 
     def _save_scenario_settings(self) -> None:
         scenario, controls = self._scenario, self.ui.controls
@@ -240,113 +269,55 @@ class MainWindow(QMainWindow):
             raise ParamError(f"repeats must be a whole number from {REPEATS_RANGE}")
         self.ui.controls.set_repeats(repeats)
 
-    # --- running --------------------------------------------------------------------------------
+    # --- presets and resets ---------------------------------------------------------------------
 
-    def is_running(self) -> bool:
-        return self._worker is not None
-
-    def start_run(self) -> bool:
-        """Start the shown scenario; False (reason in ``last_refusal`` and the status bar) if not."""
-        reason = self.ui.controls.refusal() if self._scenario else "Choose a scenario first"
-        if self._worker is not None:
-            reason = "A run is in progress: wait for it or cancel it (Esc)"
-        if reason:
-            self.last_refusal = reason
-            self.statusBar().showMessage(reason, 6000)
-            return False
-        request = self._request()
-        self.ensure_views()
-        self._save_scenario_settings()
-        worker = RunWorker(request, self.host)
-        worker.signals.events_received.connect(self.feed.apply)
-        worker.signals.run_finished.connect(self._on_worker_run_finished)
-        worker.signals.run_failed.connect(self._on_worker_run_failed)
-        self._worker = worker
-        self.last_refusal = ""
-        self.feed.begin(request.repeats, request.pool_sizes)
-        self.ui.results.clear()
-        self.ui.show_run_tabs(request.scenario.sweeps)
-        self._set_busy(True)
-        self.statusBar().showMessage(f"Running {request.scenario.title}…")
-        worker.start()
-        self.run_started.emit(request.scenario.id)
-        return True
-
-    def _request(self) -> RunRequest:
+    def apply_preset(self, preset: Preset) -> None:
+        """A lesson's "try this": its parameters over the defaults, and its pool size(s)."""
         scenario = self._scenario
-        assert scenario is not None
-        controls = self.ui.controls
-        sizes = controls.pool_sizes() if scenario.sweeps else (controls.pool_size(),)
-        params = scenario.resolve(self.ui.params.values())
-        return RunRequest(scenario, params, sizes, controls.repeats())
-
-    def cancel_run(self) -> None:
-        """Ask the run to stop; process workers are killed, and run_finished follows."""
-        if self._worker is None:
+        if scenario is None or self.is_running():
             return
-        self._worker.cancel()
-        self.feed.set_state("Cancelling")
-        self.statusBar().showMessage("Cancelling…")
+        self.ui.params.apply_values(scenario.defaults() | dict(preset.params))
+        if preset.pool_size is not None:
+            self.set_pool_size(preset.pool_size)
+        if preset.pool_sizes and scenario.sweeps:
+            self.set_pool_sizes(preset.pool_sizes)
+        self.statusBar().showMessage(f"Try this: {preset.name}. {preset.description}", 20000)
 
-    def _set_busy(self, busy: bool) -> None:
-        self.ui.controls.set_busy(busy)
-        self.run_action.setEnabled(not busy)
-        self.cancel_action.setEnabled(busy)
-        if busy:
-            self.ui.cpu_view.start()
-            self._frame_timer.start()
-        else:
-            self._frame_timer.stop()
-            self.ui.cpu_view.stop()
+    def reset_parameters(self) -> None:
+        """The shown lesson's parameters, pool size(s) and repeats back to its defaults."""
+        scenario = self._scenario
+        if scenario is None or self.is_running():
+            return
+        self.ui.params.reset_to_defaults()
+        self._show_run_settings(scenario, use_store=False)
+        self.statusBar().showMessage(f"{scenario.title}: parameters reset to the defaults", 8000)
 
-    def _on_worker_run_finished(self, report: RunReport) -> None:
-        """The run's last frame now; the report's table and the rest in the next turn of the
-        event loop. Both in one slot held the GUI thread 12-20 ms after 100,000 tasks
-        (gui_latency.py): split, input and the final paint get in between. The window stays
-        busy (Run refused) until the second half, so a new run cannot meet the old report."""
-        self.last_report = report
-        self._frame_timer.stop()
-        self.feed.finish(report.state, report.duration_s)
-        # 1 ms, not 0: a 0 ms single shot is a posted call, run before any timer or input
-        # that is waiting; a timer takes its turn after them.
-        QTimer.singleShot(1, self, functools.partial(self._show_finished_run, report))
-
-    def _show_finished_run(self, report: RunReport) -> None:
-        self._worker = None
-        self._set_busy(False)
-        self.ui.results.show_report(report)
-        tail = [f"— run {report.state} in {report.duration_s:.2f} s —"]
-        self.ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])
-        errors = f", {len(report.errors)} error(s)" if report.errors else ""
-        self.statusBar().showMessage(
-            f"{report.scenario}: {report.state} in {report.duration_s:.2f} s{errors}", 15000
+    def ask_reset_all_settings(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Reset all settings?",
+            "Forget every lesson's parameters, the window's size and layout, and the export "
+            f"folder?\n\nThey are kept in {self.settings_path()}.",
+            QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
         )
-        self._update_pool_status()
-        self.run_finished.emit(report)
+        if answer == QMessageBox.StandardButton.Reset:
+            self.reset_all_settings()
 
-    def _on_worker_run_failed(self, text: str) -> None:
-        """A bug outside the scenario (the engine itself): still a record and a finished run."""
-        request = self._worker.request if self._worker else None  # cleared when shown
-        lines = text.strip().splitlines()
-        record = ErrorRecord(
-            origin="thread",
-            type=lines[-1].split(":")[0] if lines else "Error",
-            message=lines[-1] if lines else "",
-            traceback=text,
-            worker="run thread",
-            pid=os.getpid(),
-            context="window",
-        )
-        report = RunReport(
-            request.scenario.id if request else "",
-            dict(request.params) if request else {},
-            request.pool_sizes if request else (),
-            request.repeats if request else 1,
-            state="failed",
-            errors=[record],
-        )
-        self.ui.errors.add_records([record])
-        self._on_worker_run_finished(report)
+    def reset_all_settings(self) -> None:
+        """Clear the settings file, and show the defaults now (not only at the next start)."""
+        self._store.qsettings.clear()
+        self._store.sync()
+        self.resize(*DEFAULT_SIZE)
+        self.ui.apply_default_sizes()
+        if self._scenario is not None and not self.is_running():
+            self.ui.params.reset_to_defaults()
+            self._show_run_settings(self._scenario, use_store=False)
+            self._store.set_last_scenario(self._scenario.id)
+        self.statusBar().showMessage("All settings reset to the defaults", 8000)
+
+    def settings_path(self) -> str:
+        return self._store.qsettings.fileName()
 
     # --- errors, status, export -----------------------------------------------------------------
 
@@ -357,8 +328,8 @@ class MainWindow(QMainWindow):
     def error_records(self) -> list[ErrorRecord]:
         return self.ui.errors.records()
 
-    def _on_errors_count_changed(self, count: int) -> None:
-        self.ui.set_error_count(count)
+    def _on_errors_count_changed(self, total: int) -> None:
+        self.ui.set_error_count(self.ui.errors.run_count(), total)
 
     def _update_pool_status(self) -> None:
         status = self.statusBar()
@@ -385,33 +356,4 @@ class MainWindow(QMainWindow):
         return self.opener.open(path)
 
     def _show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Concurrency Lab",
-            "<b>Concurrency Lab</b><p>Classic Python concurrency lessons as runnable, measured "
-            "and visual experiments: threads, processes, pools, locks, queues and errors.</p>",
-        )
-
-    # --- closing --------------------------------------------------------------------------------
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        """Save the settings, cancel a run and stop every worker before the window goes."""
-        self._save_scenario_settings()
-        self._store.save_window(self.saveGeometry(), self.ui.splitter_states())
-        self._store.sync()
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        """Cancel any run, wait briefly for it, stop the timers and the run host."""
-        worker, self._worker = self._worker, None  # nothing runs in a closed window
-        self.exports.cancel(wait_s=1.0)  # an export in progress stops within a chunk
-        if worker is not None:
-            worker.cancel()
-            worker.wait(CLOSE_WAIT_S)
-        self._frame_timer.stop()
-        self._status_timer.stop()
-        self._view_steps.clear()
-        if self.ui.view_built("cpu"):
-            self.ui.cpu_view.stop()
-        self.host.shutdown()
+        self.menus.show_about()

@@ -141,6 +141,14 @@ class RunFeed:
             text = f"{self._state} · {seconds:.1f} s"
         self.progress.setFormat(text)
 
+    def reset_progress(self) -> None:
+        """No run shown: the bar empty and saying so."""
+        self._state = "Ready"
+        self._elapsed.invalidate()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("Ready")
+
     def finish(self, state: str, duration_s: float) -> None:
         """The final frame: everything drawn, the bar full (or as far as the run got)."""
         self._state = state.capitalize()

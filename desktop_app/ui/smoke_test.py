@@ -20,23 +20,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .smoke_support import (
+    SmokeFailure,
+    _check_no_children,
+    _check_source,
+    _export_plot,
+    _ProcessWatch,
+    _visible_windows,
+)
+
 DEFAULT_TIMEOUT_S = 120.0
 WATCHDOG_GRACE_S = 15.0  # past the timeout, a stuck event loop is ended from outside it
 LOG_NAME = "concurrency-lab-smoke-test.log"
 POOL_TIMING_N = 20
 CONSOLE_WAIT_S = 10.0
-# What a child of ours may legitimately be: multiprocessing's workers and helpers.
-_WORKER_MARKERS = (
-    "multiprocessing.forkserver",
-    "multiprocessing.resource_tracker",
-    "multiprocessing.spawn",
-    "--multiprocessing-fork",
-    "multiprocessing-forkserver",
-)
-
-
-class SmokeFailure(Exception):
-    """A check failed; the message names what, in one line."""
 
 
 class _Log:
@@ -178,7 +175,10 @@ def _run_checks(options: dict[str, Any], log: _Log) -> None:
         _check_pool_timing(
             runner.run("pool-timing", {"n": POOL_TIMING_N, "workload": "square"}, (1, 2), 1)
         )
-        log.line(f"png={_export_plot(window, options['output'])}")
+        with tempfile.TemporaryDirectory(prefix="concurrency-lab-smoke-") as scratch:
+            # Without --output the PNG goes to a folder that is removed again (it was left
+            # behind on every run).
+            log.line(f"png={_export_plot(window, options['output'] or scratch)}")
         _check_start_join(runner.run("process-start-join", {}, None, 1))
         _check_exceptions(runner.run("exceptions", {"fault": "none"}, None, 1), window)
         _check_source()
@@ -336,95 +336,3 @@ def _wait_for(pending: Any, seconds: float) -> None:
     while pending() and time.monotonic() < end:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         time.sleep(0.02)
-
-
-def _export_plot(window: Any, output: str | None) -> Path:
-    """Export the timing plot as PNG and check the file is one."""
-    from PySide6.QtWidgets import QWidget
-
-    from .export.exporters import export_png
-
-    plot = window.findChild(QWidget, "timingPlot")
-    if plot is None:
-        raise SmokeFailure("no widget named timingPlot to export")
-    folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="concurrency-lab-smoke-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        path = Path(export_png(plot.export_item(), folder / "timing.png"))
-    except OSError as exc:
-        raise SmokeFailure(f"PNG export failed: {exc}") from None
-    with open(path, "rb") as file:
-        if file.read(8) != b"\x89PNG\r\n\x1a\n":
-            raise SmokeFailure(f"PNG export wrote something that is not a PNG: {path}")
-    return path
-
-
-def _check_source() -> None:
-    """The code viewer's source is there (a frozen app must ship the .py files)."""
-    from ..scenarios.registry import get_scenario
-
-    try:
-        code = get_scenario("pool-timing").code()
-    except (OSError, TypeError) as exc:
-        raise SmokeFailure(f"scenario source unavailable: {exc}") from None
-    if "def " not in code:
-        raise SmokeFailure("scenario source is empty")
-
-
-def _visible_windows(app: Any) -> int:
-    return sum(1 for w in app.topLevelWidgets() if w.isWindow() and w.isVisible())
-
-
-class _ProcessWatch:
-    """Samples our descendants: any that is not a multiprocessing worker or helper means a
-    child re-ran the app (a frozen app without ``freeze_support()`` first does exactly that).
-    """
-
-    def __init__(self) -> None:
-        import psutil
-
-        self._me = psutil.Process()
-        self.strays: dict[int, str] = {}
-
-    def sample(self) -> None:
-        import psutil
-
-        for child in self._me.children(recursive=True):
-            try:
-                cmdline = " ".join(child.cmdline())
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                continue
-            if cmdline and not any(marker in cmdline for marker in _WORKER_MARKERS):
-                self.strays[child.pid] = cmdline
-
-    def check(self) -> None:
-        if self.strays:
-            pid, cmdline = next(iter(self.strays.items()))
-            raise SmokeFailure(f"a child process re-ran the app: pid {pid}: {cmdline[:120]}")
-
-
-def _check_no_children(deadline: float) -> None:
-    """Every child gone: workers at once, then multiprocessing's helpers, stopped here."""
-    from ..engine.pools import stop_process_helpers
-
-    stop_process_helpers()
-    end = max(time.monotonic() + 5.0, min(deadline, time.monotonic() + 15.0))
-    left = _live_children()
-    while left and time.monotonic() < end:
-        time.sleep(0.05)
-        left = _live_children()
-    if left:
-        raise SmokeFailure(f"processes left behind: {left}")
-
-
-def _live_children() -> list[int]:
-    import psutil
-
-    alive = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if child.status() != psutil.STATUS_ZOMBIE:
-                alive.append(child.pid)
-        except psutil.NoSuchProcess:
-            pass
-    return alive

@@ -13,6 +13,7 @@ properties below, so callers never see the difference.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMainWindow,
+    QMenu,
     QScrollArea,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +51,17 @@ if TYPE_CHECKING:
 DEFAULT_SIZES = {"main": [290, 990], "right": [330, 420], "top": [620, 370]}
 TAB_TIMING, TAB_TIMELINE, TAB_CPU, TAB_OUTPUT, TAB_RESULTS, TAB_ERRORS = range(6)
 _VIEW_TABS = {"timing": TAB_TIMING, "timeline": TAB_TIMELINE, "cpu": TAB_CPU}
+_VIEW_TIPS = {
+    "timing": "Wall time against pool size, and speedup",
+    "timeline": "Which worker ran which task, and when",
+    "cpu": "Per-core utilisation while the run goes",
+}
+_UNUSED_TIPS = {
+    "timing": "it does not compare pool sizes; its story is in the Timeline, Output and "
+    "Results tabs.",
+    "timeline": "it runs no tasks to draw.",
+    "cpu": "it runs no workers to watch.",
+}
 
 
 def _import_numpy() -> None:
@@ -76,6 +90,12 @@ class WindowLayout:
         self.results = ResultsTable()
         self.errors = ErrorConsole()
         self.tabs = self._build_tabs()
+        self.run_caption = QLabel()
+        self.run_caption.setObjectName("runCaption")
+        self.run_caption.setWordWrap(True)
+        self.run_caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.run_caption.setToolTip("Which run the Timing, Timeline and Results tabs show")
+        self.set_run_caption("No run yet: choose a lesson and press Run (Ctrl+R).")
         self.top = QSplitter(Qt.Orientation.Horizontal)
         self.top.setObjectName("topSplitter")
         self.top.addWidget(self._padded(self.info))
@@ -83,7 +103,7 @@ class WindowLayout:
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.setObjectName("rightSplitter")
         self.right.addWidget(self.top)
-        self.right.addWidget(self._padded(self.tabs, (0, 0, 8, 0)))
+        self.right.addWidget(self._tabs_with_caption())
         self.main = QSplitter(Qt.Orientation.Horizontal)
         self.main.setObjectName("mainSplitter")
         self.main.addWidget(self._padded(self.chooser))
@@ -107,11 +127,29 @@ class WindowLayout:
         layout.addWidget(widget)
         return holder
 
+    def _tabs_with_caption(self) -> QWidget:
+        holder = QWidget()
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 8, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.run_caption)
+        layout.addWidget(self.tabs, 1)
+        return holder
+
     def _build_side(self) -> QWidget:
         """Parameters above the run settings and buttons, scrolling if a scenario has many."""
         params_box = QGroupBox("Parameters")
         params_layout = QVBoxLayout(params_box)
         params_layout.addWidget(self.params)
+        self.presets_menu = QMenu(params_box)
+        self.presets_menu.setObjectName("presetsButtonMenu")
+        self.presets_button = QToolButton()
+        self.presets_button.setObjectName("presetsButton")
+        self.presets_button.setText("Try this…")
+        self.presets_button.setToolTip("Settings that make this lesson's point (Lesson menu)")
+        self.presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.presets_button.setMenu(self.presets_menu)
+        params_layout.addWidget(self.presets_button, 0, Qt.AlignmentFlag.AlignLeft)
         run_box = QGroupBox("Run")
         run_layout = QVBoxLayout(run_box)
         run_layout.addWidget(self.controls)
@@ -135,9 +173,9 @@ class WindowLayout:
         tabs.setObjectName("viewTabs")
         tabs.setDocumentMode(True)
         pages = (
-            (_placeholder(), "&Timing", "Wall time against pool size, and speedup"),
-            (_placeholder(), "Time&line", "Which worker ran which task, and when"),
-            (_placeholder(), "C&PU", "Per-core utilisation while the run goes"),
+            (_placeholder(), "&Timing", _VIEW_TIPS["timing"]),
+            (_placeholder(), "Time&line", _VIEW_TIPS["timeline"]),
+            (_placeholder(), "C&PU", _VIEW_TIPS["cpu"]),
             (self.output, "&Output", "What the workers printed"),
             (self.results, "Re&sults", "The scenario's results table"),
             (self.errors, "Errors (0)", "Every error of every worker, with its traceback"),
@@ -199,8 +237,32 @@ class WindowLayout:
         if self.tabs.currentIndex() in (TAB_TIMING, TAB_TIMELINE, TAB_RESULTS):
             self.tabs.setCurrentIndex(TAB_TIMING if sweeps else TAB_TIMELINE)
 
-    def set_error_count(self, count: int) -> None:
-        self.tabs.setTabText(TAB_ERRORS, f"Errors ({count})")
+    def set_error_count(self, run: int, total: int | None = None) -> None:
+        """The current run's errors (the status bar says the same); all runs' when more."""
+        more = f" · {total} in all" if total is not None and total != run else ""
+        self.tabs.setTabText(TAB_ERRORS, f"Errors ({run}{more})")
+
+    def set_run_caption(self, text: str) -> None:
+        self.run_caption.setText(text)
+
+    def set_views_used(self, views: tuple[str, ...]) -> None:
+        """Disable the plot tabs a lesson does not fill, saying why (``Scenario.views``)."""
+        for key, index in _VIEW_TABS.items():
+            used = key in views
+            self.tabs.setTabEnabled(index, used)
+            tip = _VIEW_TIPS[key] if used else f"Not used by this lesson: {_UNUSED_TIPS[key]}"
+            self.tabs.setTabToolTip(index, tip)
+        if not self.tabs.isTabEnabled(self.tabs.currentIndex()):
+            self.tabs.setCurrentIndex(TAB_TIMELINE if "timeline" in views else TAB_OUTPUT)
+
+    def clear_run_views(self) -> None:
+        """Forget the shown run in the plots and the table (only views already built)."""
+        self.results.clear()
+        if self.view_built("timing"):
+            self.timing_plot.clear()
+        if self.view_built("timeline"):
+            self.timeline.reset(time.perf_counter())
+            self.timeline.refresh()
 
     # --- splitter state -------------------------------------------------------------------------
 

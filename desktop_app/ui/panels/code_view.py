@@ -18,7 +18,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextDocument,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QWidget
 
 _KEYWORDS = r"\b(?:" + "|".join(keyword.kwlist + keyword.softkwlist[:3]) + r")\b"
 _RULES = (
@@ -115,9 +115,31 @@ class CodeView(QPlainTextEdit):
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)
         self.setToolTip("The code this scenario runs (read-only)")
         self._highlighter = PythonHighlighter(self.document(), self._is_dark())
+        # One highlighted document per lesson, made once: highlighting a lesson's code took
+        # 15-20 ms of the GUI thread on every selection (benchmarks/selection_latency.py).
+        self._documents: dict[str, tuple[QTextDocument, PythonHighlighter]] = {}
 
-    def set_code(self, code: str) -> None:
-        self.setPlainText(code)
+    def set_code(self, code: str, key: str = "") -> None:
+        """Show ``code``; with a ``key`` its highlighted document is kept for next time."""
+        if not key:
+            self.setPlainText(code)
+            return
+        document = self.prepare(key, code)
+        if self.document() is not document:
+            self.setDocument(document)
+            self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)
+
+    def prepare(self, key: str, code: str) -> QTextDocument:
+        """The highlighted document for ``key``, made now if it is not yet (an idle step)."""
+        entry = self._documents.get(key)
+        if entry is None:
+            document = QTextDocument(self)
+            document.setDocumentLayout(QPlainTextDocumentLayout(document))
+            document.setDefaultFont(self.font())
+            highlighter = PythonHighlighter(document, self._is_dark())
+            document.setPlainText(code)
+            entry = self._documents[key] = (document, highlighter)
+        return entry[0]
 
     def _is_dark(self) -> bool:
         return self.palette().base().color().lightness() < 128
@@ -125,4 +147,6 @@ class CodeView(QPlainTextEdit):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() == QEvent.Type.PaletteChange:
             self._highlighter.set_dark(self._is_dark())
+            for _document, highlighter in self._documents.values():
+                highlighter.set_dark(self._is_dark())
         super().changeEvent(event)

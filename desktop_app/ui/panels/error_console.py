@@ -3,6 +3,12 @@
 One row per record (time, origin, type, message, worker); expanding a row shows the worker's own
 traceback. Records are kept in full; only the first ``MAX_ROWS`` become tree rows, so a run
 where 100,000 tasks fail cannot swamp the GUI thread.
+
+Runs are kept apart by header rows naming them (``begin_run``), added as soon as a second run's
+rows would follow an earlier one's (a console holding one run needs none: the caption above
+the tabs names it). The console counts the errors of the current run: the Errors tab and the
+status bar both read that one count. New errors scroll into view unless the user has scrolled
+up to read an older one.
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ class ErrorConsole(QWidget):
         self.setObjectName("errorConsole")
         self._records: list[ErrorRecord] = []
         self._counts: dict[str, int] = dict.fromkeys(ORIGINS, 0)
+        self._run_start = 0  # index in _records of the current run's first record
+        # Per run: [caption, index of its first tree row, its header row or None]
+        self._runs: list[list] = []
         self._build()
 
     def _build(self) -> None:
@@ -107,7 +116,10 @@ class ErrorConsole(QWidget):
         room = max(0, MAX_ROWS - self.tree.topLevelItemCount())
         items = [self._make_item(r) for r in records[:room]]
         wanted = self._filter.currentData()
+        bar = self.tree.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
         self.tree.addTopLevelItems(items)
+        self._widen_columns(items)
         for item in items:
             item.setFirstColumnSpanned(False)
             item.child(0).setFirstColumnSpanned(True)
@@ -116,7 +128,49 @@ class ErrorConsole(QWidget):
         for record in records:
             self._counts[record.origin] = self._counts.get(record.origin, 0) + 1
         self._update_summary()
+        if items and at_end:
+            self.tree.scrollToItem(items[-1])
         self.count_changed.emit(len(self._records))
+
+    def begin_run(self, caption: str) -> None:
+        """A new run: the errors from now on are its own, and once rows of different runs
+        share the list each run's rows sit under a header naming it."""
+        self._run_start = len(self._records)
+        rows = self.tree.topLevelItemCount()
+        if rows:
+            for run in reversed(self._runs):  # headers for earlier runs that had none yet
+                if run[2] is None:
+                    run[2] = self._insert_header(run[1], run[0])
+            self._runs.append([caption, rows, None])
+            self._runs[-1][2] = self._insert_header(self.tree.topLevelItemCount(), caption)
+            self.tree.scrollToItem(self._runs[-1][2])
+        else:
+            self._runs.append([caption, 0, None])
+        self._update_summary()
+        self.count_changed.emit(len(self._records))
+
+    def _insert_header(self, index: int, caption: str) -> QTreeWidgetItem:
+        header = QTreeWidgetItem([f"— {caption} —"])
+        header.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = header.font(0)
+        font.setBold(True)
+        header.setFont(0, font)
+        header.setToolTip(0, caption)
+        self.tree.insertTopLevelItem(index, header)
+        header.setFirstColumnSpanned(True)
+        return header
+
+    def run_count(self) -> int:
+        """Errors since the current run's header: what the tab and the status bar say."""
+        return len(self._records) - self._run_start
+
+    def _widen_columns(self, items: list[QTreeWidgetItem]) -> None:
+        """Widen the short columns to fit the new rows (only these rows: cheap per batch)."""
+        metrics = self.tree.fontMetrics()
+        for column in (0, 1, 2, 4):
+            needed = max((metrics.horizontalAdvance(i.text(column)) for i in items), default=0)
+            if needed + 24 > self.tree.columnWidth(column):
+                self.tree.setColumnWidth(column, needed + 24)
 
     def _make_item(self, record: ErrorRecord) -> QTreeWidgetItem:
         stamp = time.strftime("%H:%M:%S", time.localtime(record.time))
@@ -127,6 +181,8 @@ class ErrorConsole(QWidget):
             [stamp, record.origin, record.type, _one_line(record.message), worker]
         )
         item.setData(0, _RECORD_ROLE, record)
+        for column in (0, 1, 2, 4):
+            item.setToolTip(column, item.text(column))
         item.setToolTip(3, _one_line(record.message, 1000))
         trace = QTreeWidgetItem([record.traceback.rstrip() or "(no traceback)"])
         trace.setFont(0, QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -143,6 +199,8 @@ class ErrorConsole(QWidget):
     def clear(self) -> None:
         self._records.clear()
         self._counts = dict.fromkeys(ORIGINS, 0)
+        self._run_start = 0
+        self._runs.clear()
         self.tree.clear()
         self._update_summary()
         self.count_changed.emit(0)
@@ -152,10 +210,11 @@ class ErrorConsole(QWidget):
         self._filter.setCurrentIndex(max(0, self._filter.findData(origin)))
 
     def visible_records(self) -> list[ErrorRecord]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         return [
-            self.tree.topLevelItem(i).data(0, _RECORD_ROLE)
-            for i in range(self.tree.topLevelItemCount())
-            if not self.tree.topLevelItem(i).isHidden()
+            item.data(0, _RECORD_ROLE)
+            for item in items
+            if not item.isHidden() and item.data(0, _RECORD_ROLE) is not None
         ]
 
     # --- copying --------------------------------------------------------------------------------
@@ -202,7 +261,8 @@ class ErrorConsole(QWidget):
         wanted = self._filter.currentData()
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            item.setHidden(bool(wanted) and item.data(0, _RECORD_ROLE).origin != wanted)
+            record = item.data(0, _RECORD_ROLE)
+            item.setHidden(bool(wanted) and record is not None and record.origin != wanted)
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -211,7 +271,14 @@ class ErrorConsole(QWidget):
             self._copy.setEnabled(False)
             return
         parts = [f"{n} {o}" for o, n in self._counts.items() if n]
-        hidden = len(self._records) - self.tree.topLevelItemCount()
+        rows = sum(
+            1
+            for i in range(self.tree.topLevelItemCount())
+            if self.tree.topLevelItem(i).data(0, _RECORD_ROLE) is not None
+        )
+        hidden = len(self._records) - rows
         more = f" ({hidden} not listed)" if hidden > 0 else ""
-        self._summary.setText(f"{len(self._records)} errors: {', '.join(parts)}{more}")
+        run, total = self.run_count(), len(self._records)
+        scope = f"{run} in this run, {total} in all" if run != total else f"{total}"
+        self._summary.setText(f"{scope} errors: {', '.join(parts)}{more}")
         self._copy.setEnabled(True)

@@ -36,6 +36,13 @@ class OutputView(QPlainTextEdit):
             self.moveCursor(QTextCursor.MoveOperation.End)
             bar.setValue(bar.maximum())
 
+    def begin_run(self, caption: str) -> None:
+        """A header line naming the run, so runs that pile up here stay apart."""
+        header = f"═══ {caption} ═══"
+        self.append_lines([header] if self.document().isEmpty() else ["", header])
+        self.moveCursor(QTextCursor.MoveOperation.End)
+        self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
     def lines(self) -> list[str]:
         text = self.toPlainText()
         return text.split("\n") if text else []

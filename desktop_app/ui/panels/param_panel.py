@@ -2,13 +2,16 @@
 
 Each ``Param`` becomes the editor that cannot hold an invalid value (a bounded spin box, a combo
 of the allowed choices, a check box), with the parameter's help and allowed range as tooltip.
+A parameter the other values make irrelevant (the scenario's ``param_uses``, e.g. "work per cpu
+task" with workload=square) is disabled, and its tooltip starts with why: a control that does
+nothing must not look as if it did something.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -16,7 +19,9 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QSpinBox,
+    QStackedLayout,
     QWidget,
 )
 
@@ -102,30 +107,90 @@ class ParamPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paramPanel")
-        self._layout = QFormLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # One form per scenario, built the first time it is shown and kept: rebuilding the
+        # editors on every lesson change was the largest part of a selection's 30-90 ms
+        # event-loop gap (tests/benchmarks/selection_latency.py).
+        self._stack = QStackedLayout(self)
+        self._stack.setContentsMargins(0, 0, 0, 0)
+        # As tall as the shown form, not the tallest one (a stack's default): no blank rows.
+        self._stack.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._forms: dict[str, tuple[Scenario, QWidget, dict, dict]] = {}
         self._scenario: Scenario | None = None
         self._editors: dict[str, tuple[Param, QWidget]] = {}
+        self._labels: dict[str, QLabel] = {}
+        self.values_changed.connect(self._apply_uses)
 
     def set_scenario(self, scenario: Scenario, values: dict[str, Any]) -> None:
-        """Rebuild the form for ``scenario`` with ``values`` (already validated) over defaults."""
-        while self._layout.rowCount():
-            self._layout.removeRow(0)
-        self._editors.clear()
+        """Show the form of ``scenario`` with ``values`` (already validated) over defaults."""
+        cached = self._forms.get(scenario.id)
+        if cached is None or cached[0] is not scenario:
+            cached = self._forms[scenario.id] = (scenario, *self._build_form(scenario))
+            self._stack.addWidget(cached[1])
         self._scenario = scenario
+        _, form, self._editors, self._labels = cached
         resolved = scenario.defaults() | values
+        for name, (param, editor) in self._editors.items():
+            if editor_value(param, editor) != resolved[name]:
+                set_editor_value(param, editor, resolved[name])
+        self._stack.setCurrentWidget(form)
+        self.updateGeometry()
+        self._apply_uses()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        current = self._stack.currentWidget()
+        return current.sizeHint() if current is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        current = self._stack.currentWidget()
+        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
+
+    def _build_form(self, scenario: Scenario) -> tuple[QWidget, dict, dict]:
+        form = QWidget()
+        layout = QFormLayout(form)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        editors: dict[str, tuple[Param, QWidget]] = {}
+        labels: dict[str, QLabel] = {}
+        defaults = scenario.defaults()
         for param in scenario.params:
             editor = make_editor(param)
-            set_editor_value(param, editor, resolved[param.name])
+            set_editor_value(param, editor, defaults[param.name])
             self._connect(editor)
             label = QLabel(param.label + ":")
             label.setToolTip(editor.toolTip())
             label.setBuddy(editor)
-            self._layout.addRow(label, editor)
-            self._editors[param.name] = (param, editor)
+            layout.addRow(label, editor)
+            editors[param.name] = (param, editor)
+            labels[param.name] = label
         if not scenario.params:
-            self._layout.addRow(QLabel("This scenario has no parameters."))
+            layout.addRow(QLabel("This scenario has no parameters."))
+        return form, editors, labels
+
+    def _apply_uses(self) -> None:
+        """Disable what the current values make irrelevant, with the reason as tooltip."""
+        if self._scenario is None:
+            return
+        unused = self._scenario.unused_params(self.values())
+        for name, (param, editor) in self._editors.items():
+            reason = unused.get(name, "")
+            tip = f"Not used now: {reason}\n\n{_tooltip(param)}" if reason else _tooltip(param)
+            for widget in (editor, self._labels[name]):
+                widget.setEnabled(not reason)
+                widget.setToolTip(tip)
+
+    def unused(self) -> dict[str, str]:
+        """The parameters disabled now, with the reason for each."""
+        return self._scenario.unused_params(self.values()) if self._scenario else {}
+
+    def reset_to_defaults(self) -> None:
+        """Every parameter back to the scenario's default."""
+        if self._scenario is not None:
+            self.apply_values(self._scenario.defaults())
+
+    def apply_values(self, values: dict[str, Any]) -> None:
+        """Set several parameters at once (a preset); each is validated, ParamError if not."""
+        for name, value in values.items():
+            self.set_value(name, value)
 
     def _connect(self, editor: QWidget) -> None:
         if isinstance(editor, (QSpinBox, QDoubleSpinBox)):

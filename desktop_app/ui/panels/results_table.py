@@ -25,6 +25,9 @@ WIDTH_SAMPLE_ROWS = 60
 NOISY_COLUMN = "noisy"  # a column by this name holds why a row is noisy ('' when it is not)
 NOISY_MARK = "⚠ "
 NOISY_TINT = QColor(232, 163, 61, 70)  # the timing plot's amber ring, translucent for text
+# Up to this many rows a long cell (sharing-data's "what happened") wraps in a taller row
+# instead of being cut; sizing rows asks every cell, so big tables keep one line a row.
+WRAP_ROWS = 200
 
 
 def _text(value: Any, limit: int) -> str:
@@ -129,11 +132,19 @@ class ResultsTable(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.setToolTip("The scenario's results (hover a cell for its full value)")
+        self.setWordWrap(True)
+        self.horizontalHeader().sectionResized.connect(self._on_header_section_resized)
 
     def show_report(self, report: Any) -> None:
         self.results.set_table(list(report.table_columns), list(report.table_rows))
         for column, width in enumerate(self.results.sample_widths(self.fontMetrics())):
             self.setColumnWidth(column, max(90, min(320, width + 24)))
+        if self.results.rowCount() <= WRAP_ROWS:  # a lesson's few rows: wrap, show it all
+            self.resizeRowsToContents()
+
+    def _on_header_section_resized(self, *_args: object) -> None:
+        if 0 < self.results.rowCount() <= WRAP_ROWS:
+            self.resizeRowsToContents()
 
     def clear(self) -> None:
         self.results.set_table([], [])

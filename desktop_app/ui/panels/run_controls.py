@@ -70,6 +70,7 @@ class RunControls(QWidget):
         self._sizes_reason = ""
         self._busy = False
         self._sweeps = False
+        self._fixed_pool = ""  # why the lesson ignores the pool size ('' = it uses it)
         self._syncing = False  # the slider and the sizes field updating each other
         self._build()
 
@@ -125,10 +126,7 @@ class RunControls(QWidget):
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(self.cores)
         self.slider.setPageStep(self.cores)
-        self.slider.setToolTip(
-            f"Workers in the pool. This machine has {self.cores} cores (a tick every "
-            f"{self.cores}); more workers than cores only take turns on CPU-bound work."
-        )
+        self.slider.setToolTip(self._slider_tip())
         self._size_value = QLabel()
         self._size_value.setObjectName("poolSizeValue")
         self._size_value.setMinimumWidth(self.fontMetrics().horizontalAdvance("64 (= cores)"))
@@ -172,6 +170,28 @@ class RunControls(QWidget):
             self._sync_slider_to_sizes()
         self._update_run_button()
 
+    def set_fixed_pool(self, reason: str) -> None:
+        """A lesson that ignores the pool size (``Scenario.fixed_pool``): the slider is
+        disabled and its tooltip says why; '' enables it again."""
+        self._fixed_pool = reason
+        self.slider.setEnabled(not reason and not self._busy)
+        self._slider_label.setEnabled(not reason)
+        self._size_value.setEnabled(not reason)
+        self.slider.setToolTip(self._slider_tip())
+        self._slider_label.setToolTip(self._slider_tip())
+        self._on_slider_value_changed(self.slider.value())
+
+    def fixed_pool(self) -> str:
+        return self._fixed_pool
+
+    def _slider_tip(self) -> str:
+        if self._fixed_pool:
+            return f"Not used by this lesson: {self._fixed_pool}"
+        return (
+            f"Workers in the pool. This machine has {self.cores} cores (a tick every "
+            f"{self.cores}); more workers than cores only take turns on CPU-bound work."
+        )
+
     def sweeping(self) -> bool:
         return self._sweeps
 
@@ -204,8 +224,9 @@ class RunControls(QWidget):
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.cancel_button.setEnabled(busy)
-        for widget in (self.slider, self._sizes_edit, self._repeats):
+        for widget in (self._sizes_edit, self._repeats):
             widget.setEnabled(not busy)
+        self.slider.setEnabled(not busy and not self._fixed_pool)
         self._update_run_button()
 
     def _update_run_button(self) -> None:
@@ -220,7 +241,7 @@ class RunControls(QWidget):
 
     def _on_slider_value_changed(self, value: int) -> None:
         note = " (= cores)" if value == self.cores else ""
-        self._size_value.setText(f"{value}{note}")
+        self._size_value.setText("not used" if self._fixed_pool else f"{value}{note}")
         if self._sweeps and not self._syncing:
             smaller = [size for size in self.pool_sizes() if size < value]
             self._syncing = True

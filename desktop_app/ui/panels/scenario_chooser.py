@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
+    QLabel,
     QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -20,6 +25,32 @@ _ID_ROLE = Qt.ItemDataRole.UserRole
 def _matches(scenario: Scenario, words: list[str]) -> bool:
     text = " ".join((scenario.id, scenario.title, scenario.lesson, scenario.summary)).lower()
     return all(word in text for word in words)
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Row heights that fit a wrapped title: QTreeView sizes rows for one line of text even
+    with word wrap on, so long lesson titles were cut off with "…"."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        tree = self.parent()
+        depth = 1 if index.parent().isValid() else 0
+        width = tree.viewport().width() - tree.indentation() * depth - 10
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        box = QFontMetrics(font).boundingRect(
+            QRect(0, 0, max(40, width), 10_000), Qt.TextFlag.TextWordWrap, text
+        )
+        return QSize(size.width(), max(size.height(), box.height() + 4))
+
+
+class _Tree(QTreeWidget):
+    """Lays its rows out again when its width changes (wrapped titles change height)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.scheduleDelayedItemsLayout()
 
 
 class ScenarioChooser(QWidget):
@@ -38,18 +69,30 @@ class ScenarioChooser(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.setToolTip("Show only scenarios whose title, lesson or summary has these words")
         self.filter.textChanged.connect(self._on_filter_text_changed)
-        self.tree = QTreeWidget()
+        self.tree = _Tree()
+        self.tree.setItemDelegate(_WrappingDelegate(self.tree))
         self.tree.setObjectName("scenarioList")
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)
         self.tree.setIndentation(12)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # Long titles elide on the right; the full text is in each item's tooltip.
+        # Long titles wrap (they were cut off); the full text is in each item's tooltip too.
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        # The one column as wide as the view, so a long title wraps instead of eliding.
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.setToolTip("Choose a lesson's scenario to read its code and run it")
         self.tree.currentItemChanged.connect(self._on_tree_current_item_changed)
+        self.no_match = QLabel()
+        self.no_match.setObjectName("noScenarioMatches")
+        self.no_match.setWordWrap(True)
+        self.no_match.hide()
         layout.addWidget(self.filter)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.tree, 1)
+        self.setMinimumWidth(170)  # narrower, titles wrap a word a line
         self._items: dict[str, QTreeWidgetItem] = {}
         self._populate(scenarios)
 
@@ -94,6 +137,13 @@ class ScenarioChooser(QWidget):
                 child.setHidden(not visible)
                 shown += visible
             group.setHidden(shown == 0)
+        nothing = bool(words) and not self.visible_ids()
+        self.no_match.setText(
+            f"No lesson matches “{text.strip()}”. Try fewer or other words, or clear the filter."
+            if nothing
+            else ""
+        )
+        self.no_match.setVisible(nothing)
 
     def _on_tree_current_item_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         scenario_id = current.data(0, _ID_ROLE) if current is not None else None

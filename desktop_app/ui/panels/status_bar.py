@@ -1,10 +1,18 @@
-"""The status bar: the facts that decide what a measurement means on this machine."""
+"""The status bar: the latest message, then the facts that decide what a measurement means.
+
+``QStatusBar.showMessage`` paints its text under the permanent widgets, so a long message ran
+into them ("pool-timing: completed in 7Pools: …") and an export's path was cut off. Here the
+message is a label of its own that takes the room left of the permanent labels, elides in the
+middle (a path keeps its start and its file name) and carries the whole text as its tooltip.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from ...engine.outputs.report import environment
 
@@ -17,12 +25,60 @@ def describe_pools(pools: list[tuple[str, int, bool]]) -> str:
     return "Pools: " + ", ".join(parts)
 
 
+class ElidingLabel(QLabel):
+    """A label that shows as much of its text as fits, eliding the middle, whole as tooltip."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle,
+        shrinks_first: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self._mode = mode
+        # The message gives way first (Ignored); a permanent label asks for its whole text
+        # and gives way only when the window is too narrow for it (Preferred).
+        policy = QSizePolicy.Policy.Ignored if shrinks_first else QSizePolicy.Policy.Preferred
+        self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self.full_text) + 4
+        return QSize(width + margins.left() + margins.right(), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(60, super().minimumSizeHint().height())
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+        self.updateGeometry()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        self.setText(self.fontMetrics().elidedText(self.full_text, self._mode, width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._elide()
+
+
 class StatusBar(QStatusBar):
-    """Python version, cores, start method, GIL, and the warm pools, always visible."""
+    """The last message; Python version, cores, start method, GIL and warm pools, always."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statusBar")
+        self._message = ""
+        self._clear_timer = QTimer(self, singleShot=True)
+        self._clear_timer.timeout.connect(self.clearMessage)
+        self.message_label = ElidingLabel()
+        self.message_label.setObjectName("statusMessage")
+        self.message_label.setContentsMargins(4, 0, 4, 0)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.addWidget(self.message_label, 1)
         env = environment()
         gil = "on" if env["gil_enabled"] else "off"
         self.environment_label = QLabel(
@@ -32,22 +88,47 @@ class StatusBar(QStatusBar):
         self.environment_label.setObjectName("environmentLabel")
         self.environment_label.setToolTip(
             f"{env['implementation']} {env['python']} on {env['platform']}\n"
-            "Start method: how worker processes are created (never fork: see DESIGN.md)\n"
+            f"Start method {env['start_method']}: how worker processes are created "
+            "(never fork: see DESIGN.md)\n"
             "GIL on: threads run Python code one at a time, so CPU-bound work needs processes"
         )
-        self.pools_label = QLabel(describe_pools([]))
+        # Pools elide on a narrow window (the list grows with every pool kept warm).
+        self.pools_label = ElidingLabel(mode=Qt.TextElideMode.ElideRight, shrinks_first=False)
         self.pools_label.setObjectName("poolStateLabel")
-        self.pools_label.setToolTip(
-            "Warm pools are kept between runs, so a second run skips the start-up cost"
-        )
-        self.environment_label.setContentsMargins(8, 0, 8, 0)
-        self.addPermanentWidget(self.pools_label)
-        self.addPermanentWidget(self.environment_label)
+        self.set_pools([])
+        for label in (self.pools_label, self.environment_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.addPermanentWidget(label)
 
     def set_pools(self, pools: list[tuple[str, int, bool]]) -> None:
         text = describe_pools(pools)
-        if text != self.pools_label.text():
-            self.pools_label.setText(text)
+        if text != self.pools_label.full_text:
+            self.pools_label.set_full_text(text)
+            self.pools_label.setToolTip(
+                f"{text}\nWarm pools are kept between runs, so a second run skips the start-up cost"
+            )
+
+    # --- the message ------------------------------------------------------------------------------
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt override)
+        """Show ``text`` in the message label (``timeout`` ms, 0 = until the next message)."""
+        self._message = text
+        self.message_label.set_full_text(text)
+        if timeout > 0:
+            self._clear_timer.start(timeout)
+        else:
+            self._clear_timer.stop()
+
+    def clearMessage(self) -> None:  # noqa: N802 (Qt override)
+        self._message = ""
+        self.message_label.set_full_text("")
+
+    def currentMessage(self) -> str:  # noqa: N802 (Qt override)
+        return self._message
+
+    def message_fits(self) -> bool:
+        """Whether the whole message is on screen (else it is elided, whole in the tooltip)."""
+        return self.message_label.text() == self._message
 
     def environment(self) -> dict[str, Any]:
         return environment()

@@ -1,0 +1,68 @@
+"""The Help menu's texts: how to read each view, the keyboard shortcuts, and About.
+
+Plain data (HTML strings), so the menus module stays about wiring and a test can check that
+every shortcut listed here is one the window really has.
+"""
+
+from __future__ import annotations
+
+import html
+
+READING_THE_VIEWS = """
+<h3>Reading the views</h3>
+<p><b>Every view names its run.</b> The line above the tabs says which run the Timing,
+Timeline and Results tabs show (lesson, parameters, time). Choosing another lesson clears
+them; Output and Errors keep earlier runs, each under a header naming it.</p>
+<h4>Timing</h4>
+<p>Wall time against pool size (a log<sub>2</sub> axis: 1, 2, 4, 8 are equal steps), the
+median of the repeats with a bar from the fastest to the slowest. The speedup view divides the
+serial time by each pool's time; efficiency is speedup per worker.</p>
+<p><b>The ideal curve</b> is what perfect parallelism would give. For CPU-bound work it is
+serial / min(p, cores): past the core count more workers only take turns. For I/O-bound work it
+is serial / p: waiting needs no core. Both assume no start-up cost and no messages, so real
+pools stay below it, and tiny tasks far below.</p>
+<p><b>Noisy</b> marks a measurement whose repeats disagree (a large spread, measured as the
+median absolute deviation, against the median): on a shared or busy machine other programs
+took the CPU. Run more repeats, or close other programs, before trusting its number.</p>
+<h4>Timeline</h4>
+<p>One row per worker (thread or process), time to the right. Each bar is one task; adjacent
+tasks alternate in shade so two tasks in a row never look like one long one. Colours tell the
+measurements apart (their names are on the left); red marks a task that failed. A gap in a row
+is a worker waiting: for the next task, for the GIL, or for its process to start.</p>
+<h4>CPU</h4>
+<p>How busy each core is, sampled about twice a second: above 100 % of one core means several
+cores worked at once. The lab's own processes are shown apart from the rest of the machine.</p>
+<h4>Output, Results, Errors</h4>
+<p>Output is what the workers printed (their own stdout, sent back). Results is the lesson's
+table. Errors lists every exception of every worker with its own traceback: expand a row, or
+copy it.</p>
+"""
+
+# (keys, what they do): the window's real shortcuts (a test checks each one exists).
+SHORTCUTS = (
+    ("Ctrl+R", "Run the lesson with these settings"),
+    ("Esc", "Cancel the run (process workers are killed)"),
+    ("Ctrl+E", "Export…"),
+    ("Ctrl+Shift+D", "Reset the parameters to the lesson's defaults"),
+    ("Ctrl+Q", "Quit (asks first while a run goes)"),
+    ("F1", "How to read the views"),
+    ("Alt+T, Alt+L, Alt+P, Alt+O, Alt+S", "The Timing, Timeline, CPU, Output and Results tabs"),
+)
+
+
+def shortcuts_html() -> str:
+    rows = "".join(
+        f"<tr><td><b>{html.escape(keys)}</b>&nbsp;&nbsp;</td><td>{html.escape(text)}</td></tr>"
+        for keys, text in SHORTCUTS
+    )
+    return f"<h3>Keyboard shortcuts</h3><table>{rows}</table>"
+
+
+def about_html(version: str, settings_path: str) -> str:
+    return (
+        f"<b>Concurrency Lab {html.escape(version)}</b>"
+        "<p>Classic Python concurrency lessons as runnable, measured and visual experiments: "
+        "threads, processes, pools, locks, queues and errors.</p>"
+        f"<p>Settings are kept in {html.escape(settings_path)} "
+        "(Lesson → Reset all settings forgets them).</p>"
+    )

@@ -1,0 +1,221 @@
+"""A run's life in the window: start, live frames, cancel, finish or fail, and closing.
+
+A mixin of ``MainWindow`` (kept in its own module so each stays small): work runs in the run
+host process, driven from ``QThreadPool`` through the bridge; the engine's batched events only
+update model data, and a ~30 Hz timer redraws, so the window stays responsive during any run.
+One run at a time: a second Run while one runs is refused with a reason, never interleaved.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMessageBox
+
+from ..engine.outputs.report import RunReport
+from ..engine.records import ErrorRecord
+from .bridge import RunRequest, RunWorker
+from .viewmodels.run_caption import run_caption
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+CLOSE_WAIT_S = 1.5  # closing during a run: the engine kills process workers well within this
+
+
+class RunLifecycle:
+    """Starting, cancelling, finishing and closing (methods of MainWindow)."""
+
+    def is_running(self: MainWindow) -> bool:
+        return self._worker is not None
+
+    def start_run(self: MainWindow) -> bool:
+        """Start the shown scenario; False (reason in ``last_refusal`` and the status bar) if not."""
+        reason = self.ui.controls.refusal() if self._scenario else "Choose a scenario first"
+        if self._worker is not None:
+            reason = "A run is in progress: wait for it or cancel it (Esc)"
+        if reason:
+            self.last_refusal = reason
+            self.statusBar().showMessage(reason, 6000)
+            return False
+        request = self._request()
+        self.ensure_views()
+        self._save_scenario_settings()
+        worker = RunWorker(request, self.host)
+        worker.signals.events_received.connect(self.feed.apply)
+        worker.signals.run_finished.connect(self._on_worker_run_finished)
+        worker.signals.run_failed.connect(self._on_worker_run_failed)
+        self._worker = worker
+        self.last_refusal = ""
+        scenario = request.scenario
+        sizes = None if scenario.fixed_pool else request.pool_sizes
+        unused = scenario.unused_params(request.params)  # not named: they changed nothing
+        used = {name: value for name, value in request.params.items() if name not in unused}
+        self.run_caption = run_caption(scenario.title, used, sizes, request.repeats, time.time())
+        self.ui.output.begin_run(self.run_caption)
+        self.ui.errors.begin_run(self.run_caption)
+        self.feed.begin(request.repeats, request.pool_sizes)
+        self.ui.results.clear()
+        self.ui.set_run_caption(f"Running: {self.run_caption}")
+        self._shown_run = request.scenario.id
+        self.ui.show_run_tabs(request.scenario.sweeps)
+        self._set_busy(True)
+        self.statusBar().showMessage(f"Running {request.scenario.title}…")
+        worker.start()
+        self.run_started.emit(request.scenario.id)
+        return True
+
+    def _request(self: MainWindow) -> RunRequest:
+        scenario = self._scenario
+        assert scenario is not None
+        controls = self.ui.controls
+        sizes = controls.pool_sizes() if scenario.sweeps else (controls.pool_size(),)
+        if scenario.fixed_pool:
+            sizes = tuple(scenario.pool_sizes)  # the slider is disabled: the lesson's own
+        params = scenario.resolve(self.ui.params.values())
+        return RunRequest(scenario, params, sizes, controls.repeats())
+
+    def cancel_run(self: MainWindow) -> None:
+        """Ask the run to stop; process workers are killed, and run_finished follows."""
+        if self._worker is None:
+            return
+        self._worker.cancel()
+        self.feed.set_state("Cancelling")
+        self.statusBar().showMessage("Cancelling…")
+
+    def _set_busy(self: MainWindow, busy: bool) -> None:
+        self.ui.controls.set_busy(busy)
+        self.run_action.setEnabled(not busy)
+        self.cancel_action.setEnabled(busy)
+        if busy:
+            self.ui.cpu_view.start()
+            self._frame_timer.start()
+        else:
+            self._frame_timer.stop()
+            self.ui.cpu_view.stop()
+
+    def _on_worker_run_finished(self: MainWindow, report: RunReport) -> None:
+        """The run's last frame now; the report's table and the rest in the next turn of the
+        event loop. Both in one slot held the GUI thread 12-20 ms after 100,000 tasks
+        (gui_latency.py): split, input and the final paint get in between. The window stays
+        busy (Run refused) until the second half, so a new run cannot meet the old report."""
+        self.last_report = report
+        self._frame_timer.stop()
+        self.feed.finish(report.state, report.duration_s)
+        # 1 ms, not 0: a 0 ms single shot is a posted call, run before any timer or input
+        # that is waiting; a timer takes its turn after them.
+        QTimer.singleShot(1, self, functools.partial(self._show_finished_run, report))
+
+    def _show_finished_run(self: MainWindow, report: RunReport) -> None:
+        self._worker = None
+        self._set_busy(False)
+        self.ui.results.show_report(report)
+        tail = [f"— run {report.state} in {report.duration_s:.2f} s —"]
+        self.ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])
+        # One count: the console's, for this run (the Errors tab says the same number).
+        count = self.ui.errors.run_count()
+        errors = f", {count} error{'s' if count != 1 else ''}" if count else ""
+        self.statusBar().showMessage(
+            f"{report.scenario}: {report.state} in {report.duration_s:.2f} s{errors}", 15000
+        )
+        self.ui.set_run_caption(
+            f"Showing: {self.run_caption} — {report.state} in {report.duration_s:.2f} s"
+        )
+        self._update_pool_status()
+        self.run_finished.emit(report)
+
+    def _on_worker_run_failed(self: MainWindow, text: str) -> None:
+        """A bug outside the scenario (the engine itself): still a record and a finished run."""
+        request = self._worker.request if self._worker else None  # cleared when shown
+        lines = text.strip().splitlines()
+        record = ErrorRecord(
+            origin="thread",
+            type=lines[-1].split(":")[0] if lines else "Error",
+            message=lines[-1] if lines else "",
+            traceback=text,
+            worker="run thread",
+            pid=os.getpid(),
+            context="window",
+        )
+        report = RunReport(
+            request.scenario.id if request else "",
+            dict(request.params) if request else {},
+            request.pool_sizes if request else (),
+            request.repeats if request else 1,
+            state="failed",
+            errors=[record],
+        )
+        self.ui.errors.add_records([record])
+        self._on_worker_run_finished(report)
+
+    # --- closing --------------------------------------------------------------------------------
+
+    def _on_quit_triggered(self: MainWindow) -> None:
+        """File → Quit: like the window's close button, it asks first while a run goes."""
+        self._asking_close = True
+        try:
+            self.close()
+        finally:
+            self._asking_close = False
+
+    def run_stop_text(self: MainWindow) -> str:
+        """What closing now would stop, in words ('' when nothing runs)."""
+        worker = self._worker
+        if worker is None:
+            return ""
+        request = worker.request
+        kinds = ", ".join(request.scenario.backends) or "workers"
+        size = max(request.pool_sizes) if request.pool_sizes else 0
+        pool = f" (pools of up to {size} workers: {kinds})" if size else ""
+        return (
+            f"“{request.scenario.title}” is running{pool}. Closing cancels the run and stops "
+            "its threads and worker processes; its results so far are lost."
+        )
+
+    def _confirm_close(self: MainWindow) -> bool:
+        text = self.run_stop_text()
+        if not text:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Stop the run and close?",
+            text + "\n\nClose anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self: MainWindow, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        """Save the settings, cancel a run and stop every worker before the window goes.
+
+        A user's close (the title bar's button, File → Quit) asks first while a run goes;
+        a programmatic close (SIGTERM, tests, the smoke test) does not wait for an answer.
+        """
+        if (event.spontaneous() or self._asking_close) and not self._confirm_close():
+            event.ignore()
+            self.statusBar().showMessage("Still running: cancel it with Esc", 6000)
+            return
+        self._save_scenario_settings()
+        self._store.save_window(self.saveGeometry(), self.ui.splitter_states())
+        self._store.sync()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self: MainWindow) -> None:
+        """Cancel any run, wait briefly for it, stop the timers and the run host."""
+        worker, self._worker = self._worker, None  # nothing runs in a closed window
+        self.exports.cancel(wait_s=1.0)  # an export in progress stops within a chunk
+        if worker is not None:
+            worker.cancel()
+            worker.wait(CLOSE_WAIT_S)
+        self._frame_timer.stop()
+        self._status_timer.stop()
+        self._view_steps.clear()
+        if self.ui.view_built("cpu"):
+            self.ui.cpu_view.stop()
+        self.host.shutdown()
