@@ -169,7 +169,7 @@ class RunLifecycle:
         if worker is None:
             return ""
         request = worker.request
-        kinds = ", ".join(request.scenario.backends) or "workers"
+        kinds = ", ".join(request.scenario.kinds) or "workers"
         size = max(request.pool_sizes) if request.pool_sizes else 0
         pool = f" (pools of up to {size} workers: {kinds})" if size else ""
         return (
