@@ -211,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {scenario.id} runs at one pool size; using {pool_sizes[0]}", file=sys.stderr)
         pool_sizes = pool_sizes[:1]
     outputs = _output_paths(args.json, args.csv)
-    from .run import RunRequest, execute
+    from .run import RunOutputs, RunRequest, execute
 
     request = RunRequest(
         scenario=scenario,
@@ -219,11 +219,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         pool_sizes=tuple(pool_sizes),
         repeats=args.repeat or scenario.repeats,
         timeout=args.timeout,
-        json_path=outputs[0],
-        csv_paths=outputs[1],
-        verbose=args.verbose,
     )
-    return execute(request)
+    return execute(request, RunOutputs(outputs[0], outputs[1], args.verbose))
 
 
 def _output_paths(

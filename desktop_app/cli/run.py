@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from ..engine.cancel import CancelToken
 from ..engine.context import run_scenario
+from ..engine.host.protocol import RunRequest
 from ..engine.outputs.report import RunReport
 from ..engine.pools import PoolManager, stop_process_helpers
 from ..engine.process_tree import kill_tree
@@ -32,14 +33,9 @@ TICK_S = 0.05
 
 
 @dataclass(frozen=True)
-class RunRequest:
-    """What the user asked for, already validated."""
+class RunOutputs:
+    """Where the report goes besides the terminal, already checked to be writable."""
 
-    scenario: Any
-    params: dict[str, Any]
-    pool_sizes: tuple[int, ...]
-    repeats: int
-    timeout: float | None = None
     json_path: Path | str | None = None  # "-" is stdout
     csv_paths: tuple[Path, Path] | None = None  # spans, summary
     verbose: bool = False
@@ -53,9 +49,10 @@ class _Outcome:
     stuck: bool = False  # the run thread did not stop: exit without waiting for it
 
 
-def execute(request: RunRequest) -> int:
+def execute(request: RunRequest, outputs: RunOutputs | None = None) -> int:
     """Run, write the files, print the report; return the exit code."""
-    human: TextIO = sys.stderr if request.json_path == "-" else sys.stdout
+    outputs = outputs or RunOutputs()
+    human: TextIO = sys.stderr if outputs.json_path == "-" else sys.stdout
     progress = ProgressLine(sys.stderr, request.scenario.id) if sys.stderr.isatty() else None
     outcome = _run(request, progress)
     if outcome.signum is not None:
@@ -76,11 +73,11 @@ def execute(request: RunRequest) -> int:
             f"Stopped: the run did not finish within {request.timeout:g} s (--timeout)."
         )
     try:
-        _write_outputs(report, request)
+        _write_outputs(report, outputs)
     except OSError as exc:
         print(f"concurrency-lab: error: could not write the output: {exc}", file=sys.stderr)
         return _leave(EXIT_FAILED, outcome.stuck)
-    print(render_report(report, request.scenario, verbose=request.verbose), file=human)
+    print(render_report(report, request.scenario, verbose=outputs.verbose), file=human)
     return _leave(EXIT_OK if report.state == "completed" else EXIT_FAILED, outcome.stuck)
 
 
@@ -88,6 +85,7 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     outcome = _Outcome()
     cancel = CancelToken()
     pools = PoolManager()
+    pools.watch(cancel)  # a pool that is starting gives up on Ctrl-C / SIGTERM too
 
     def target() -> None:
         outcome.report = run_scenario(
@@ -183,7 +181,7 @@ def _kill_children(keep: set[int]) -> None:
     kill_tree(keep=keep)
 
 
-def _write_outputs(report: RunReport, request: RunRequest) -> None:
+def _write_outputs(report: RunReport, request: RunOutputs) -> None:
     if request.json_path == "-":
         sys.stdout.write(report.dumps() + "\n")
         sys.stdout.flush()

@@ -6,7 +6,10 @@ workers are its own: only a walk of the whole tree finds them all.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+from collections.abc import Collection, Iterable
+
+SHM = "/dev/shm/"
 
 
 def kill_tree(
@@ -15,9 +18,16 @@ def kill_tree(
     include_root: bool = False,
     keep: Collection[int] = (),
     timeout: float = 1.0,
+    unlink_semaphores: bool = False,
 ) -> None:
     """SIGKILL every descendant of ``pid`` (default: this process) not in ``keep``, and ``pid``
-    itself with ``include_root``; waits up to ``timeout`` for them to go."""
+    itself with ``include_root``; waits up to ``timeout`` for them to go.
+
+    ``unlink_semaphores``: also remove the ``/dev/shm`` entries (multiprocessing's named
+    semaphores) the killed processes had mapped. Their resource tracker, which would unlink
+    them, dies with the tree; left alone they stay in /dev/shm until reboot. Only for a tree
+    whose semaphores nobody else shares (the run host's).
+    """
     import psutil
 
     try:
@@ -27,9 +37,28 @@ def kill_tree(
         return
     if include_root:
         victims.append(root)
+    shm = _shm_entries(victims) if unlink_semaphores else set()
     for victim in victims:
         try:
             victim.kill()
         except psutil.Error:
             pass
     psutil.wait_procs(victims, timeout=timeout)
+    for path in shm:
+        try:
+            os.unlink(path)
+        except OSError:  # already unlinked by its owner
+            pass
+
+
+def _shm_entries(processes: Iterable) -> set[str]:
+    """The /dev/shm files mapped by ``processes`` (read before they die: after, it is gone)."""
+    import psutil
+
+    found: set[str] = set()
+    for process in processes:
+        try:
+            found.update(m.path for m in process.memory_maps() if m.path.startswith(SHM))
+        except (psutil.Error, OSError, NotImplementedError):
+            pass
+    return {path.removesuffix(" (deleted)") for path in found if not path.endswith("(deleted)")}

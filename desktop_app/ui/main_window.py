@@ -11,7 +11,6 @@ after, a step per event-loop turn: see window_layout.py for why.
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
@@ -331,19 +330,9 @@ class MainWindow(QMainWindow):
         self._update_pool_status()
         self.run_finished.emit(report)
 
-    def _on_worker_run_failed(self, text: str) -> None:
-        """A bug outside the scenario (the engine itself): still a record and a finished run."""
+    def _on_worker_run_failed(self, record: ErrorRecord) -> None:
+        """A bug outside the scenario (the bridge itself): still a record and a finished run."""
         request = self._worker.request if self._worker else None  # cleared when shown
-        lines = text.strip().splitlines()
-        record = ErrorRecord(
-            origin="thread",
-            type=lines[-1].split(":")[0] if lines else "Error",
-            message=lines[-1] if lines else "",
-            traceback=text,
-            worker="run thread",
-            pid=os.getpid(),
-            context="window",
-        )
         report = RunReport(
             request.scenario.id if request else "",
             dict(request.params) if request else {},

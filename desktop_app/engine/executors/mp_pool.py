@@ -21,7 +21,8 @@ from typing import Any
 from .._worker import init_process_worker, run_chunk_pickled
 from ..records import ErrorRecord
 from .base import Executor
-from .processes import ProcessWorkers, dead_processes, kill_and_reap
+from .processes import ProcessWorkers, dead_processes, kill_and_reap, never
+from .worker_health import Loss, inspect_loss
 
 TERMINATE_GRACE_S = 0.3
 
@@ -53,6 +54,7 @@ class PoolExecutor(Executor):
         self._workers: ProcessWorkers | None = None
         self._pool: Any = None
         self._processes: list[Any] = []
+        self.interrupted: Callable[[], bool] = never  # the pool manager's run's cancel
 
     def _start(self) -> None:
         workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
@@ -63,7 +65,23 @@ class PoolExecutor(Executor):
             context=workers.ctx,
         )
         self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
-        workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
+        try:
+            workers.wait_ready(
+                self.pool_size, lambda: not dead_processes(self._processes), self.interrupted
+            )
+        except BaseException:
+            self.broken = True
+            self.shutdown()  # kill what started: a half-built pool is never kept
+            raise
+
+    def idle_loss(self) -> Loss:
+        """Workers of this warm pool found dead (or cut off) before a run reuses it.
+
+        ``Pool`` would replace a dead one itself, but only when its worker handler wakes
+        (QuietPool's sleeps until a job) and with no word of the death."""
+        if self._pool is None:
+            return Loss()
+        return inspect_loss(dead_processes(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         future: Future = Future()
