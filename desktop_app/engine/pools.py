@@ -72,6 +72,7 @@ class PoolManager:
         loss = check() if check is not None and executor.warm else None
         if not loss:
             return True
+        executor.broken = True  # shut down as a broken pool: kill, do not wait on the dead
         executor.shutdown()
         record = None
         if loss.forkserver or loss.orphans:
@@ -80,7 +81,7 @@ class PoolManager:
         else:
             pids = ", ".join(str(p.pid) for p in loss.dead)
             note = (
-                f"A warm {executor.kind} pool of {executor.pool_size} had lost worker(s) "
+                f"The warm {executor.kind} × {executor.pool_size} pool had lost worker(s) "
                 f"(pid {pids}) while idle; it was rebuilt before this run."
             )
         log.info(note)

@@ -45,10 +45,30 @@ def kill_tree(
             pass
     psutil.wait_procs(victims, timeout=timeout)
     for path in shm:
-        try:
-            os.unlink(path)
-        except OSError:  # already unlinked by its owner
-            pass
+        _release(path)
+
+
+def _release(path: str) -> None:
+    """Unlink a dead tree's /dev/shm entry, and tell the resource tracker it is gone.
+
+    A spawned child (the run host) registers its semaphores with its parent's tracker; left
+    registered, the tracker "cleans up" at exit with a leaked-semaphore warning on stderr.
+    """
+    base = os.path.basename(path)
+    rtype, name = ("semaphore", "/" + base[4:]) if base.startswith("sem.") else ("", "/" + base)
+    try:
+        os.unlink(path)
+    except OSError:  # already unlinked by its owner
+        return
+    if rtype == "semaphore":
+        from multiprocessing import resource_tracker
+
+        tracker = getattr(resource_tracker, "_resource_tracker", None)
+        if tracker is not None and getattr(tracker, "_fd", None) is not None:
+            try:
+                resource_tracker.unregister(name, rtype)
+            except Exception:  # the tracker is gone: nothing left to warn at exit
+                pass
 
 
 def _shm_entries(processes: Iterable) -> set[str]:

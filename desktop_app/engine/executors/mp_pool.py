@@ -22,7 +22,7 @@ from .._worker import init_process_worker, run_chunk_pickled
 from ..records import ErrorRecord
 from .base import Executor
 from .processes import ProcessWorkers, dead_processes, kill_and_reap, never
-from .worker_health import Loss, inspect_loss
+from .worker_health import Loss, idle_dead, inspect_loss, note_forkserver
 
 TERMINATE_GRACE_S = 0.3
 
@@ -69,6 +69,7 @@ class PoolExecutor(Executor):
             workers.wait_ready(
                 self.pool_size, lambda: not dead_processes(self._processes), self.interrupted
             )
+            note_forkserver()
         except BaseException:
             self.broken = True
             self.shutdown()  # kill what started: a half-built pool is never kept
@@ -81,7 +82,7 @@ class PoolExecutor(Executor):
         (QuietPool's sleeps until a job) and with no word of the death."""
         if self._pool is None:
             return Loss()
-        return inspect_loss(dead_processes(self._processes))
+        return inspect_loss(idle_dead(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         future: Future = Future()

@@ -24,7 +24,7 @@ from ..cancel import RunCancelled
 from ..records import ErrorRecord
 from ..start_method import get_context
 from .base import Executor
-from .worker_health import Loss, forkserver_record, inspect_loss
+from .worker_health import Loss, forkserver_record, idle_dead, inspect_loss, note_forkserver
 
 READY_TIMEOUT_S = 60.0
 READY_POLL_S = 0.02  # a cancel during start-up is seen within this
@@ -179,6 +179,7 @@ class ProcessExecutor(Executor):
             workers.wait_ready(
                 self.pool_size, lambda: not dead_processes(self._processes), self.interrupted
             )
+            note_forkserver()
         except BaseException:
             self._processes = list(pool._processes.values())  # noqa: SLF001
             self.shutdown()  # kill what started: a half-built pool is never kept
@@ -206,7 +207,7 @@ class ProcessExecutor(Executor):
         pool = self._pool
         if pool is None:
             return Loss()
-        dead = dead_processes(self._processes)
+        dead = idle_dead(self._processes)
         if not dead and getattr(pool, "_broken", False):
             dead = list(self._processes)
         return inspect_loss(dead)

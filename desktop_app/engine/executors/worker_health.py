@@ -45,6 +45,31 @@ def orphaned(processes: Sequence[Any]) -> list[int]:
     return out
 
 
+def gone(processes: Sequence[Any]) -> list[Any]:
+    """Those of ``processes`` that no longer run (or are zombies), whatever their sentinel
+    says yet: a forkserver writes a worker's status to the sentinel only after reaping it."""
+    import psutil
+
+    out = []
+    for process in processes:
+        try:
+            if psutil.Process(process.pid).status() == psutil.STATUS_ZOMBIE:
+                out.append(process)
+        except psutil.NoSuchProcess:
+            out.append(process)
+        except psutil.Error:
+            pass
+    return out
+
+
+def idle_dead(processes: Sequence[Any]) -> list[Any]:
+    """The workers of an idle pool that are dead or cut off: sentinel fired, or pid gone."""
+    from .processes import dead_processes
+
+    dead = dead_processes(processes)
+    return dead + [p for p in gone(processes) if p not in dead]
+
+
 def kill_pids(pids: Sequence[int], timeout: float = 1.0) -> None:
     """SIGKILL processes that are no longer our children (waited for with psutil)."""
     import psutil
@@ -60,28 +85,46 @@ def kill_pids(pids: Sequence[int], timeout: float = 1.0) -> None:
     psutil.wait_procs(victims, timeout=timeout)
 
 
+_known_forkserver: int | None = None  # the forkserver our pools were last started from
+
+
+def note_forkserver() -> None:
+    """Remember the forkserver a pool has just started from (called after each start)."""
+    global _known_forkserver
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is not None:
+        _known_forkserver = pid
+
+
 def forkserver_death() -> str:
     """If multiprocessing's forkserver of this process has died: reap it, reset the state so
     the next pool starts a fresh one, and say what happened; else "".
 
-    ``ForkServer.ensure_running`` does the same reset lazily, but only when the next pool
-    starts, and it cannot say the server had died (nor that its workers were cut off).
+    ``ForkServer.ensure_running`` does the same reset lazily, but only when the next process
+    starts, and it cannot say the server had died (nor that its workers were cut off). When it
+    got there first (``Pool`` replacing a worker), the pid we knew is reported without status.
     """
+    global _known_forkserver
     from multiprocessing import forkserver
 
     server = getattr(forkserver, "_forkserver", None)
     if server is None:
         return ""
+    known = _known_forkserver
     with server._lock:  # noqa: SLF001 (multiprocessing keeps no public handle on it)
         pid = server._forkserver_pid  # noqa: SLF001
         if pid is None:
-            return ""
+            return f"pid {known}" if known is not None else ""
         try:
             reaped, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             reaped, status = pid, 0
-        if not reaped:
-            return ""  # alive
+        if not reaped:  # alive; a new one if another thread already replaced ours
+            _known_forkserver = pid
+            return f"pid {known}" if known not in (None, pid) else ""
         os.close(server._forkserver_alive_fd)  # noqa: SLF001
         server._forkserver_address = None  # noqa: SLF001
         server._forkserver_alive_fd = None  # noqa: SLF001
@@ -118,14 +161,19 @@ def forkserver_record(loss: Loss, origin: str, context: str) -> Any:
     """The one record for a dead forkserver (instead of a false WorkerDied per worker)."""
     from ..records import ErrorRecord
 
-    cut = ", ".join(str(pid) for pid in loss.orphans) or "none"
-    what = f"the forkserver ({loss.forkserver})" if loss.forkserver else "the forkserver"
+    what = f" ({loss.forkserver})" if loss.forkserver else ""
+    cut = (
+        f"its workers still running were cut off and killed (pid "
+        f"{', '.join(str(pid) for pid in loss.orphans)})"
+        if loss.orphans
+        else "its workers ended with it"
+    )
     return ErrorRecord(
         origin=origin,
         type="ForkserverDied",
         message=(
-            f"multiprocessing's forkserver died: {what}. Its workers still running were cut "
-            f"off and killed (pids {cut}); the pool is rebuilt on a fresh forkserver"
+            f"multiprocessing's forkserver died{what}: {cut}; the pool is rebuilt on a fresh "
+            "forkserver"
         ),
         traceback="",
         worker="forkserver",

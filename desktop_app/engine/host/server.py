@@ -161,6 +161,11 @@ class _Host:
         stop_process_helpers()
 
     def report_uncaught(self, exc: BaseException, where: str) -> None:
+        if where.endswith("(_handle_workers)") and isinstance(exc, OSError):
+            # multiprocessing.Pool's worker handler could not replace a worker because the
+            # forkserver died: the pool manager finds that loss before the pool is reused and
+            # reports it once, accurately (ForkserverDied), so this is not a second record.
+            return
         kind, message, text = describe_exception(exc)
         record = ErrorRecord(
             "thread", kind, message, text, worker=where, pid=os.getpid(), context="run host"
