@@ -112,9 +112,7 @@ def test_a_frozen_host_fails_the_run_with_a_record_and_the_next_run_gets_a_new_h
 
 
 @pytest.mark.timeout(120)
-def test_closing_with_a_frozen_host_is_quick_and_warns_of_nothing(
-    fault_scenario, capfd, figures
-):
+def test_closing_with_a_frozen_host_is_quick_and_warns_of_nothing(fault_scenario, capfd, figures):
     host = RunHost()
     report = host.submit(_request(fault_scenario, "none"), list, CancelToken())
     assert report.state == "completed", report.errors

@@ -19,6 +19,7 @@ from multiprocessing.pool import Pool
 from typing import Any
 
 from .._worker import init_process_worker, run_chunk_pickled
+from ..cancel import RunCancelled
 from ..records import ErrorRecord
 from .base import Executor
 from .processes import ProcessWorkers, dead_processes, kill_and_reap, never
@@ -38,8 +39,31 @@ class QuietPool(Pool):
     (the change notifier): those sentinels it keeps.
     """
 
+    def __init__(self, *args: Any, interrupted: Callable[[], bool] = never, **kwargs: Any):
+        self._interrupted = interrupted
+        super().__init__(*args, **kwargs)
+
     def _get_sentinels(self) -> list:
         return [self._change_notifier._reader]
+
+    def _repopulate_pool(self) -> None:
+        """Start the workers one by one, giving up on a cancel: 64 take seconds on a loaded
+        machine, and ``Pool.__init__`` kills the ones started when this raises."""
+        while len(self._pool) < self._processes:
+            if self._interrupted():
+                raise RunCancelled("run cancelled while its pool was starting")
+            self._repopulate_pool_static(
+                self._ctx,
+                self.Process,
+                len(self._pool) + 1,
+                self._pool,
+                self._inqueue,
+                self._outqueue,
+                self._initializer,
+                self._initargs,
+                self._maxtasksperchild,
+                self._wrap_exception,
+            )
 
 
 class PoolExecutor(Executor):
@@ -58,12 +82,17 @@ class PoolExecutor(Executor):
 
     def _start(self) -> None:
         workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
-        self._pool = QuietPool(
-            self.pool_size,
-            initializer=init_process_worker,
-            initargs=workers.initargs,
-            context=workers.ctx,
-        )
+        try:
+            self._pool = QuietPool(
+                self.pool_size,
+                initializer=init_process_worker,
+                initargs=workers.initargs,
+                context=workers.ctx,
+                interrupted=self.interrupted,
+            )
+        except BaseException:
+            self._workers = None
+            raise
         self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
         try:
             workers.wait_ready(
