@@ -211,16 +211,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {scenario.id} runs at one pool size; using {pool_sizes[0]}", file=sys.stderr)
         pool_sizes = pool_sizes[:1]
     outputs = _output_paths(args.json, args.csv)
-    from .run import RunOutputs, RunRequest, execute
+    from .run import CliRunRequest, execute
 
-    request = RunRequest(
+    request = CliRunRequest(
         scenario=scenario,
         params=params,
         pool_sizes=tuple(pool_sizes),
         repeats=args.repeat or scenario.repeats,
         timeout=args.timeout,
+        json_path=outputs[0],
+        csv_paths=outputs[1],
+        verbose=args.verbose,
     )
-    return execute(request, RunOutputs(outputs[0], outputs[1], args.verbose))
+    return execute(request)
 
 
 def _output_paths(

@@ -33,8 +33,9 @@ TICK_S = 0.05
 
 
 @dataclass(frozen=True)
-class RunOutputs:
-    """Where the report goes besides the terminal, already checked to be writable."""
+class CliRunRequest(RunRequest):
+    """The shared :class:`RunRequest` (what to run) plus where the CLI writes the report,
+    the paths already checked to be writable."""
 
     json_path: Path | str | None = None  # "-" is stdout
     csv_paths: tuple[Path, Path] | None = None  # spans, summary
@@ -49,9 +50,9 @@ class _Outcome:
     stuck: bool = False  # the run thread did not stop: exit without waiting for it
 
 
-def execute(request: RunRequest, outputs: RunOutputs | None = None) -> int:
+def execute(request: RunRequest) -> int:
     """Run, write the files, print the report; return the exit code."""
-    outputs = outputs or RunOutputs()
+    outputs = request if isinstance(request, CliRunRequest) else CliRunRequest(**vars(request))
     human: TextIO = sys.stderr if outputs.json_path == "-" else sys.stdout
     progress = ProgressLine(sys.stderr, request.scenario.id) if sys.stderr.isatty() else None
     outcome = _run(request, progress)
@@ -181,7 +182,7 @@ def _kill_children(keep: set[int]) -> None:
     kill_tree(keep=keep)
 
 
-def _write_outputs(report: RunReport, request: RunOutputs) -> None:
+def _write_outputs(report: RunReport, request: CliRunRequest) -> None:
     if request.json_path == "-":
         sys.stdout.write(report.dumps() + "\n")
         sys.stdout.flush()

@@ -117,7 +117,8 @@ class RunHost:
     def _discard(self, wait: float = 0.1) -> None:
         """Forget the host, closing our ends of its pipes; one still running (it never became
         ready, or it froze) is killed with everything under it, and the POSIX semaphores its
-        tree held are unlinked (its resource tracker dies with it); one that ended is reaped."""
+        tree held are unlinked and unregistered (the resource tracker, shared with this
+        process, would warn of them as leaked at exit); one that ended is reaped."""
         for end in (self._requests, self._events):
             if end is not None:
                 end.close()
