@@ -7,9 +7,9 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from host_probe_scenario import make_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from host_probe_scenario import make_scenario
 
 from desktop_app.engine.cancel import CancelToken
 from desktop_app.engine.events import ErrorRaised, TasksFinished
