@@ -123,7 +123,8 @@ def run_case(case: str) -> dict:
             root = psutil.Process(host.pid)
             old_tree = root.children(recursive=True)
             if case.startswith("idle-kill"):
-                victim = next(p for p in old_tree if "forkserver" not in _helper(p))
+                # a worker: forked by the forkserver (whose own parent is the host)
+                victim = next(p for p in old_tree if p.ppid() != root.pid)
                 victim.kill()
                 psutil.wait_procs([victim], timeout=5)
                 report, records, took = run(host, scenario, backend)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from multiprocessing.pool import Pool
+from multiprocessing.pool import TERMINATE, Pool
 from typing import Any
 
 from .._worker import init_process_worker, run_chunk_pickled
@@ -158,7 +158,17 @@ class PoolExecutor(Executor):
             return  # idempotent: a death is handled by an abort, then the dispatch aborts again
         processes = list(self._processes) + list(getattr(pool, "_pool", []))
         if self.broken:
-            # A busy or dead worker can keep terminate() waiting; give it a moment, then kill.
+            # A worker killed while it waited for a job died holding the job queue's lock, and
+            # terminate() would wait for that lock for ever (a stuck thread, and the pool's
+            # pipes and semaphores never freed). So: no more replacements, every worker killed,
+            # the queues' locks freed, then terminate; a busy one gets a moment, then the kill.
+            handler = getattr(pool, "_worker_handler", None)
+            if handler is not None:
+                handler._state = TERMINATE  # noqa: SLF001 (what terminate() sets first)
+            kill_and_reap(processes)
+            for queue in (getattr(pool, "_inqueue", None), getattr(pool, "_outqueue", None)):
+                for name in ("_rlock", "_wlock"):
+                    _free(getattr(queue, name, None))
             closer = threading.Thread(target=pool.terminate, name="pool-terminate", daemon=True)
             closer.start()
             closer.join(TERMINATE_GRACE_S)
@@ -167,3 +177,16 @@ class PoolExecutor(Executor):
             pool.terminate()
         kill_and_reap(processes + list(getattr(pool, "_pool", [])))
         self._workers = None  # frees the board's shared memory and semaphores (processes.py)
+
+
+def _free(lock: Any) -> None:
+    """Release ``lock`` if it is held: only after every process that could hold it is dead."""
+    if lock is None:
+        return
+    if lock.acquire(False):
+        lock.release()
+        return
+    try:
+        lock.release()
+    except (ValueError, OSError):  # not held after all
+        pass
