@@ -161,14 +161,14 @@ class PoolExecutor(Executor):
             # A worker killed while it waited for a job died holding the job queue's lock, and
             # terminate() would wait for that lock for ever (a stuck thread, and the pool's
             # pipes and semaphores never freed). So: no more replacements, every worker killed,
-            # the queues' locks freed, then terminate; a busy one gets a moment, then the kill.
+            # that lock freed, then terminate; a busy one gets a moment, then the kill.
             handler = getattr(pool, "_worker_handler", None)
             if handler is not None:
                 handler._state = TERMINATE  # noqa: SLF001 (what terminate() sets first)
             kill_and_reap(processes)
-            for queue in (getattr(pool, "_inqueue", None), getattr(pool, "_outqueue", None)):
-                for name in ("_rlock", "_wlock"):
-                    _free(getattr(queue, name, None))
+            # Only the job queue's read lock: the workers alone take it (the pool's own threads
+            # write the job queue and read and write the result queue: never free those).
+            _free(getattr(getattr(pool, "_inqueue", None), "_rlock", None))
             closer = threading.Thread(target=pool.terminate, name="pool-terminate", daemon=True)
             closer.start()
             closer.join(TERMINATE_GRACE_S)
@@ -180,7 +180,7 @@ class PoolExecutor(Executor):
 
 
 def _free(lock: Any) -> None:
-    """Release ``lock`` if it is held: only after every process that could hold it is dead."""
+    """Release ``lock`` if it is held: only once everything that could hold it is dead."""
     if lock is None:
         return
     if lock.acquire(False):
