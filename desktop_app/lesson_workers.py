@@ -6,10 +6,10 @@ function is the child's side of one lesson example; the parent's side is in the 
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from typing import Any
+
+from .engine.parent_watch import exit_with_parent  # noqa: F401 (a Manager's initializer)
 
 # -- the lesson's examples, one tool each -----------------------------------------------------
 
@@ -44,23 +44,6 @@ def locked_section(lock: Any, hold_s: float) -> tuple[float, float]:
         time.sleep(hold_s)
         end = time.perf_counter()
     return start, end
-
-
-def exit_with_parent() -> None:
-    """Initializer for helper processes (a Manager's server): exit as soon as the app dies."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    sentinel = parent.sentinel
-
-    def _watch() -> None:
-        wait([sentinel])
-        os._exit(0)
-
-    threading.Thread(target=_watch, name="parent-watch", daemon=True).start()
 
 
 # -- IPC receivers: count messages, then report (count, bytes) on the control pipe -----------

@@ -258,9 +258,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         outputs = plan_outputs(args)
     except OutputPathError as exc:
         raise UsageError(str(exc)) from None
-    from .run import RunRequest, execute
+    from .run import CliRunRequest, execute
 
-    request = RunRequest(
+    request = CliRunRequest(
         scenario=scenario,
         params=params,
         pool_sizes=tuple(pool_sizes),

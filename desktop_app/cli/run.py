@@ -19,6 +19,7 @@ from typing import Any
 
 from ..engine.cancel import CancelToken
 from ..engine.context import run_scenario
+from ..engine.host.protocol import RunRequest
 from ..engine.outputs.report import RunReport
 from ..engine.pools import PoolManager, stop_process_helpers
 from ..engine.process_tree import kill_tree
@@ -33,14 +34,10 @@ TICK_S = 0.05
 
 
 @dataclass(frozen=True)
-class RunRequest:
-    """What the user asked for, already validated."""
+class CliRunRequest(RunRequest):
+    """The shared :class:`RunRequest` (what to run) plus where the CLI writes the report,
+    the paths already checked to be writable."""
 
-    scenario: Any
-    params: dict[str, Any]
-    pool_sizes: tuple[int, ...]
-    repeats: int
-    timeout: float | None = None
     outputs: tuple[Output, ...] = ()  # files (or stdout) to write, checked by commands.py
     verbose: bool = False
     save: bool = True  # to the run history (cli/history.py)
@@ -57,6 +54,8 @@ class _Outcome:
 
 def execute(request: RunRequest) -> int:
     """Run, write the files, print the report; return the exit code."""
+    if not isinstance(request, CliRunRequest):  # the shared request: no files to write
+        request = CliRunRequest(**vars(request))
     to_stdout = any(output.target is None for output in request.outputs)
     progress = ProgressLine(sys.stderr, request.scenario.id) if sys.stderr.isatty() else None
     outcome = _run(request, progress)
@@ -123,6 +122,7 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     outcome = _Outcome()
     cancel = CancelToken()
     pools = PoolManager()
+    pools.watch(cancel)  # a pool that is starting gives up on Ctrl-C / SIGTERM too
 
     def target() -> None:
         outcome.report = run_scenario(

@@ -20,6 +20,8 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from .parent_watch import exit_with_parent
+
 # Captured output per chunk is capped so a worker printing megabytes cannot flood the app.
 OUTPUT_LIMIT = 64 * 1024
 
@@ -130,29 +132,6 @@ def init_thread_worker(board: ThreadBoard) -> None:
     _local.board = board.values
     board.values[3 * _local.slot] = os.getpid()
     board.values[3 * _local.slot + 1] = -1
-
-
-def exit_with_parent() -> None:
-    """Exit this child process as soon as its parent dies, even by SIGKILL.
-
-    A thread waits on the parent's sentinel, then ``os._exit``: without it pool workers (and
-    then the forkserver and resource tracker) lived on for good. ``PR_SET_PDEATHSIG`` does not
-    work under forkserver, whose children are not the app's own.
-    """
-    import multiprocessing
-
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    sentinel = parent.sentinel
-
-    def _wait_then_exit() -> None:
-        from multiprocessing.connection import wait
-
-        wait([sentinel])
-        os._exit(0)
-
-    threading.Thread(target=_wait_then_exit, name="parent-watch", daemon=True).start()
 
 
 def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: int) -> None:
@@ -312,7 +291,7 @@ def run_chunk_pickled(func: Callable[[Any], Any], first: int, items: Sequence[An
             except Exception as exc:
                 name, message, text = describe_exception(exc)
                 message = (
-                    f"result of task {first + offset} ({_name_of(func)}) cannot be pickled: "
+                    f"result of task {first + offset} ({name_of(func)}) cannot be pickled: "
                     f"{message}"
                 )
                 chunk.errors.append((first + offset, name, message, text))
@@ -320,96 +299,5 @@ def run_chunk_pickled(func: Callable[[Any], Any], first: int, items: Sequence[An
         return pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-# --- a lesson's own futures ----------------------------------------------------------------
-
-
-class TaskFailed(Exception):
-    """A job's exception as it leaves a worker: strings only, so it always pickles and unpickles.
-
-    ``future.result()`` raises it in the parent as the lesson expects; ``args`` carry the
-    original type name, message and traceback, and the job's pid, start, end and output.
-    """
-
-    def __str__(self) -> str:
-        return f"{self.args[0]}: {self.args[1]}"
-
-
-def future_entry(task: int, func: Callable[..., Any], args: tuple) -> tuple:
-    """What a lesson's ``executor.submit(func, *args)`` really runs in a process worker.
-
-    Returns (pid, start, end, output, result); raises :class:`TaskFailed` for an exception
-    or a result that cannot be pickled. Marks the worker board, so a death names the task.
-    """
-    board, base = _local.board, 3 * _local.slot
-    _begin_capture()
-    start = time.perf_counter()
-    board[base + 2], board[base + 1] = start, task
-    error: tuple[str, str, str] | None = None
-    result: Any = None
-    try:
-        result = func(*args)
-    except BaseException as exc:
-        error = describe_exception(exc)
-    finally:
-        board[base + 1] = -1
-    end = time.perf_counter()
-    output = _end_capture()
-    if error is None:
-        try:
-            pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:
-            name, message, text = describe_exception(exc)
-            error = (name, f"result of {_name_of(func)} cannot be pickled: {message}", text)
-    if error is not None:
-        raise TaskFailed(*error, os.getpid(), start, end, output)
-    return os.getpid(), start, end, output, result
-
-
-def _name_of(func: Callable[..., Any]) -> str:
+def name_of(func: Callable[..., Any]) -> str:
     return getattr(func, "__qualname__", None) or repr(func)
-
-
-# --- a lesson's own Process ----------------------------------------------------------------
-
-
-def process_entry(conn: Any, func: Callable[..., Any], args: tuple) -> None:
-    """Target of a lesson's ``Process``: runs ``func(*args)`` and reports back on ``conn``.
-
-    What comes back: pid, start, end, ok, captured output, the error as strings, the result.
-    The parent-death watch runs here too, so a lesson's children never outlive the app.
-    """
-    exit_with_parent()
-    install_stdout_capture()
-    _begin_capture()
-    error: tuple[str, str, str] | None = None
-    result: Any = None
-    start = time.perf_counter()
-    try:
-        result = func(*args)
-    except BaseException as exc:
-        error = describe_exception(exc)
-    end = time.perf_counter()
-    output = _end_capture()
-    try:
-        pickle.dumps(result)
-    except Exception:
-        result = repr(result)
-    conn.send((os.getpid(), start, end, error is None, output, error, result))
-    conn.close()
-
-
-def run_captured(
-    func: Callable[..., Any], args: tuple
-) -> tuple[float, float, str, Any, BaseException | None]:
-    """Run ``func(*args)`` in this thread, capturing its prints: start, end, output, result, error."""
-    install_stdout_capture()
-    _begin_capture()
-    result: Any = None
-    error: BaseException | None = None
-    start = time.perf_counter()
-    try:
-        result = func(*args)
-    except BaseException as exc:  # reported by the caller with its own traceback
-        error = exc
-    end = time.perf_counter()
-    return start, end, _end_capture(), result, error

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -168,7 +167,3 @@ class EventSink:
             self._thread.join()
         self.flush()
         self._consumer = None
-
-
-def now() -> float:
-    return time.perf_counter()

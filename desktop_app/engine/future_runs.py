@@ -15,7 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from ._worker import TaskFailed, describe_exception, future_entry
+from ._lesson_worker import TaskFailed, future_entry
+from ._worker import describe_exception
 from .cancel import RunCancelled
 from .executors.base import POLL_S
 from .lesson_runs import Job, JobOutcome

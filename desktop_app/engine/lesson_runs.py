@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
-from ._worker import describe_exception, process_entry, run_captured
+from ._lesson_worker import process_entry, run_captured
+from ._worker import describe_exception
 from .cancel import RunCancelled
 from .executors.processes import exit_description, kill_and_reap
 from .records import ErrorRecord, SpanTable, TaskSpan
@@ -129,18 +130,24 @@ def _gather(ctx: Any, started: list, timeout: float) -> tuple[dict[int, tuple], 
     """
     reports: dict[int, tuple] = {}
     readers = {reader: index for index, _, _, reader in started}
+    by_sentinel = {process.sentinel: entry for entry in started for process in entry[2:3]}
     processes = [process for _, _, process, _ in started]
     deadline = time.perf_counter() + timeout
-    waiting = set(readers) | {p.sentinel for p in processes}
+    waiting = set(readers) | set(by_sentinel)
     killed: set = set()
     while waiting:
         for ready in wait(list(waiting), timeout=0.05):
             waiting.discard(ready)
             if ready in readers:
-                try:
-                    reports[readers[ready]] = ready.recv()
-                except (EOFError, OSError):
-                    pass  # the child died before reporting: its exit code tells why
+                _read_report(ready, readers[ready], reports)
+            else:  # a child exited: a death is reported now, not when the others finish
+                index, job, process, reader = by_sentinel[ready]
+                if index not in reports and reader in waiting:
+                    waiting.discard(reader)
+                    _read_report(reader, index, reports)
+                if index not in reports:
+                    process.join(1.0)
+                    ctx.report_error(_death_record(ctx, index, job, process))
         if ctx.cancel.cancelled:
             kill_and_reap(processes)
             raise RunCancelled("run cancelled")
@@ -152,6 +159,30 @@ def _gather(ctx: Any, started: list, timeout: float) -> tuple[dict[int, tuple], 
     for process in processes:
         process.join(1.0)
     return reports, killed
+
+
+def _read_report(reader: Any, index: int, reports: dict[int, tuple]) -> None:
+    """The child's report, if it sent one before it ended."""
+    try:
+        if reader.poll():
+            reports[index] = reader.recv()
+    except (EOFError, OSError):
+        pass  # the child died before reporting: its exit code tells why
+
+
+def _death_record(ctx: Any, index: int, job: Job, process: Any) -> ErrorRecord:
+    code = process.exitcode
+    return ErrorRecord(
+        origin="process",
+        type="WorkerDied",
+        message=f"process {job.name} (pid {process.pid}) died ({exit_description(code)})",
+        traceback="",
+        task=index,
+        worker=f"pid {process.pid} {job.name}",
+        pid=process.pid,
+        exitcode=code,
+        context=ctx.scenario,
+    )
 
 
 def _timeout_record(ctx: Any, started: list, killed: set, timeout: float) -> ErrorRecord:
@@ -180,23 +211,8 @@ def _outcome(
     killed: bool,
 ) -> JobOutcome:
     worker = f"pid {process.pid} {job.name}"
-    if report is None:
-        code = process.exitcode
-        if not killed:  # killed by the timeout: its record already says so
-            ctx.report_error(
-                ErrorRecord(
-                    origin="process",
-                    type="WorkerDied",
-                    message=f"process {job.name} (pid {process.pid}) died ({exit_description(code)})",
-                    traceback="",
-                    task=index,
-                    worker=worker,
-                    pid=process.pid,
-                    exitcode=code,
-                    context=ctx.scenario,
-                )
-            )
-        return JobOutcome(job.name, process.pid, False, exitcode=code)
+    if report is None:  # died (reported by _gather as it happened) or killed by a timeout
+        return JobOutcome(job.name, process.pid, False, exitcode=process.exitcode)
     pid, start, end, ok, output, error, result = report
     spans.append(TaskSpan(index, pid, job.name, start, end, ok))
     if output:

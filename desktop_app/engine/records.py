@@ -112,10 +112,6 @@ class SpanTable:
         for index in range(len(self.task)):
             yield self[index]
 
-    def slice_from(self, index: int) -> SpanTable:
-        """A new table holding the spans from ``index`` on (for incremental UI updates)."""
-        return self.part(index, len(self))
-
     def part(self, first: int, stop: int) -> SpanTable:
         """A new table holding the spans ``first`` to ``stop - 1`` (columns copied)."""
         out = SpanTable()

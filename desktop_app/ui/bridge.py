@@ -1,53 +1,42 @@
 """The bridge from the engine to the GUI thread: superqt's worker pattern, for one run.
 
-``RunWorker`` is a ``QRunnable`` on ``QThreadPool.globalInstance()`` that hands the request to
-the run host (a process of its own, see engine/run_host.py) and waits there for its batched
-events (every 50 ms, spans merged); each batch becomes ONE ``events_received`` signal. ``RunSignals`` is created on the
-GUI thread, so every emit from the pool or event-sink thread is delivered there, queued.
+``RunWorker.run`` goes on a ``QThreadPool`` thread, hands the request to the run host (a
+process of its own, see engine/host/client.py) and waits there for its batched events (every
+50 ms, spans merged); each batch becomes ONE ``events_received`` signal. ``RunSignals`` is
+created on the GUI thread, so every emit from the pool thread is delivered there, queued.
 Widgets are never touched here.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from ..engine._worker import describe_exception
 from ..engine.cancel import CancelToken
-from ..engine.host.client import RunHost, RunHostError
-from ..scenarios.base import Scenario
+from ..engine.host.client import RunHost
+from ..engine.host.protocol import RunRequest
+from ..engine.records import ErrorRecord
 
-
-@dataclass(frozen=True)
-class RunRequest:
-    """What to run, fixed when Run is pressed (later edits in the window do not leak in)."""
-
-    scenario: Scenario
-    params: dict[str, Any]
-    pool_sizes: tuple[int, ...]
-    repeats: int
-    timeout: float | None = field(default=None)
+__all__ = ["RunRequest", "RunSignals", "RunWorker"]
 
 
 class RunSignals(QObject):
     """Past-tense signals of one run; lives on the GUI thread."""
 
-    run_started = Signal(str)
     events_received = Signal(object)  # a list of engine events (one batch)
     run_finished = Signal(object)  # the RunReport
-    run_failed = Signal(str)  # a bug outside the scenario: the formatted traceback
+    run_failed = Signal(object)  # an ErrorRecord: a bug outside the scenario, in this process
 
 
-class RunWorker(QRunnable):
+class RunWorker:
     """Runs one request on a pool thread; ``cancel()`` is safe from any thread."""
 
     def __init__(self, request: RunRequest, host: RunHost) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the window keeps it until it is done
         self.request = request
         self.signals = RunSignals()
         self._host = host
@@ -55,17 +44,13 @@ class RunWorker(QRunnable):
         self._done = threading.Event()
 
     def start(self) -> None:
-        # The bound method, not ``self``: PySide6 keeps a reference to a QRunnable started with
-        # auto-delete off and never drops it, so every run's worker leaked (the soak found it).
+        # The bound method, not a QRunnable: PySide6 kept a reference to every QRunnable
+        # started with auto-delete off and never dropped it (the soak found the leak).
         QThreadPool.globalInstance().start(self.run)
 
     def cancel(self) -> None:
         self._token.cancel()
         self._host.cancel()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._token.cancelled
 
     def wait(self, timeout: float) -> bool:
         """Block until run() has returned (True) or ``timeout`` seconds pass (False)."""
@@ -79,26 +64,24 @@ class RunWorker(QRunnable):
         self.signals.events_received.emit(list(batch))
 
     def run(self) -> None:
-        """Catch everything: an exception escaping QRunnable.run is printed and lost."""
-        request = self.request
+        """Catch everything: an exception escaping a pool thread's callable is printed and
+        lost. The host reports its own failures inside the report; what lands here is a bug
+        on this side of the pipe."""
         try:
-            self.signals.run_started.emit(request.scenario.id)
-            report = self._host.run(
-                request.scenario,
-                dict(request.params),
-                pool_sizes=request.pool_sizes,
-                repeats=request.repeats,
-                consumer=self._consume,
-                cancel=self._token,
-                timeout=request.timeout,
+            report = self._host.submit(self.request, self._consume, self._token)
+        except BaseException as exc:  # noqa: BLE001 (even SystemExit must reach the window)
+            kind, message, text = describe_exception(exc)
+            record = ErrorRecord(
+                "thread",
+                kind,
+                message,
+                text,
+                worker="run thread",
+                pid=os.getpid(),
+                context="window",
             )
-        except RunHostError as exc:  # the engine failed in the host: its traceback, not ours
             self._done.set()
-            self.signals.run_failed.emit(str(exc))
-            return
-        except BaseException:  # noqa: BLE001 (even SystemExit must reach the window)
-            self._done.set()
-            self.signals.run_failed.emit(traceback.format_exc())
+            self.signals.run_failed.emit(record)
             return
         self._done.set()
         self.signals.run_finished.emit(report)

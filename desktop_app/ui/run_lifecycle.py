@@ -9,7 +9,6 @@ One run at a time: a second Run while one runs is refused with a reason, never i
 from __future__ import annotations
 
 import functools
-import os
 import time
 from typing import TYPE_CHECKING
 
@@ -129,19 +128,10 @@ class RunLifecycle:
         self._update_pool_status()
         self.run_finished.emit(report)
 
-    def _on_worker_run_failed(self: MainWindow, text: str) -> None:
-        """A bug outside the scenario (the engine itself): still a record and a finished run."""
+    def _on_worker_run_failed(self: MainWindow, record: ErrorRecord) -> None:
+        """A bug outside the scenario (the bridge or the run host): still a record, with its
+        origin and traceback, and a finished run."""
         request = self._worker.request if self._worker else None  # cleared when shown
-        lines = text.strip().splitlines()
-        record = ErrorRecord(
-            origin="thread",
-            type=lines[-1].split(":")[0] if lines else "Error",
-            message=lines[-1] if lines else "",
-            traceback=text,
-            worker="run thread",
-            pid=os.getpid(),
-            context="window",
-        )
         report = RunReport(
             request.scenario.id if request else "",
             dict(request.params) if request else {},

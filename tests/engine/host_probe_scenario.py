@@ -25,6 +25,8 @@ def probe(ctx: Any) -> None:
         thread = threading.Thread(target=_fail, name="stray-thread")
         thread.start()
         thread.join()
+    if ctx.params["bad_table"]:  # the host cannot pickle its report: an engine failure
+        ctx.report.table_rows = [(threading.Lock(),)]
     ctx.sleep(ctx.params["hold_s"])
 
 
@@ -41,6 +43,7 @@ def make_scenario() -> Scenario:
         when_to_use="In the run host's tests.",
         params=(
             Param("stray_error", "Stray error", "bool", False),
+            Param("bad_table", "Unpicklable table", "bool", False),
             Param("hold_s", "Hold", "float", 0.0, minimum=0.0, maximum=60.0, unit="s"),
         ),
         run=probe,

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desktop_app.engine.events import OutputLine, TasksFinished
-from desktop_app.engine.host.server import split_batch
+from desktop_app.engine.host.protocol import split_batch
 from desktop_app.engine.records import SpanTable, TaskSpan
 
 

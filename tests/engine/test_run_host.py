@@ -151,7 +151,7 @@ def test_shutdown_stops_the_host_for_good_and_a_later_run_fails_cleanly(host):
 
 
 def test_a_results_table_larger_than_one_part_comes_back_whole_and_in_order(host):
-    from desktop_app.engine.host.server import TABLE_CHUNK_ROWS
+    from desktop_app.engine.host.protocol import TABLE_CHUNK_ROWS
 
     n = 2 * TABLE_CHUNK_ROWS + 7  # three parts, the last one short
     report, _ = _run(host, get_scenario("process-pool"), {"n": n, "chunksize": 500}, sizes=(2,))
@@ -183,7 +183,7 @@ def test_a_niced_host_and_its_pool_workers_yield_the_cpu_to_the_window():
 def test_results_and_spans_larger_than_one_part_arrive_whole(host):
     """The host sends each run's results and spans in parts (one big unpickle held the
     window's GIL for 22-31 ms); the report the window gets has every one of them."""
-    from desktop_app.engine.host.server import RESULT_CHUNK, SPAN_CHUNK
+    from desktop_app.engine.host.protocol import RESULT_CHUNK, SPAN_CHUNK
 
     n = max(2 * RESULT_CHUNK, SPAN_CHUNK) + 123
     report, _ = _run(host, get_scenario("pool-timing"), {"n": n, "workload": "square"}, sizes=(2,))

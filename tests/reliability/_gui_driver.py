@@ -3,7 +3,7 @@ quit hooks) with one addition for lifecycle tests: it starts a run by itself and
 
 Usage: ``python _gui_driver.py SCENARIO [NAME=VALUE ...] [--pool-size N]``. Prints
 ``pid=N``, ``run_started``, ``measuring SERIES`` and ``run_finished STATE`` on stdout; reads
-``close`` (close the window, as File > Quit does) or ``quit`` (``QApplication.quit()`` with
+``cancel`` (Esc), ``close`` (close the window, as File > Quit does) or ``quit`` (``QApplication.quit()`` with
 the window still open, as a session end does) on stdin.
 The settings go wherever ``XDG_CONFIG_HOME`` points, so a test never touches the user's own.
 
@@ -80,6 +80,8 @@ def main(argv):
             line = sys.stdin.readline().strip()
             if line == "close":
                 self.close()
+            elif line == "cancel":
+                self.cancel_run()
             elif line == "quit" or not line:  # EOF: the test went away
                 QCoreApplication.quit()
 

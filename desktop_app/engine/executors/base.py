@@ -46,10 +46,6 @@ class MapOutcome:
     state: str = "completed"  # completed | failed | cancelled
     wall_s: float = 0.0
 
-    @property
-    def failed_tasks(self) -> int:
-        return sum(1 for ok in self.spans.ok if not ok)
-
 
 @dataclass
 class MapHooks:

@@ -15,13 +15,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from multiprocessing.pool import Pool
+from multiprocessing.pool import TERMINATE, Pool
 from typing import Any
 
 from .._worker import init_process_worker, run_chunk_pickled
+from ..cancel import RunCancelled
 from ..records import ErrorRecord
 from .base import ACCEPTS_PICKLABLE, Executor
-from .processes import ProcessWorkers, dead_processes, kill_and_reap
+from .processes import ProcessWorkers, dead_processes, kill_and_reap, never
+from .worker_health import Loss, idle_dead, inspect_loss, note_forkserver
 
 TERMINATE_GRACE_S = 0.3
 
@@ -37,8 +39,31 @@ class QuietPool(Pool):
     (the change notifier): those sentinels it keeps.
     """
 
+    def __init__(self, *args: Any, interrupted: Callable[[], bool] = never, **kwargs: Any):
+        self._interrupted = interrupted
+        super().__init__(*args, **kwargs)
+
     def _get_sentinels(self) -> list:
         return [self._change_notifier._reader]
+
+    def _repopulate_pool(self) -> None:
+        """Start the workers one by one, giving up on a cancel: 64 take seconds on a loaded
+        machine, and ``Pool.__init__`` kills the ones started when this raises."""
+        while len(self._pool) < self._processes:
+            if self._interrupted():
+                raise RunCancelled("run cancelled while its pool was starting")
+            self._repopulate_pool_static(
+                self._ctx,
+                self.Process,
+                len(self._pool) + 1,
+                self._pool,
+                self._inqueue,
+                self._outqueue,
+                self._initializer,
+                self._initargs,
+                self._maxtasksperchild,
+                self._wrap_exception,
+            )
 
 
 class PoolExecutor(Executor):
@@ -56,17 +81,40 @@ class PoolExecutor(Executor):
         self._workers: ProcessWorkers | None = None
         self._pool: Any = None
         self._processes: list[Any] = []
+        self.interrupted: Callable[[], bool] = never  # the pool manager's run's cancel
 
     def _start(self) -> None:
         workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
-        self._pool = QuietPool(
-            self.pool_size,
-            initializer=init_process_worker,
-            initargs=workers.initargs,
-            context=workers.ctx,
-        )
+        try:
+            self._pool = QuietPool(
+                self.pool_size,
+                initializer=init_process_worker,
+                initargs=workers.initargs,
+                context=workers.ctx,
+                interrupted=self.interrupted,
+            )
+        except BaseException:
+            self._workers = None
+            raise
         self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
-        workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
+        try:
+            workers.wait_ready(
+                self.pool_size, lambda: not dead_processes(self._processes), self.interrupted
+            )
+            note_forkserver()
+        except BaseException:
+            self.broken = True
+            self.shutdown()  # kill what started: a half-built pool is never kept
+            raise
+
+    def idle_loss(self) -> Loss:
+        """Workers of this warm pool found dead (or cut off) before a run reuses it.
+
+        ``Pool`` would replace a dead one itself, but only when its worker handler wakes
+        (QuietPool's sleeps until a job) and with no word of the death."""
+        if self._pool is None:
+            return Loss()
+        return inspect_loss(idle_dead(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         future: Future = Future()
@@ -113,7 +161,17 @@ class PoolExecutor(Executor):
             return  # idempotent: a death is handled by an abort, then the dispatch aborts again
         processes = list(self._processes) + list(getattr(pool, "_pool", []))
         if self.broken:
-            # A busy or dead worker can keep terminate() waiting; give it a moment, then kill.
+            # A worker killed while it waited for a job died holding the job queue's lock, and
+            # terminate() would wait for that lock for ever (a stuck thread, and the pool's
+            # pipes and semaphores never freed). So: no more replacements, every worker killed,
+            # that lock freed, then terminate; a busy one gets a moment, then the kill.
+            handler = getattr(pool, "_worker_handler", None)
+            if handler is not None:
+                handler._state = TERMINATE  # noqa: SLF001 (what terminate() sets first)
+            kill_and_reap(processes)
+            # Only the job queue's read lock: the workers alone take it (the pool's own threads
+            # write the job queue and read and write the result queue: never free those).
+            _free(getattr(getattr(pool, "_inqueue", None), "_rlock", None))
             closer = threading.Thread(target=pool.terminate, name="pool-terminate", daemon=True)
             closer.start()
             closer.join(TERMINATE_GRACE_S)
@@ -122,3 +180,16 @@ class PoolExecutor(Executor):
             pool.terminate()
         kill_and_reap(processes + list(getattr(pool, "_pool", [])))
         self._workers = None  # frees the board's shared memory and semaphores (processes.py)
+
+
+def _free(lock: Any) -> None:
+    """Release ``lock`` if it is held: only once everything that could hold it is dead."""
+    if lock is None:
+        return
+    if lock.acquire(False):
+        lock.release()
+        return
+    try:
+        lock.release()
+    except (ValueError, OSError):  # not held after all
+        pass

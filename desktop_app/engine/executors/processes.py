@@ -20,11 +20,18 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from .._worker import init_process_worker, run_chunk_pickled, running_tasks
+from ..cancel import RunCancelled
 from ..records import ErrorRecord
 from ..start_method import get_context
 from .base import ACCEPTS_PICKLABLE, Executor
+from .worker_health import Loss, forkserver_record, idle_dead, inspect_loss, note_forkserver
 
 READY_TIMEOUT_S = 60.0
+READY_POLL_S = 0.02  # a cancel during start-up is seen within this
+
+
+def never() -> bool:
+    return False
 
 
 def dead_processes(processes: Sequence[Any]) -> list[Any]:
@@ -71,21 +78,34 @@ class ProcessWorkers:
                 return task
         return None
 
-    def wait_ready(self, count: int, alive: Callable[[], bool]) -> None:
-        """Block until ``count`` workers ran their initializer (or fail if one died)."""
+    def wait_ready(
+        self,
+        count: int,
+        alive: Callable[[], bool],
+        interrupted: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Block until ``count`` workers ran their initializer (or fail if one died); raise
+        :class:`RunCancelled` within one poll of ``interrupted()`` turning true (64 workers
+        take seconds to import on a loaded machine: a cancel or a quit must not wait)."""
         waited = 0.0
         for _ in range(count):
-            while not self.ready.acquire(timeout=0.05):
-                waited += 0.05
+            while not self.ready.acquire(timeout=READY_POLL_S):
+                waited += READY_POLL_S
+                if interrupted():
+                    raise RunCancelled("run cancelled while its pool was starting")
                 if not alive() or waited > READY_TIMEOUT_S:
                     raise RuntimeError("worker processes failed to start")
 
     def death_records(
         self, processes: Sequence[Any], origin: str, context: str
     ) -> list[ErrorRecord]:
-        """One record per worker that exited on its own (not by our terminate)."""
+        """One record per worker that exited on its own (not by our terminate); one record
+        in all when the forkserver died (its workers only look dead: they are killed here)."""
+        loss = inspect_loss(processes)
+        if loss.forkserver or loss.orphans:
+            return [forkserver_record(loss, origin, context)]
         records = []
-        for process in processes:
+        for process in loss.dead:
             code = process.exitcode
             if code is None or code == -signal.SIGTERM:
                 continue
@@ -140,6 +160,7 @@ class ProcessExecutor(Executor):
         self._workers: ProcessWorkers | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._processes: list[Any] = []
+        self.interrupted: Callable[[], bool] = never  # the pool manager's run's cancel
 
     def _start(self) -> None:
         workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
@@ -150,10 +171,23 @@ class ProcessExecutor(Executor):
             initargs=workers.initargs,
         )
         # ProcessPoolExecutor spawns workers on demand; start them all now (before its manager
-        # thread exists, as the method requires), so start-up is measured apart from the work.
-        self._pool._launch_processes()  # noqa: SLF001 (see module doc)
-        self._processes = list(self._pool._processes.values())  # noqa: SLF001
-        workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
+        # thread exists, as ``_launch_processes`` does), so start-up is measured apart from the
+        # work; one by one, so that a cancel stops the launch too.
+        pool = self._pool
+        try:
+            for _ in range(self.pool_size):
+                if self.interrupted():
+                    raise RunCancelled("run cancelled while its pool was starting")
+                pool._spawn_process()  # noqa: SLF001 (see module doc)
+            self._processes = list(pool._processes.values())  # noqa: SLF001
+            workers.wait_ready(
+                self.pool_size, lambda: not dead_processes(self._processes), self.interrupted
+            )
+            note_forkserver()
+        except BaseException:
+            self._processes = list(pool._processes.values())  # noqa: SLF001
+            self.shutdown()  # kill what started: a half-built pool is never kept
+            raise
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         assert self._pool is not None
@@ -171,6 +205,16 @@ class ProcessExecutor(Executor):
 
     def worker_pids(self) -> list[int]:
         return [p.pid for p in self._processes]
+
+    def idle_loss(self) -> Loss:
+        """Workers of this warm pool found dead (or cut off) before a run reuses it."""
+        pool = self._pool
+        if pool is None:
+            return Loss()
+        dead = idle_dead(self._processes)
+        if not dead and getattr(pool, "_broken", False):
+            dead = list(self._processes)
+        return inspect_loss(dead)
 
     def _dead_workers(self) -> list[ErrorRecord]:
         pool = self._pool

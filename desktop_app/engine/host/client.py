@@ -1,10 +1,12 @@
 """The window's handle on its run host: a process of its own that runs every scenario.
 
 ``RunHost.run`` has the shape of ``run_scenario`` (events to a consumer in batches, a cancel
-token, a report back) but the engine runs in the host process (``host_main``), so the window's
+token, a report back) but the engine runs in the host process (``server.py``), so the window's
 GIL serves the GUI thread alone. The host starts lazily (or ahead, with ``start``), keeps its
 pools warm between runs, and is started again after it dies: a killed host is reported as an
-error record of a failed run, and the next run gets a fresh one.
+error record of a failed run, and the next run gets a fresh one. A host that falls silent (no
+message, not even its heartbeat, for ``HEARTBEAT_LIMIT_S``: stopped with SIGSTOP, or wedged) is
+treated the same way: the run fails with a record, the host's tree is killed.
 
 Qt-free, like the rest of the engine: the bridge calls ``run`` from a ``QThreadPool`` thread.
 """
@@ -21,13 +23,30 @@ from ..events import Consumer, ErrorRaised
 from ..executors.processes import exit_description
 from ..outputs.report import RunReport
 from ..process_tree import kill_tree
-from ..records import ErrorRecord, SpanTable
+from ..records import ErrorRecord
 from ..start_method import get_host_context
-from .server import serve
+from .protocol import (
+    CancelCall,
+    EventBatch,
+    HostError,
+    Ready,
+    ReportAssembler,
+    ReportPart,
+    RunCall,
+    RunDone,
+    RunFailed,
+    RunRequest,
+    ShutdownCall,
+)
+from .server import HEARTBEAT_S, serve
 
 READY_TIMEOUT_S = 60.0  # a cold start on a loaded machine (or frozen, first launch) is slow
 POLL_S = 0.05  # how often a waiting run looks at its cancel token (``cancel()`` is at once)
 STOP_WAIT_S = 1.0
+# A run fails when the host has sent nothing, not even a heartbeat (every 0.25 s), for this
+# long while nothing waited in the pipe: 8 heartbeats missed, far beyond a loaded machine's
+# scheduling delays, well under the 5 s a user waits before giving up on a window.
+HEARTBEAT_LIMIT_S = 8 * HEARTBEAT_S
 
 
 class HostDied(Exception):
@@ -47,6 +66,7 @@ class RunHost:
         self._running: int | None = None  # the run in progress, if any
         self._pools: list[tuple[str, int, bool]] = []
         self._closed = False
+        self._heard = 0.0  # monotonic time of the host's last message during a run
 
     # --- life ------------------------------------------------------------------------------------
 
@@ -83,7 +103,9 @@ class RunHost:
             self._discard()
             raise HostDied(f"the run host did not start within {READY_TIMEOUT_S:.0f} s")
         try:
-            events.recv()  # ("ready", pid)
+            message = events.recv()
+            if not isinstance(message, Ready):
+                raise OSError(f"the run host said {message!r} before it was ready")
         except (EOFError, OSError):
             process.join(0.5)
             code = process.exitcode
@@ -92,17 +114,19 @@ class RunHost:
                 f"the run host ended while starting ({exit_description(code)})"
             ) from None
 
-    def _discard(self) -> None:
+    def _discard(self, wait: float = 0.1) -> None:
         """Forget the host, closing our ends of its pipes; one still running (it never became
-        ready) is killed with everything under it, one that ended is reaped."""
+        ready, or it froze) is killed with everything under it, and the POSIX semaphores its
+        tree held are unlinked and unregistered (the resource tracker, shared with this
+        process, would warn of them as leaked at exit); one that ended is reaped."""
         for end in (self._requests, self._events):
             if end is not None:
                 end.close()
         process = self._process
         if process is not None:
-            process.join(0.1)
+            process.join(wait)
             if process.is_alive():
-                kill_tree(process.pid, include_root=True)
+                kill_tree(process.pid, include_root=True, unlink_semaphores=True)
                 process.join(1.0)
         self._process = self._requests = self._events = None
 
@@ -120,11 +144,13 @@ class RunHost:
             if process is None:
                 return
             try:
-                self._requests.send(("shutdown",))
+                self._requests.send(ShutdownCall())
             except (OSError, ValueError):
                 pass
+            if self._silent_for() > HEARTBEAT_LIMIT_S or _stopped(process.pid):
+                timeout = 0.0  # frozen: it will not exit, do not wait for it
             process.join(timeout)
-            self._discard()  # kills it and its workers if it did not exit in time
+            self._discard(0.0)  # kills it and its workers if it did not exit in time
 
     # --- a run -----------------------------------------------------------------------------------
 
@@ -139,84 +165,93 @@ class RunHost:
         cancel: CancelToken,
         timeout: float | None = None,
     ) -> RunReport:
-        """Run ``scenario`` (a registered ``Scenario``) in the host; events reach ``consumer`` in batches, as the host sends
-        them. A host that dies mid-run gives a failed report with an error record, not a raise.
-        """
-        sizes = tuple(pool_sizes)
+        """Run ``scenario`` (a registered ``Scenario``) in the host: see :meth:`submit`."""
+        request = RunRequest(scenario, dict(params), tuple(pool_sizes), repeats, timeout)
+        return self.submit(request, consumer, cancel)
+
+    def submit(self, request: RunRequest, consumer: Consumer, cancel: CancelToken) -> RunReport:
+        """Run ``request`` in the host; events reach ``consumer`` in batches, as the host sends
+        them. A host that dies or freezes mid-run gives a failed report with an error record,
+        and so does an engine failure in the host (:class:`RunFailed`): this never raises for
+        what happens in the host."""
         try:
             self.start()
             with self._lock:
                 self._run_id += 1
                 run_id, events = self._run_id, self._events
-                self._requests.send(
-                    ("run", run_id, scenario, dict(params), sizes, repeats, timeout)
-                )
+                self._requests.send(RunCall(run_id, request))
                 self._running = run_id
             try:
-                return self._receive(events, run_id, consumer, cancel)
+                return self._receive(events, run_id, request, consumer, cancel)
             finally:
                 self._running = None
-        except (HostDied, EOFError, OSError, ValueError) as exc:
+                self._heard = 0.0
+        except (HostDied, HostFrozen, EOFError, OSError, ValueError) as exc:
             record = self._death_record(exc)
             consumer([ErrorRaised(record)])
-            return RunReport(
-                scenario.id, dict(params), sizes, repeats, state="failed", errors=[record]
-            )
+            return _failed_report(request, record)
 
     def cancel(self) -> None:
         """Ask the host to cancel the current run, now (any thread)."""
         with self._lock:
             if self._running is not None and self._requests is not None:
                 try:
-                    self._requests.send(("cancel", self._running))
+                    self._requests.send(CancelCall(self._running))
                 except (OSError, ValueError):  # the host is gone: its run ends anyway
                     pass
 
+    def _silent_for(self) -> float:
+        return time.monotonic() - self._heard if self._heard else 0.0
+
     def _receive(
-        self, events: Any, run_id: int, consumer: Consumer, cancel: CancelToken
+        self,
+        events: Any,
+        run_id: int,
+        request: RunRequest,
+        consumer: Consumer,
+        cancel: CancelToken,
     ) -> RunReport:
         asked_to_cancel = False
-        rows: list = []
-        results: dict[int, list] = {}  # report.runs[index].results, as they come in parts
-        spans: dict[int, SpanTable] = {}  # and its spans
+        parts = ReportAssembler()
+        self._heard = time.monotonic()
         while True:
             if cancel.cancelled and not asked_to_cancel:  # a token cancelled without cancel()
                 asked_to_cancel = True
                 self.cancel()
             if not events.poll(POLL_S):
+                if self._silent_for() > HEARTBEAT_LIMIT_S:
+                    raise HostFrozen(
+                        f"the run host (pid {self.pid}) stopped answering: nothing from it, "
+                        f"not even its heartbeat, for {HEARTBEAT_LIMIT_S:g} s"
+                    )
                 continue
             message = events.recv()
-            kind = message[0]
-            if kind == "error":
-                consumer([ErrorRaised(message[1])])
-            elif message[1] != run_id:
+            self._heard = time.monotonic()
+            if isinstance(message, HostError):
+                consumer([ErrorRaised(message.record)])
+            elif getattr(message, "run_id", run_id) != run_id:
                 continue  # a late message of an earlier run
-            elif kind == "events":
-                self._pools = message[3]
-                consumer(message[2])
-            elif kind == "rows":
-                rows.extend(message[2])
-            elif kind == "results":
-                results.setdefault(message[2], []).extend(message[3])
-            elif kind == "spans":
-                spans.setdefault(message[2], SpanTable()).extend(message[3])
-            elif kind == "done":
-                self._pools = message[3]
-                report = message[2]
-                report.table_rows = rows
-                for index, values in results.items():
-                    report.runs[index].results = values
-                for index, table in spans.items():
-                    report.runs[index].spans = table
-                return report
-            elif kind == "failed":
-                self._pools = message[3]
-                raise RunHostError(message[2])
+            elif isinstance(message, EventBatch):
+                self._pools = message.pools
+                parts.add_events(message.events)
+                consumer(message.events)
+            elif isinstance(message, ReportPart):
+                parts.add_part(message)
+            elif isinstance(message, RunDone):
+                self._pools = message.pools
+                return parts.finish(message.report)
+            elif isinstance(message, RunFailed):
+                self._pools = message.pools
+                consumer([ErrorRaised(message.record)])
+                return _failed_report(request, message.record)
 
     def _death_record(self, exc: BaseException) -> ErrorRecord:
         process = self._process
         pid = process.pid if process is not None else None
-        if process is not None:
+        if isinstance(exc, HostFrozen):
+            with self._lock:
+                self._discard(0.0)  # kill its tree now: a frozen host never recovers
+        elif process is not None:
             process.join(0.5)
         code = process.exitcode if process is not None else None
         with self._lock:
@@ -224,17 +259,21 @@ class RunHost:
                 self._discard()
         what = (
             str(exc)
-            if isinstance(exc, HostDied)
+            if isinstance(exc, HostDied | HostFrozen)
             else (f"the run host (pid {pid}) ended mid-run: {exit_description(code)}")
         )
         return ErrorRecord(
             origin="process",
-            type="RunHostDied",
+            type="RunHostFrozen" if isinstance(exc, HostFrozen) else "RunHostDied",
             message=f"{what}."
             if self._closed
             else (f"{what}. The run is lost; the next run starts a new host."),
-            traceback=f"{type(exc).__name__}: {exc}\n(no traceback: the run host process "
-            "ended without reporting one)\n",
+            traceback=f"{type(exc).__name__}: {exc}\n"
+            + (
+                "(no traceback: the run host stopped answering; it was killed with its workers)\n"
+                if isinstance(exc, HostFrozen)
+                else "(no traceback: the run host process ended without reporting one)\n"
+            ),
             worker="run host",
             pid=pid,
             exitcode=code,
@@ -242,5 +281,26 @@ class RunHost:
         )
 
 
-class RunHostError(Exception):
-    """The host reported a failure outside the scenario (an engine bug): its traceback text."""
+class HostFrozen(Exception):
+    """The host is alive but silent: stopped (SIGSTOP) or wedged."""
+
+
+def _stopped(pid: int | None) -> bool:
+    """Whether ``pid`` is stopped (SIGSTOP): it will answer nothing until continued."""
+    import psutil
+
+    try:
+        return pid is not None and psutil.Process(pid).status() == psutil.STATUS_STOPPED
+    except psutil.Error:
+        return False
+
+
+def _failed_report(request: RunRequest, record: ErrorRecord) -> RunReport:
+    return RunReport(
+        request.scenario.id,
+        dict(request.params),
+        request.pool_sizes,
+        request.repeats,
+        state="failed",
+        errors=[record],
+    )
