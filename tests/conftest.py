@@ -11,11 +11,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-import threading  # noqa: E402
-import time  # noqa: E402
+import threading
+import time
 
-import psutil  # noqa: E402
-import pytest  # noqa: E402
+import psutil
+import pytest
 
 # multiprocessing's own long-lived helpers are not leaks: they live as long as the process.
 _HELPER_MARKERS = ("forkserver", "resource_tracker")

@@ -236,7 +236,7 @@ def queue_channel(count: int, payload: bytes, control: Any) -> Channel:
         # The child is gone by now. Killed mid-transfer, it leaves our feeder thread blocked on
         # a full pipe, and maybe the queue's read lock held for good (so get() cannot help):
         # discard the pipe's bytes directly until the feeder has nothing left, then close.
-        reader = channel._reader  # noqa: SLF001 (the only handle on the pipe's read end)
+        reader = channel._reader  # the only handle on the pipe's read end
         while reader.poll(POLL_S):
             os.read(reader.fileno(), 1 << 20)
         channel.cancel_join_thread()

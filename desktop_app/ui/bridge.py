@@ -96,7 +96,7 @@ class RunWorker(QRunnable):
             self._done.set()
             self.signals.run_failed.emit(str(exc))
             return
-        except BaseException:  # noqa: BLE001 (even SystemExit must reach the window)
+        except BaseException:  # even SystemExit must reach the window
             self._done.set()
             self.signals.run_failed.emit(traceback.format_exc())
             return

@@ -53,7 +53,7 @@ _VIEW_TABS = {"timing": TAB_TIMING, "timeline": TAB_TIMELINE, "cpu": TAB_CPU}
 def _import_numpy() -> None:
     """numpy, a step of its own (~0.1 s), and numpy.ma: np.unique imports it on its first call
     (numpy 2), 50-100 ms that the first run's first measurement would otherwise pay."""
-    import numpy  # noqa: F401
+    import numpy
     import numpy.ma  # noqa: F401
 
 

@@ -65,7 +65,7 @@ class FrozenRun:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         self.log = tmp_path / "smoke.log"
         self.seen: dict[int, str] = {}
-        out = open(tmp_path / "stdout.txt", "w+b")  # noqa: SIM115 (read back below)
+        out = open(tmp_path / "stdout.txt", "w+b")  # read back below
         popen_stdio = {"stdin": subprocess.DEVNULL, "stdout": out, "stderr": subprocess.STDOUT}
         if close_stdio:  # as a windowed app started from a desktop: no stdin/stdout/stderr at all
             popen_stdio = {"preexec_fn": _close_stdio}
@@ -209,18 +209,25 @@ def _qt_mapped(pid: int) -> bool:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="/proc/<pid>/maps is Linux's")
-@pytest.mark.parametrize("args", [["--smoke-test"], ["run", "pool-timing", "--repeat", "1"]],
-                         ids=["window", "cli"])
+@pytest.mark.parametrize(
+    "args", [["--smoke-test"], ["run", "pool-timing", "--repeat", "1"]], ids=["window", "cli"]
+)
 def test_no_child_of_the_frozen_app_loads_qt(build_output: str, args: list[str]) -> None:
     """The run host, the forkserver, the tracker and every worker stay Qt-free, frozen too
     (PyInstaller's own PySide6 runtime hook imported QtCore in all of them)."""
-    proc = subprocess.Popen([str(EXE), *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    proc = subprocess.Popen(
+        [str(EXE), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     seen: set[int] = set()
     with_qt: dict[int, str] = {}
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while proc.poll() is None and time.monotonic() < deadline:
-        for child in psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []:
+        for child in (
+            psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
+        ):
             try:
                 if _qt_mapped(child.pid):
                     with_qt[child.pid] = " ".join(child.cmdline())[:120]
@@ -243,8 +250,11 @@ def test_our_modules_ship_with_their_bytecode(build_output: str) -> None:
     sources = sorted(package.rglob("*.py"))
     assert sources, f"no sources under {package}"
     missing = [
-        str(source.relative_to(package)) for source in sources
-        if not (source.parent / "__pycache__" / f"{source.stem}.cpython-{sys.version_info.major}"
-                f"{sys.version_info.minor}.pyc").is_file()
+        str(source.relative_to(package))
+        for source in sources
+        if not (
+            source.parent / "__pycache__" / f"{source.stem}.cpython-{sys.version_info.major}"
+            f"{sys.version_info.minor}.pyc"
+        ).is_file()
     ]
     assert not missing, f"no bytecode for {missing}"

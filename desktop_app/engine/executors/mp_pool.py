@@ -62,7 +62,7 @@ class PoolExecutor(Executor):
             initargs=workers.initargs,
             context=workers.ctx,
         )
-        self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
+        self._processes = list(self._pool._pool)  # see module doc
         workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:

@@ -147,8 +147,8 @@ class ProcessExecutor(Executor):
         )
         # ProcessPoolExecutor spawns workers on demand; start them all now (before its manager
         # thread exists, as the method requires), so start-up is measured apart from the work.
-        self._pool._launch_processes()  # noqa: SLF001 (see module doc)
-        self._processes = list(self._pool._processes.values())  # noqa: SLF001
+        self._pool._launch_processes()  # see module doc
+        self._processes = list(self._pool._processes.values())
         workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:

@@ -148,7 +148,7 @@ class _Host:
                 self.send(("rows", run_id, rows[first : first + TABLE_CHUNK_ROWS]))
             self._send_entries(run_id, report)
             self.send(("done", run_id, report, self.pools.describe()))
-        except BaseException:  # noqa: BLE001 (the window must hear of it, whatever it is)
+        except BaseException:  # the window must hear of it, whatever it is
             self.send(("failed", run_id, traceback.format_exc(), self.pools.describe()))
 
     def _send_entries(self, run_id: int, report: Any) -> None:

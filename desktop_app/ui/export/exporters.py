@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401 (registers the exporters on pg.exporters)
+import pyqtgraph.exporters  # registers the exporters on pg.exporters
 from PySide6.QtCore import QBuffer, QIODevice
 
 from ...engine.outputs.report import RunReport
@@ -105,7 +105,7 @@ class ClosedPathSVGExporter(pg.exporters.SVGExporter):
     export runs on the GUI thread, so nothing else exports in between.
     """
 
-    def export(self, fileName=None, toBytes=False, copy=False):  # noqa: N803 (pyqtgraph API)
+    def export(self, fileName=None, toBytes=False, copy=False):  # pyqtgraph API
         with _closed_path_support():
             return super().export(fileName=fileName, toBytes=toBytes, copy=copy)
 

@@ -86,7 +86,7 @@ class CpuView(QWidget):
             curve.setPen(pg.mkPen(colour, width=1.6))
         self._bars.setOpts(brushes=[pg.mkBrush(c) for c in colours], pen=None)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._apply_theme()
         super().changeEvent(event)
@@ -132,6 +132,6 @@ class CpuView(QWidget):
             f"{busy} busy (≥ 50 %)"
         )
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event) -> None:  # Qt override
         self.stop()
         super().closeEvent(event)

@@ -23,7 +23,7 @@ class CollapsingLegend(pg.LegendItem):
                     self.updateSize()
                 return
 
-    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph override)
+    def updateSize(self) -> None:  # pyqtgraph override
         if self.size is not None:
             return
         height = width = 0.0

@@ -161,12 +161,12 @@ class TaskTimeline(QWidget):
             "running": QColor(plot_style.OUTCOME_COLOURS["running"]),
         }
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._apply_theme()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QEvent) -> None:  # Qt override
         """The run feed skips a hidden timeline: catch up when its tab is shown."""
         super().showEvent(event)
         if self.is_dirty():

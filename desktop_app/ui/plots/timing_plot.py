@@ -195,7 +195,7 @@ class TimingPlot(QWidget):
         for hint in self._hints:
             hint.setColor(text)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._apply_theme()
             self._pending.update(VIEWS)
@@ -203,7 +203,7 @@ class TimingPlot(QWidget):
             self.refresh()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QEvent) -> None:  # Qt override
         """The run feed skips a hidden plot: catch up when its tab is shown."""
         super().showEvent(event)
         self.refresh_shown()
