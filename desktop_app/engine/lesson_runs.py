@@ -12,8 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import wait
-from typing import Any
+from multiprocessing.connection import Connection, wait
+from typing import Any, cast
 
 from ._worker import describe_exception, process_entry, run_captured
 from .cancel import RunCancelled
@@ -138,7 +138,7 @@ def _gather(ctx: Any, started: list, timeout: float) -> tuple[dict[int, tuple], 
             waiting.discard(ready)
             if ready in readers:
                 try:
-                    reports[readers[ready]] = ready.recv()
+                    reports[readers[ready]] = cast(Connection, ready).recv()
                 except (EOFError, OSError):
                     pass  # the child died before reporting: its exit code tells why
         if ctx.cancel.cancelled:

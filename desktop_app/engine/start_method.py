@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from multiprocessing.context import BaseContext
+from multiprocessing.context import BaseContext, SpawnContext
+from typing import Final
 
 _PREFERRED = ("forkserver", "spawn")
 # Lets a benchmark or a test compare start methods; "fork" is refused, never used.
@@ -41,9 +42,9 @@ def get_context() -> BaseContext:
 # The run host (engine/run_host.py) is one long-lived process, started once per window: spawn
 # starts it as directly as the forkserver would (which must itself be spawned first) and leaves
 # the window's process with no forkserver of its own. Its pools then use START_METHOD inside it.
-HOST_START_METHOD = "spawn"
+HOST_START_METHOD: Final = "spawn"
 
 
-def get_host_context() -> BaseContext:
+def get_host_context() -> SpawnContext:
     """The context that starts the window's run host (spawn exists on every platform)."""
     return multiprocessing.get_context(HOST_START_METHOD)

@@ -99,7 +99,12 @@ def _install_startup_probe(window: MainWindow) -> None:
         print(f"startup-probe: {what}", flush=True)
 
     window.first_painted.connect(lambda: report("window_shown"))
-    window.views_ready.connect(lambda: (report("views_ready"), QTimer.singleShot(0, window.close)))
+
+    def on_views_ready() -> None:
+        report("views_ready")
+        QTimer.singleShot(0, window.close)
+
+    window.views_ready.connect(on_views_ready)
 
 
 def freeze_startup_objects() -> None:

@@ -12,6 +12,7 @@ properties below, so callers never see the difference.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -167,12 +168,12 @@ class WindowLayout:
     def view_built(self, key: str) -> bool:
         return key in self._views
 
-    def view_steps(self) -> list[Callable[[], None]]:
+    def view_steps(self) -> list[Callable[[], object]]:
         """What is left to build the plot views, in steps short enough to run between events."""
         if self.views_built():
             return []
-        steps = [_import_numpy, _import_pyqtgraph]
-        return steps + [lambda key=key: self._view(key) for key in _VIEW_TABS]
+        steps: list[Callable[[], object]] = [_import_numpy, _import_pyqtgraph]
+        return steps + [functools.partial(self._view, key) for key in _VIEW_TABS]
 
     def _view(self, key: str) -> QWidget:
         view = self._views.get(key)
@@ -192,7 +193,8 @@ class WindowLayout:
         tabs.setTabToolTip(index, tip)
         tabs.setCurrentIndex(current)
         tabs.blockSignals(False)
-        placeholder.deleteLater()
+        if placeholder is not None:
+            placeholder.deleteLater()
 
     def show_run_tabs(self, sweeps: bool) -> None:
         """At run start, show the view that tells the story: the plot for sweeps."""

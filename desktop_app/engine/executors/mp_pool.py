@@ -38,7 +38,7 @@ class QuietPool(Pool):
     """
 
     def _get_sentinels(self) -> list:
-        return [self._change_notifier._reader]
+        return [self._change_notifier._reader]  # type: ignore[attr-defined]  # private, see above
 
 
 class PoolExecutor(Executor):
@@ -92,7 +92,7 @@ class PoolExecutor(Executor):
     def _dead_workers(self) -> list[ErrorRecord]:
         workers = self._workers
         dead = dead_processes(self._processes) if workers is not None else []
-        if not dead:
+        if workers is None or not dead:
             return []
         # Stop the pool first: its worker-handler thread polls exit codes too, and two
         # readers race for a forkserver child's code (see processes.py). The others exit

@@ -147,7 +147,7 @@ class ProcessExecutor(Executor):
         )
         # ProcessPoolExecutor spawns workers on demand; start them all now (before its manager
         # thread exists, as the method requires), so start-up is measured apart from the work.
-        self._pool._launch_processes()  # see module doc
+        self._pool._launch_processes()  # type: ignore[attr-defined]  # private: see module doc
         self._processes = list(self._pool._processes.values())
         workers.wait_ready(self.pool_size, lambda: not dead_processes(self._processes))
 

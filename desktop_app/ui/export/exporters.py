@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # registers the exporters on pg.exporters
@@ -23,7 +24,7 @@ from PySide6.QtCore import QBuffer, QIODevice
 from ...engine.outputs.report import RunReport
 from ...engine.outputs.trace import chrome_trace
 
-_svg_module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+_svg_module: Any = importlib.import_module("pyqtgraph.exporters.SVGExporter")
 _ORIGINAL_CORRECT = _svg_module.correctCoordinates
 _CLOSE = re.compile(r"[Zz]")
 
@@ -77,7 +78,7 @@ def export_png(plot_item: pg.PlotItem, path: str | os.PathLike[str], width: int 
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if image is None or image.isNull() or not image.save(buffer, "PNG"):
         raise OSError(f"Cannot write {path}: the plot could not be rendered as PNG")
-    return _write_bytes(path, bytes(buffer.data()))
+    return _write_bytes(path, bytes(buffer.data().data()))
 
 
 def export_svg(plot_item: pg.PlotItem, path: str | os.PathLike[str]) -> Path:
@@ -122,7 +123,7 @@ def _closed_path_support() -> Iterator[None]:
 
 def _correct_closed_paths(node, defs, item, options) -> None:
     """``correctCoordinates`` for paths that contain ``Z``: same transform, closes kept."""
-    closes: list[tuple[object, list[int]]] = []
+    closes: list[tuple[Any, list[int]]] = []
     for path in node.getElementsByTagName("path"):
         d = path.getAttribute("d")
         if not _CLOSE.search(d):

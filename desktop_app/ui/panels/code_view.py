@@ -20,7 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-_KEYWORDS = r"\b(?:" + "|".join(keyword.kwlist + keyword.softkwlist[:3]) + r")\b"
+_KEYWORDS = r"\b(?:" + "|".join([*keyword.kwlist, *keyword.softkwlist[:3]]) + r")\b"
 _RULES = (
     ("keyword", re.compile(_KEYWORDS)),
     ("builtin", re.compile(r"\b(?:print|range|len|list|dict|set|tuple|int|str|self)\b")),

@@ -109,7 +109,8 @@ class ErrorConsole(QWidget):
         self.tree.addTopLevelItems(items)
         for item in items:
             item.setFirstColumnSpanned(False)
-            item.child(0).setFirstColumnSpanned(True)
+            if (detail := item.child(0)) is not None:  # the traceback row, made with the item
+                detail.setFirstColumnSpanned(True)
             item.setHidden(bool(wanted) and item.data(0, _RECORD_ROLE).origin != wanted)
         self._records.extend(records)
         for record in records:
@@ -151,11 +152,8 @@ class ErrorConsole(QWidget):
         self._filter.setCurrentIndex(max(0, self._filter.findData(origin)))
 
     def visible_records(self) -> list[ErrorRecord]:
-        return [
-            self.tree.topLevelItem(i).data(0, _RECORD_ROLE)
-            for i in range(self.tree.topLevelItemCount())
-            if not self.tree.topLevelItem(i).isHidden()
-        ]
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item.data(0, _RECORD_ROLE) for item in items if item and not item.isHidden()]
 
     # --- copying --------------------------------------------------------------------------------
 
@@ -200,7 +198,8 @@ class ErrorConsole(QWidget):
     def _on_filter_current_index_changed(self, _index: int) -> None:
         wanted = self._filter.currentData()
         for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+            if (item := self.tree.topLevelItem(i)) is None:
+                continue
             item.setHidden(bool(wanted) and item.data(0, _RECORD_ROLE).origin != wanted)
         self._update_summary()
 

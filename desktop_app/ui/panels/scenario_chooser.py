@@ -86,10 +86,12 @@ class ScenarioChooser(QWidget):
     def _on_filter_text_changed(self, text: str) -> None:
         words = text.lower().split()
         for index in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(index)
+            if (group := self.tree.topLevelItem(index)) is None:
+                continue
             shown = 0
             for child_index in range(group.childCount()):
-                child = group.child(child_index)
+                if (child := group.child(child_index)) is None:
+                    continue
                 visible = _matches(self._scenarios[child.data(0, _ID_ROLE)], words)
                 child.setHidden(not visible)
                 shown += visible

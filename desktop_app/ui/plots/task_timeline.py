@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QPainterPath
+from PySide6.QtGui import QColor, QFontMetrics, QPainterPath, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from ...engine.records import SpanTable, worker_label
@@ -166,7 +166,7 @@ class TaskTimeline(QWidget):
             self._apply_theme()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:  # Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
         """The run feed skips a hidden timeline: catch up when its tab is shown."""
         super().showEvent(event)
         if self.is_dirty():

@@ -20,10 +20,12 @@ import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ...engine.records import Measurement
@@ -117,7 +119,7 @@ class TimingPlot(QWidget):
         self._curves: dict[str, dict[_Key, _Curve]] = {"wall": {}, "speedup": {}, "efficiency": {}}
         self._ideal_walls: dict[str, _Curve] = {}  # per series: serial / min(p, cores)
         self._rows: list[SummaryRow] = []
-        self._drawn: dict[object, object] = {}  # part -> what it was last drawn from
+        self._drawn: dict[tuple, Any] = {}  # part -> what it was last drawn from
         self._continuing = False  # a budgeted refresh that stopped early will go on
         self._live = False  # a run is going: the wall axis only moves when it must (LIVE_SLACK)
         self._unplaced: set[str] = set()  # views redrawn since their legend was placed
@@ -203,7 +205,7 @@ class TimingPlot(QWidget):
             self.refresh()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:  # Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
         """The run feed skips a hidden plot: catch up when its tab is shown."""
         super().showEvent(event)
         self.refresh_shown()
@@ -337,7 +339,7 @@ class TimingPlot(QWidget):
             curve.set_visible(plot, True)
         return curve
 
-    def _changed(self, part: object, inputs: object) -> bool:
+    def _changed(self, part: tuple, inputs: object) -> bool:
         """Whether ``part`` must be redrawn for ``inputs``; remembers them when it must."""
         if part in self._drawn and self._drawn[part] == inputs:
             return False
@@ -357,6 +359,7 @@ class TimingPlot(QWidget):
         x = np.log2([size_of(row) for row in group])
         median = np.array([row.median_s for row in group])
         wall = self._curve("wall", key, colour, many)
+        assert wall.bars is not None  # the wall view's curves are made with error bars
         wall.line.setData(x, median)
         wall.bars.setData(
             x=x,
@@ -366,13 +369,13 @@ class TimingPlot(QWidget):
         )
 
     def _draw_speed_key(self, key: _Key, group: list[SummaryRow], colour, many: bool) -> None:
-        scaled = [row for row in group if row.speedup is not None]
+        scaled = [row for row in group if row.speedup is not None and row.efficiency is not None]
         if key[1] == "serial" or not scaled:
             return
         sx = np.log2([size_of(row) for row in scaled])
         self._curve("speedup", key, colour, many).line.setData(sx, [r.speedup for r in scaled])
         self._curve("efficiency", key, colour, many).line.setData(
-            sx, [100.0 * r.efficiency for r in scaled]
+            sx, [100.0 * r.efficiency for r in scaled if r.efficiency is not None]
         )
 
     def _draw_ideal(

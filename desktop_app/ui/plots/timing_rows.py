@@ -44,7 +44,7 @@ def place_legend(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
         in_x = xy[:, 0] >= 1 - fx if right else xy[:, 0] <= fx
         in_y = xy[:, 1] >= 1 - fy if top else xy[:, 1] <= fy
         corners[(right, top)] = int(np.count_nonzero(in_x & in_y))
-    right, top = min(corners, key=corners.get)
+    right, top = min(corners, key=corners.__getitem__)
     legend.anchor(
         itemPos=(right, 1 - top),
         parentPos=(right, 1 - top),
