@@ -178,9 +178,22 @@ def _kill_children(keep: set[int]) -> None:
 
     The pools and the lesson helpers already stop their own; this catches what a scenario
     started and could not stop (a ``Process`` stuck when a cancel arrived). Children that
-    existed before the run (``keep``) are not ours to end.
+    existed before the run (``keep``) are not ours to end, nor are multiprocessing's forkserver
+    and resource tracker: they end with this process, after its exit finalizers. Killed while a
+    semaphore is alive, the tracker is relaunched by that semaphore's finalizer, which then
+    prints a KeyError traceback (seen under load when the run thread outlived the cancel).
     """
-    kill_tree(keep=keep)
+    kill_tree(keep=keep | _helper_pids())
+
+
+def _helper_pids() -> set[int]:
+    from multiprocessing import forkserver, resource_tracker
+
+    pids = (
+        getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None),
+        getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None),
+    )
+    return {pid for pid in pids if pid}
 
 
 def _write_outputs(report: RunReport, request: RunRequest) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -110,8 +111,23 @@ def test_run_exports_load_back(report, tmp_path):
     assert summary_path.name == "run-summary.csv"
     rows = list(csv.DictReader(spans_path.open()))
     assert len(rows) == 8 and {row["ok"] for row in rows} == {"0", "1"}
+    # the values, worked out from the fixture by hand: times relative to the run's origin
+    assert [list(row.values()) for row in rows] == [
+        ["cpu", "processes", str(size), "0", str(task), f"pid {100 + task % size}"]
+        + [f"{task / 10:.6f}", f"{task / 10 + 0.05:.6f}", "0" if task == 3 else "1"]
+        for size in (1, 2)
+        for task in range(4)
+    ]
     summary = list(csv.DictReader(summary_path.open()))
     assert [row["pool_size"] for row in summary] == ["1", "2"]
+    assert [
+        [row[key] for key in ("series", "backend", "repeats", "median_s", "min_s", "max_s")]
+        + [row["mad_s"], row["startup_s"], row["noisy"]]
+        for row in summary
+    ] == [
+        ["cpu", "processes", "1", "0.400000", "0.400000", "0.400000", "0.000000", "0.010000", "0"],
+        ["cpu", "processes", "1", "0.200000", "0.200000", "0.200000", "0.000000", "0.010000", "0"],
+    ]
     trace = json.loads(exporters.export_trace(report, tmp_path / "run.trace.json").read_text())
     assert sum(1 for e in trace["traceEvents"] if e["ph"] == "X") == 8
     assert not list(tmp_path.glob(".*.tmp")), "no temporary files left behind"
@@ -121,11 +137,36 @@ def test_failure_is_a_clear_oserror_and_leaves_no_file(report, tmp_path):
     missing = tmp_path / "no-such-dir" / "run.json"
     with pytest.raises(OSError, match="Cannot write"):
         exporters.export_report_json(report, missing)
-    target = tmp_path / "keep.json"
-    target.write_text("old")
     blocker = tmp_path / "dir.json"
     blocker.mkdir()
     with pytest.raises(OSError, match="Cannot write"):
         exporters.export_trace(report, blocker)
-    assert target.read_text() == "old"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_failed_export_keeps_the_old_file_whole(report, tmp_path, monkeypatch):
+    """The new content is written beside the file and moved over it last: when the move fails
+    (as a full disk or a vanished folder would make it), the old file is still the old file."""
+    targets = {name: tmp_path / name for name in ("keep.json", "keep.csv", "keep.trace.json")}
+    for target in targets.values():
+        target.write_text("old")
+    (tmp_path / "keep-summary.csv").write_text("old")
+
+    def full_disk(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    for export, name in (
+        (exporters.export_report_json, "keep.json"),
+        (exporters.export_csv, "keep.csv"),
+        (exporters.export_trace, "keep.trace.json"),
+    ):
+        with pytest.raises(OSError, match="Cannot write .*No space left"):
+            export(report, targets[name])
+    monkeypatch.undo()
+    assert {path.name: path.read_text() for path in tmp_path.iterdir()} == {
+        "keep.json": "old",
+        "keep.csv": "old",
+        "keep-summary.csv": "old",
+        "keep.trace.json": "old",
+    }, "old files kept whole, no temporary file left"
