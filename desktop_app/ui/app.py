@@ -2,7 +2,7 @@
 
 A clean quit matters more than usual here: pool workers and multiprocessing's helpers are
 children of ours, and a quit that leaves them (SIGTERM skips atexit; interpreter exit with
-executor jobs running hung 20 s, see DESIGN.md) would leave processes behind.
+executor jobs running hung 20 s, see docs/architecture.md) would leave processes behind.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class StatusBar(QStatusBar):
         self.environment_label.setObjectName("environmentLabel")
         self.environment_label.setToolTip(
             f"{env['implementation']} {env['python']} on {env['platform']}\n"
-            "Start method: how worker processes are created (never fork: see DESIGN.md)\n"
+            "Start method: how worker processes are created (never fork: see docs/architecture.md)\n"
             "GIL on: threads run Python code one at a time, so CPU-bound work needs processes"
         )
         self.pools_label = QLabel(describe_pools([]))
