@@ -313,7 +313,8 @@ BAD_INPUTS = [
     (["run", "process-pool", "--repeat", "0"], ["--repeat", "1 to 50"]),
     (["run", "process-pool", "--repeat", "51"], ["--repeat", "1 to 50"]),
     (["run", "process-pool", "--timeout", "-1"], ["--timeout", "above 0"]),
-    (["run", "process-pool", "--json", "/no/such/folder/out.json"], ["does not exist"]),
+    # a folder no one can create (a run as root once left /no/such/folder on a shared machine)
+    (["run", "process-pool", "--json", "/proc/self/no/such/out.json"], ["does not exist"]),
     (["run", "process-pool", "--csv", "."], ["not a file path"]),
     (["frobnicate"], ["invalid choice", "list", "--help"]),
     (["run"], ["required", "ID"]),
