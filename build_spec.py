@@ -156,7 +156,8 @@ def entry_script() -> Path:
         return main
     launcher = BUILD / "launcher" / "concurrency_lab.py"
     launcher.parent.mkdir(parents=True, exist_ok=True)
-    # freeze_support() first: a frozen worker must never get as far as the app (DESIGN.md).
+    # freeze_support() first: a frozen worker must never get as far as the app
+    # (docs/architecture.md).
     launcher.write_text(
         "import multiprocessing\nimport runpy\n\n"
         'if __name__ == "__main__":\n'

@@ -83,6 +83,8 @@ def receive_from_shared_memory(
     from multiprocessing import shared_memory
 
     block = shared_memory.SharedMemory(name=name)
+    buf = block.buf
+    assert buf is not None  # None only once the block is closed
     try:
         control.send("ready")
         received = 0
@@ -90,7 +92,7 @@ def receive_from_shared_memory(
             if not filled.acquire(timeout=RECEIVE_TIMEOUT_S):
                 raise TimeoutError(f"no message within {RECEIVE_TIMEOUT_S:g} s")
             offset = (index % slots) * size
-            received += len(bytes(block.buf[offset : offset + size]))
+            received += len(bytes(buf[offset : offset + size]))
             free.release()
         control.send((count, received))
         return received

@@ -6,26 +6,25 @@ itself can never leave a process behind.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+import threading
+import time
 
+import psutil
+import pytest
+
+# Before anything imports Qt (none of the imports above does).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-
-import atexit  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
 
 # Every run a test starts is saved to the run history: keep that out of the user's data folder
 # (child processes, the CLI under test included, inherit the variable).
 _HISTORY_DIR = tempfile.mkdtemp(prefix="concurrency-lab-test-history-")
 os.environ["CONCURRENCY_LAB_DATA_DIR"] = _HISTORY_DIR
 atexit.register(shutil.rmtree, _HISTORY_DIR, True)
-
-import threading  # noqa: E402
-import time  # noqa: E402
-
-import psutil  # noqa: E402
-import pytest  # noqa: E402
 
 # multiprocessing's own long-lived helpers are not leaks: they live as long as the process.
 _HELPER_MARKERS = ("forkserver", "resource_tracker")

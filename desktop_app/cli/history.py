@@ -137,7 +137,7 @@ def save_run(report: Any, data_dir: str | None, announce: Callable[[str], None])
     except HistoryError as exc:
         _say("warning", str(exc))
         return None
-    except Exception as exc:  # noqa: BLE001 - a save must never fail the run
+    except Exception as exc:
         _say("warning", f"the run was not saved to the history: {type(exc).__name__}: {exc}")
         return None
     finally:

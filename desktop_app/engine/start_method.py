@@ -15,7 +15,8 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing.context import BaseContext
+from multiprocessing.context import BaseContext, SpawnContext
+from typing import Final
 
 _PREFERRED = ("forkserver", "spawn")
 # Lets a benchmark or a test compare start methods; "fork" is refused, never used.
@@ -45,10 +46,10 @@ def get_context() -> BaseContext:
 # The run host (engine/run_host.py) is one long-lived process, started once per window: spawn
 # starts it as directly as the forkserver would (which must itself be spawned first) and leaves
 # the window's process with no forkserver of its own. Its pools then use START_METHOD inside it.
-HOST_START_METHOD = "spawn"
+HOST_START_METHOD: Final = "spawn"
 
 
-def get_host_context() -> BaseContext:
+def get_host_context() -> SpawnContext:
     """The context that starts the window's run host (spawn exists on every platform)."""
     return _shielded(HOST_START_METHOD)
 
@@ -89,7 +90,7 @@ def terminal_signals_blocked() -> Iterator[None]:
 def _start_shielded(base: type) -> type:
     """A Process class of ``base``'s start method whose children inherit the blocked mask."""
 
-    def _Popen(process_obj):  # noqa: N802 (multiprocessing's own name)
+    def _Popen(process_obj):
         with terminal_signals_blocked():
             return base._Popen(process_obj)
 

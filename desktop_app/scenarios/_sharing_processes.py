@@ -16,12 +16,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import shared_memory
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import lesson_workers
 from ..engine.lesson_runs import Job, run_processes
 from ..engine.records import SpanTable, TaskSpan
 from ..engine.start_method import get_context
+
+if TYPE_CHECKING:
+    from ..engine.context import RunContext
 
 QUEUE_SLOTS = 16  # bounded queues: memory stays under QUEUE_SLOTS messages per channel
 RING_SLOTS = 8  # slots of the shared-memory ring
@@ -40,7 +43,9 @@ def max_overlap(intervals: list[tuple[float, float]]) -> int:
     return best
 
 
-def record_holds(ctx: Any, series: str, backend: str, holds: list[tuple[str, int, Any]]) -> int:
+def record_holds(
+    ctx: RunContext, series: str, backend: str, holds: list[tuple[str, int, Any]]
+) -> int:
     """The hold intervals as spans (the timeline shows who held it when); the most at once."""
     spans = SpanTable()
     for task, (name, pid, (start, end)) in enumerate(holds):
@@ -57,13 +62,13 @@ def record_holds(ctx: Any, series: str, backend: str, holds: list[tuple[str, int
 # --- the process tools ------------------------------------------------------------------------
 
 
-def _run_child(ctx: Any, series: str, func: Any, *args: Any) -> bool:
+def _run_child(ctx: RunContext, series: str, func: Any, *args: Any) -> bool:
     """One child ``Process`` running ``func(*args)``, started and joined; True if it succeeded."""
     outcomes = run_processes(ctx, series, [Job(series, func, args)], timeout=30.0)
     return bool(outcomes) and outcomes[0].ok
 
 
-def demo_mp_queue(ctx: Any, resources: Resources) -> list[list[Any]]:
+def demo_mp_queue(ctx: RunContext, resources: Resources) -> list[list[Any]]:
     channel = get_context().Queue()
     try:
         ok = _run_child(ctx, "multiprocessing.Queue", lesson_workers.put_message, channel)
@@ -76,7 +81,7 @@ def demo_mp_queue(ctx: Any, resources: Resources) -> list[list[Any]]:
     return [["multiprocessing.Queue", "process", f"parent got {got!r}", None, None]]
 
 
-def demo_mp_pipe(ctx: Any, resources: Resources) -> list[list[Any]]:
+def demo_mp_pipe(ctx: RunContext, resources: Resources) -> list[list[Any]]:
     parent_end, child_end = get_context().Pipe()
     try:
         ok = _run_child(ctx, "multiprocessing.Pipe", lesson_workers.send_message, child_end)
@@ -89,7 +94,7 @@ def demo_mp_pipe(ctx: Any, resources: Resources) -> list[list[Any]]:
     return [["multiprocessing.Pipe", "process", f"parent received {got!r}", None, None]]
 
 
-def demo_mp_value_array(ctx: Any, resources: Resources) -> list[list[Any]]:
+def demo_mp_value_array(ctx: RunContext, resources: Resources) -> list[list[Any]]:
     mp = get_context()
     shared_value, shared_array = mp.Value("i", 0), mp.Array("i", range(10))
     _run_child(
@@ -104,7 +109,7 @@ def demo_mp_value_array(ctx: Any, resources: Resources) -> list[list[Any]]:
     ]
 
 
-def demo_mp_manager(ctx: Any, resources: Resources) -> list[list[Any]]:
+def demo_mp_manager(ctx: RunContext, resources: Resources) -> list[list[Any]]:
     shared_list = resources.manager().list()
     _run_child(ctx, "Manager().list", lesson_workers.append_message, shared_list)
     got = list(shared_list)
@@ -112,7 +117,7 @@ def demo_mp_manager(ctx: Any, resources: Resources) -> list[list[Any]]:
     return [["Manager().list", "process", f"after the child's append: {got}", None, None]]
 
 
-def demo_mp_lock(ctx: Any, resources: Resources) -> list[list[Any]]:
+def demo_mp_lock(ctx: RunContext, resources: Resources) -> list[list[Any]]:
     lock = get_context().Lock()
     jobs = [Job(f"locker-{i}", lesson_workers.locked_section, (lock, 0.05)) for i in range(2)]
     outcomes = run_processes(ctx, "multiprocessing.Lock", jobs, timeout=30.0)
@@ -129,12 +134,12 @@ def demo_mp_lock(ctx: Any, resources: Resources) -> list[list[Any]]:
     ]
 
 
-def demo_ipc(ctx: Any, resources: Resources) -> list[list[Any]]:
+def demo_ipc(ctx: RunContext, resources: Resources) -> list[list[Any]]:
     count, size_kb = ctx.params["messages"], ctx.params["msg_kb"]
     transfers = compare(ctx, resources.manager(), count, size_kb * 1024)
-    rows = []
+    rows: list[list[Any]] = []
     for t in transfers:
-        if t.seconds is None:
+        if t.seconds is None or t.messages_per_s is None or t.mb_per_s is None:
             rows.append([f"IPC: {t.label}", "ipc", "did not finish", None, None])
             continue
         what = f"{count} × {size_kb} KB in {t.seconds * 1000:.1f} ms"
@@ -150,6 +155,7 @@ def demo_ipc(ctx: Any, resources: Resources) -> list[list[Any]]:
 def _ipc_note(measured: list[Transfer], size_kb: int) -> str:
     fastest = max(measured, key=lambda t: t.mb_per_s or 0.0)
     slowest = min(measured, key=lambda t: t.mb_per_s or 0.0)
+    assert fastest.mb_per_s and slowest.mb_per_s  # measured: every one has seconds
     rates = ", ".join(f"{t.label} {t.mb_per_s:.0f} MB/s" for t in measured)
     return (
         f"IPC at {size_kb} KB per message (KB = 1024 bytes, MB = 10^6 bytes): {rates}. "
@@ -236,7 +242,7 @@ def queue_channel(count: int, payload: bytes, control: Any) -> Channel:
         # The child is gone by now. Killed mid-transfer, it leaves our feeder thread blocked on
         # a full pipe, and maybe the queue's read lock held for good (so get() cannot help):
         # discard the pipe's bytes directly until the feeder has nothing left, then close.
-        reader = channel._reader  # noqa: SLF001 (the only handle on the pipe's read end)
+        reader = channel._reader  # type: ignore[attr-defined]  # private: the only handle on the pipe's read end
         while reader.poll(POLL_S):
             os.read(reader.fileno(), 1 << 20)
         channel.cancel_join_thread()
@@ -277,6 +283,8 @@ def shared_memory_channel(count: int, payload: bytes, control: Any) -> Channel:
     mp = get_context()
     size = len(payload)
     block = shared_memory.SharedMemory(create=True, size=RING_SLOTS * size)
+    buf = block.buf
+    assert buf is not None  # None only once the block is closed
     free, filled = mp.Semaphore(RING_SLOTS), mp.Semaphore(0)
 
     def send(stop: threading.Event) -> None:
@@ -285,7 +293,7 @@ def shared_memory_channel(count: int, payload: bytes, control: Any) -> Channel:
                 if stop.is_set():
                     return
             offset = (index % RING_SLOTS) * size
-            block.buf[offset : offset + size] = payload
+            buf[offset : offset + size] = payload
             filled.release()
 
     def cleanup() -> None:
@@ -308,7 +316,7 @@ def _reply(conn: Any, stop: threading.Event) -> Any:
     return None
 
 
-def measure(ctx: Any, make: Callable[[Any], Channel], count: int, size: int) -> Transfer:
+def measure(ctx: RunContext, make: Callable[[Any], Channel], count: int, size: int) -> Transfer:
     """Time one channel: the child receives while a thread of ours sends."""
     control_reader, control_writer = get_context().Pipe(duplex=False)
     channel = make(control_writer)
@@ -356,7 +364,7 @@ def _send_and_time(
         transfer.received = reply[1]
 
 
-def compare(ctx: Any, manager: Any, count: int, size: int) -> list[Transfer]:
+def compare(ctx: RunContext, manager: Any, count: int, size: int) -> list[Transfer]:
     """Measure every channel in turn at one message size."""
     payload = (bytes(range(256)) * (size // 256 + 1))[:size]
     makers: list[Callable[[Any], Channel]] = [

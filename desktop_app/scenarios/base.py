@@ -9,7 +9,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..engine.context import RunContext
 
 PARAM_KINDS = ("int", "float", "bool", "choice")
 
@@ -142,7 +145,7 @@ class Scenario:
     summary: str
     when_to_use: str
     params: tuple[Param, ...]
-    run: Callable[[Any], None]
+    run: Callable[[RunContext], None]
     code_objects: tuple[Callable[..., Any], ...] = ()
     pool_sizes: tuple[int, ...] = (2,)
     repeats: int = 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.lesson_runs import Job, run_processes, run_threads
 from ..engine.records import ErrorRecord
@@ -25,11 +25,14 @@ from ..workloads import (
 from .base import Param, ParamUse, Preset, Scenario
 from .registry import register
 
+if TYPE_CHECKING:
+    from ..engine.context import RunContext
+
 WAIT_S = 10.0  # a part that takes longer than this has failed; nothing waits forever
 FAULTS = {"unpicklable": raise_unpicklable, "exit": exit_worker, "kill": kill_worker, "hang": hang}
 
 
-def thread_catches_its_own(ctx: Any) -> None:
+def thread_catches_its_own(ctx: RunContext) -> None:
     """The thread's own try/except: the only place its exception can be caught directly."""
     try:
         raise ValueError("An error occurred in the thread")
@@ -38,7 +41,7 @@ def thread_catches_its_own(ctx: Any) -> None:
         ctx.report_exception(exc, "thread", worker=threading.current_thread().name)
 
 
-def caught_in_thread(ctx: Any) -> None:
+def caught_in_thread(ctx: RunContext) -> None:
     run_threads(
         ctx,
         "thread (caught in the thread)",
@@ -51,7 +54,7 @@ def thread_lets_it_escape() -> None:
     raise RuntimeError("An uncaught error in a thread")
 
 
-def uncaught_in_thread(ctx: Any) -> None:
+def uncaught_in_thread(ctx: RunContext) -> None:
     """Run one thread under a temporary ``threading.excepthook`` that reports its exception."""
     previous = threading.excepthook
     thread = threading.Thread(target=thread_lets_it_escape, name="uncaught-thread", daemon=True)
@@ -71,7 +74,7 @@ def uncaught_in_thread(ctx: Any) -> None:
         threading.excepthook = previous
 
 
-def in_a_process(ctx: Any) -> None:
+def in_a_process(ctx: RunContext) -> None:
     """A child ``Process`` raises; its wrapper sends the formatted traceback back on a pipe."""
     before = len(ctx.report.errors)
     run_processes(
@@ -88,7 +91,7 @@ def failing_task() -> None:
     raise ValueError("Error in concurrent task")
 
 
-def in_a_future(ctx: Any) -> None:
+def in_a_future(ctx: RunContext) -> None:
     """``concurrent.futures``: the future keeps the exception; ``result()`` raises it again."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="future-worker") as executor:
         futures = [executor.submit(failing_task)]
@@ -102,7 +105,7 @@ def in_a_future(ctx: Any) -> None:
                 ctx.print(f"Exception caught from task: {exc}")
 
 
-def in_pool_map(ctx: Any) -> None:
+def in_pool_map(ctx: RunContext) -> None:
     """``Pool.map`` over 0..9 where 5 raises: the other nine results are still kept here."""
     size = ctx.pool_sizes[0]
     outcome = ctx.measure("Pool.map", "pool", size, square_fails_at_five, list(range(10)))
@@ -122,7 +125,7 @@ def _ok_by_task(outcome: Any) -> list[bool]:
     return ok
 
 
-def inject_fault(ctx: Any, fault: str) -> None:
+def inject_fault(ctx: RunContext, fault: str) -> None:
     """One task that breaks its pool worker: a clear error record, never a hang."""
     timeout = ctx.params["timeout"]
     outcome = ctx.measure(
@@ -149,7 +152,7 @@ _FAULT_NOTES = {
 }
 
 
-def exceptions_lesson(ctx: Any) -> None:
+def exceptions_lesson(ctx: RunContext) -> None:
     """Each kind of worker raises once; then the chosen fault, if any."""
     try:
         for part in (caught_in_thread, uncaught_in_thread, in_a_process, in_a_future, in_pool_map):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from ..engine.records import SpanTable, worker_label
 from ..workloads import square
 from .base import Param, Preset, Scenario
 from .registry import register
 
+if TYPE_CHECKING:
+    from ..engine.context import RunContext
 
-def pool_map_squares(ctx) -> None:
+
+def pool_map_squares(ctx: RunContext) -> None:
     """``Pool(size).map(square, 1..n)``: which worker ran which task, and who waited."""
     numbers = list(range(1, ctx.params["n"] + 1))
     size = ctx.pool_sizes[0]

@@ -11,12 +11,15 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.cancel import CancelToken, RunCancelled
 from ..engine.lesson_runs import Job, run_threads
 from .base import Param, Preset, Scenario
 from .registry import register
+
+if TYPE_CHECKING:
+    from ..engine.context import RunContext
 
 # Log lines per phase; the counts in the table always cover every operation.
 LOG_LIMIT = 200
@@ -90,7 +93,7 @@ def consumer(
     return removed
 
 
-def _logger(ctx: Any, began: float, enabled: bool) -> Callable[[str], None]:
+def _logger(ctx: RunContext, began: float, enabled: bool) -> Callable[[str], None]:
     """A log through ``ctx.print``: '+12.3 ms  Added 1 to the list', at most LOG_LIMIT lines."""
     lines = [0]
 
@@ -108,7 +111,7 @@ def _logger(ctx: Any, began: float, enabled: bool) -> Callable[[str], None]:
 
 
 def run_phase(
-    ctx: Any, phase: str, n: int, delays_ms: tuple[float, float], logged: bool
+    ctx: RunContext, phase: str, n: int, delays_ms: tuple[float, float], logged: bool
 ) -> list[Any]:
     """Run producer and consumer in two real threads; one table row of what happened."""
     shared = SharedList(ctx.params["lock"])
@@ -139,7 +142,7 @@ def run_phase(
     ]
 
 
-def producer_consumer(ctx: Any) -> None:
+def producer_consumer(ctx: RunContext) -> None:
     """The paced lesson with its log, then the same threads flat out to expose the race."""
     params = ctx.params
     rows = [
@@ -164,7 +167,7 @@ def producer_consumer(ctx: Any) -> None:
     _conclude(ctx, rows)
 
 
-def _conclude(ctx: Any, rows: list[list[Any]]) -> None:
+def _conclude(ctx: RunContext, rows: list[list[Any]]) -> None:
     for row in rows:
         phase, lock, expected, actual, lost = row[0], row[1], row[5], row[6], row[7]
         ctx.note(

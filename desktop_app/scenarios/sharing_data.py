@@ -11,7 +11,7 @@ import contextlib
 import queue
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import lesson_workers
 from ..engine.cancel import CancelToken
@@ -20,6 +20,9 @@ from . import _sharing_processes as processes
 from ._sharing_processes import WAIT_S, record_holds
 from .base import Param, ParamUse, Preset, Scenario
 from .registry import register
+
+if TYPE_CHECKING:
+    from ..engine.context import RunContext
 
 COLUMNS = ["tool", "runs in", "what happened", "messages/s", "MB/s"]
 
@@ -109,7 +112,7 @@ def _row(tool: str, text: str) -> list[Any]:
     return [tool, "threads", text, None, None]
 
 
-def demo_lock(ctx: Any) -> list[list[Any]]:
+def demo_lock(ctx: RunContext) -> list[list[Any]]:
     threads, times = 4, 200
     rows = []
     for guarded in (False, True):
@@ -125,7 +128,7 @@ def demo_lock(ctx: Any) -> list[list[Any]]:
     return rows
 
 
-def demo_rlock(ctx: Any) -> list[list[Any]]:
+def demo_rlock(ctx: RunContext) -> list[list[Any]]:
     jobs = [
         Job("rlock-owner", reenter, (threading.RLock(), 3)),
         Job("lock-owner", plain_lock_twice, (threading.Lock(), 0.1)),
@@ -139,7 +142,7 @@ def demo_rlock(ctx: Any) -> list[list[Any]]:
     return [_row("threading.RLock", text)]
 
 
-def demo_semaphore(ctx: Any) -> list[list[Any]]:
+def demo_semaphore(ctx: RunContext) -> list[list[Any]]:
     semaphore = threading.Semaphore(2)
     jobs = [Job(f"permit-{i}", hold_permit, (semaphore, 0.03, ctx.cancel)) for i in range(6)]
     outcomes = run_threads(ctx, "threading.Semaphore(2)", jobs)
@@ -151,8 +154,8 @@ def demo_semaphore(ctx: Any) -> list[list[Any]]:
     return [_row("threading.Semaphore(2)", f"{len(holds)} threads, at most {most} holders at once")]
 
 
-def demo_condition(ctx: Any) -> list[list[Any]]:
-    condition, box = threading.Condition(), []
+def demo_condition(ctx: RunContext) -> list[list[Any]]:
+    condition, box = threading.Condition(), list[Any]()
     jobs = [
         Job("waiter", wait_for_data, (condition, box, WAIT_S)),
         Job("publisher", publish_data, (condition, box, 0.03)),
@@ -161,7 +164,7 @@ def demo_condition(ctx: Any) -> list[list[Any]]:
     return [_row("threading.Condition", f"waiter slept until notified and got {got!r}")]
 
 
-def demo_event(ctx: Any) -> list[list[Any]]:
+def demo_event(ctx: RunContext) -> list[list[Any]]:
     event = threading.Event()
     jobs = [Job(f"waiter-{i}", wait_for_event, (event, WAIT_S)) for i in range(3)]
     jobs.append(Job("setter", set_event_later, (event, 0.03)))
@@ -177,7 +180,7 @@ def demo_event(ctx: Any) -> list[list[Any]]:
     ]
 
 
-def demo_queue(ctx: Any) -> list[list[Any]]:
+def demo_queue(ctx: RunContext) -> list[list[Any]]:
     items: queue.Queue = queue.Queue()
     jobs = [Job("putter", put_numbers, (items, 5)), Job("taker", take_until_none, (items, WAIT_S))]
     taken = _results(run_threads(ctx, "queue.Queue", jobs)).get("taker")
@@ -203,7 +206,7 @@ PROCESS_DEMOS = {
 TOOLS = (*THREAD_DEMOS, *PROCESS_DEMOS)
 
 
-def sharing_data(ctx: Any) -> None:
+def sharing_data(ctx: RunContext) -> None:
     """Run the chosen tool (or all of them, thread tools first) and tabulate what each did."""
     tool = ctx.params["tool"]
     chosen = TOOLS if tool == "all" else (tool,)

@@ -2,7 +2,7 @@
 
 A clean quit matters more than usual here: pool workers and multiprocessing's helpers are
 children of ours, and a quit that leaves them (SIGTERM skips atexit; interpreter exit with
-executor jobs running hung 20 s, see DESIGN.md) would leave processes behind.
+executor jobs running hung 20 s, see docs/architecture.md) would leave processes behind.
 """
 
 from __future__ import annotations
@@ -103,7 +103,12 @@ def _install_startup_probe(window: MainWindow) -> None:
         print(f"startup-probe: {what}", flush=True)
 
     window.first_painted.connect(lambda: report("window_shown"))
-    window.views_ready.connect(lambda: (report("views_ready"), QTimer.singleShot(0, window.close)))
+
+    def on_views_ready() -> None:
+        report("views_ready")
+        QTimer.singleShot(0, window.close)
+
+    window.views_ready.connect(on_views_ready)
 
 
 def freeze_startup_objects() -> None:

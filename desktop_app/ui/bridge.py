@@ -69,7 +69,7 @@ class RunWorker:
         on this side of the pipe."""
         try:
             report = self._host.submit(self.request, self._consume, self._token)
-        except BaseException as exc:  # noqa: BLE001 (even SystemExit must reach the window)
+        except BaseException as exc:
             kind, message, text = describe_exception(exc)
             record = ErrorRecord(
                 "thread",

@@ -137,7 +137,7 @@ class MainWindow(RunLifecycle, QMainWindow):
 
     # --- the first frame, then the plot views ----------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if watched is self.ui.main and event.type() == QEvent.Type.Paint:
             self.ui.main.removeEventFilter(self)
             # Queued: runs once this frame is painted and flushed to the screen.
@@ -174,7 +174,7 @@ class MainWindow(RunLifecycle, QMainWindow):
     def _start_host_quietly(self) -> None:
         try:
             self.host.start()
-        except Exception:  # noqa: BLE001 (a Run starts it again and reports why it cannot)
+        except Exception:  # a Run starts it again and reports why it cannot
             pass
 
     def ensure_views(self) -> None:

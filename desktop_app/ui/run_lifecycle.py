@@ -180,7 +180,7 @@ class RunLifecycle:
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def closeEvent(self: MainWindow, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self: MainWindow, event: QCloseEvent) -> None:
         """Save the settings, cancel a run and stop every worker before the window goes.
 
         A user's close (the title bar's button, File → Quit) asks first while a run goes;

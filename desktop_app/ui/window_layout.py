@@ -12,6 +12,7 @@ properties below, so callers never see the difference.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -67,7 +68,7 @@ _UNUSED_TIPS = {
 def _import_numpy() -> None:
     """numpy, a step of its own (~0.1 s), and numpy.ma: np.unique imports it on its first call
     (numpy 2), 50-100 ms that the first run's first measurement would otherwise pay."""
-    import numpy  # noqa: F401
+    import numpy
     import numpy.ma  # noqa: F401
 
 
@@ -205,12 +206,12 @@ class WindowLayout:
     def view_built(self, key: str) -> bool:
         return key in self._views
 
-    def view_steps(self) -> list[Callable[[], None]]:
+    def view_steps(self) -> list[Callable[[], object]]:
         """What is left to build the plot views, in steps short enough to run between events."""
         if self.views_built():
             return []
-        steps = [_import_numpy, _import_pyqtgraph]
-        return steps + [lambda key=key: self._view(key) for key in _VIEW_TABS]
+        steps: list[Callable[[], object]] = [_import_numpy, _import_pyqtgraph]
+        return steps + [functools.partial(self._view, key) for key in _VIEW_TABS]
 
     def _view(self, key: str) -> QWidget:
         view = self._views.get(key)
@@ -230,7 +231,8 @@ class WindowLayout:
         tabs.setTabToolTip(index, tip)
         tabs.setCurrentIndex(current)
         tabs.blockSignals(False)
-        placeholder.deleteLater()
+        if placeholder is not None:
+            placeholder.deleteLater()
 
     def show_run_tabs(self, sweeps: bool) -> None:
         """At run start, show the view that tells the story: the plot for sweeps."""

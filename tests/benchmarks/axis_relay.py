@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench_util import median, write_results  # noqa: E402
+from _bench_util import median, write_results
 
 VARIANTS = {  # name: (grid, cached, tick levels)
     "app: grid, cached, 2 levels": (True, True, 1),

@@ -30,7 +30,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _bench_util import median, write_results  # noqa: E402
+from _bench_util import median, write_results
 
 CASE = ["pool-timing", "--set", "n=100000", "--pool-sizes", "2,4,8", "--repeat", "3"]
 MB = 1 << 20

@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
 
-from _bench_util import median, write_results  # noqa: E402
-from fault_scenario import BACKENDS, FAULTS, fault_scenario_registered  # noqa: E402
+from _bench_util import median, write_results
+from fault_scenario import BACKENDS, FAULTS, fault_scenario_registered
 
-from desktop_app import workloads  # noqa: E402
-from desktop_app.engine.context import run_scenario  # noqa: E402
-from desktop_app.engine.events import ErrorRaised  # noqa: E402
-from desktop_app.engine.pools import PoolManager  # noqa: E402
+from desktop_app import workloads
+from desktop_app.engine.context import run_scenario
+from desktop_app.engine.events import ErrorRaised
+from desktop_app.engine.pools import PoolManager
 
 HANG_TIMEOUT_S = 1.0
 WHOLE_PROCESS = {"exit", "kill", "segfault"}  # in a thread these end the benchmark itself

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench_util import median, write_results  # noqa: E402
+from _bench_util import median, write_results
 
 TARGET_P99_MS = 20.0
 TARGET_MAX_MS = 50.0

@@ -14,7 +14,7 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.engine.records import Measurement, SpanTable, TaskSpan  # noqa: E402
+from desktop_app.engine.records import Measurement, SpanTable, TaskSpan
 
 SIZES = ((420, 300), (640, 480), (1000, 650), (1280, 800), (1920, 1080))
 # (series, bound, backend, pool size, wall times of three repeats)

@@ -12,9 +12,9 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.engine.executors import make_executor  # noqa: E402
-from desktop_app.engine.records import Measurement, SpanTable  # noqa: E402
-from desktop_app.workloads import cpu_burn  # noqa: E402
+from desktop_app.engine.executors import make_executor
+from desktop_app.engine.records import Measurement, SpanTable
+from desktop_app.workloads import cpu_burn
 
 SIZES = (1, 2, 4, 8)
 ITEMS = [60_000] * 24
@@ -121,7 +121,7 @@ def _first_half(table: SpanTable) -> SpanTable:
     return out
 
 
-def _dark_palette(QPalette, QColor):  # noqa: N803 (Qt classes passed in to keep imports lazy)
+def _dark_palette(QPalette, QColor):  # Qt classes passed in to keep imports lazy
     palette = QPalette()
     for role, colour in (
         (QPalette.ColorRole.Window, "#2b2b2b"),

@@ -55,7 +55,7 @@ def main() -> int:
     return 0
 
 
-def _run_and_grab(app, window, out: Path, timeout: float, QEventLoop, QTimer):  # noqa: N803
+def _run_and_grab(app, window, out: Path, timeout: float, QEventLoop, QTimer):
     window.select_scenario("pool-timing")
     window.set_param("workload", "cpu")
     window.set_param("cpu_ms", 25)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench_util import alternate, median, write_results  # noqa: E402
+from _bench_util import alternate, median, write_results
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -37,10 +37,10 @@ import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench_util import alternate, write_results  # noqa: E402
+from _bench_util import alternate, write_results
 
-from desktop_app.history import span_codec  # noqa: E402
-from desktop_app.history.store import Store  # noqa: E402
+from desktop_app.history import span_codec
+from desktop_app.history.store import Store
 
 TICK_S = 0.001
 

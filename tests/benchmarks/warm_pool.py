@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench_util import write_results  # noqa: E402
+from _bench_util import write_results
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS_PER_TRIAL = 2  # cold, then warm

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -202,9 +203,33 @@ def test_csv_writes_every_span_and_a_summary_next_to_it(tmp_path):
         spans = list(csv.DictReader(handle))
     assert len(spans) == sum(len(run["tasks"]) for run in doc["runs"])
     assert {row["backend"] for row in spans} == {"serial", "pool"}
+    # the values too: every span's row says what the JSON says of that task
+    from_json = [
+        [run["backend"], str(run["pool_size"]), str(task["id"]), task["worker"]]
+        + [task["start_s"], task["end_s"], str(int(task["ok"]))]
+        for run in doc["runs"]
+        for task in run["tasks"]
+    ]
+    from_csv = [
+        [row[key] for key in ("backend", "pool_size", "task", "worker")]
+        + [float(row["start_s"]), float(row["end_s"]), row["ok"]]
+        for row in spans
+    ]
+    assert [row[:4] + [row[6]] for row in from_csv] == [row[:4] + [row[6]] for row in from_json]
+    for csv_row, json_row in zip(from_csv, from_json, strict=True):
+        assert csv_row[4:6] == pytest.approx(json_row[4:6], abs=2e-6)
     with (tmp_path / "spans-summary.csv").open(newline="") as handle:
         summary = list(csv.DictReader(handle))
     assert len(summary) == len(doc["summary"])
+    for csv_row, json_row in zip(summary, doc["summary"], strict=True):
+        assert (csv_row["backend"], int(csv_row["pool_size"])) == (
+            json_row["backend"],
+            json_row["pool_size"],
+        )
+        for key in ("median_s", "min_s", "max_s"):
+            assert float(csv_row[key]) == pytest.approx(json_row[key], abs=1e-6)
+        speedup = json_row["speedup"]
+        assert csv_row["speedup"] == ("" if speedup is None else f"{speedup:.3f}")
     assert "Summary" in result.stdout  # files do not replace the human report
 
 
@@ -231,6 +256,45 @@ def test_timeout_fails_a_run_that_takes_too_long_and_leaves_no_child(tmp_path):
     doc = json.loads(out.read_text())
     assert doc["state"] == "failed"
     assert any("--timeout" in note for note in doc["notes"])
+
+
+def test_an_output_that_cannot_be_written_after_the_run_exits_1_in_one_line(tmp_path):
+    """The folder was there when the run began (checked up front) and is gone when the report
+    is written: one line naming the file, exit 1, no traceback, no child left."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "report.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "run", "process-start-join"]
+        + ["--set", "hold_ms=1500", "--json", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        cli_process = psutil.Process(proc.pid)
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while not _workers(cli_process):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run never started a worker"
+            time.sleep(0.05)
+        descendants = cli_process.children(recursive=True)
+        folder.rmdir()
+        stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    (line,) = stderr.splitlines()
+    assert line.startswith("concurrency-lab: error: ") and "report.json" in line, line
+    assert not target.exists()
+    deadline = time.monotonic() + 5
+    while _running(descendants) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(descendants), f"left behind: {_running(descendants)}"
 
 
 # --- bad input: one line, exit 2 --------------------------------------------------------------
@@ -303,8 +367,14 @@ def _running(processes: list[psutil.Process]) -> list[psutil.Process]:
     return alive
 
 
-@pytest.mark.parametrize("name", list(LONG_RUNS))
-def test_ctrl_c_exits_130_and_leaves_no_child_process(name):
+SIGNAL_EXITS = [
+    pytest.param(name, signal.SIGINT, 130, id=f"SIGINT-{name.replace(' ', '-')}")
+    for name in LONG_RUNS
+] + [pytest.param("lesson processes", signal.SIGTERM, 143, id="SIGTERM-lesson-processes")]
+
+
+@pytest.mark.parametrize(("name", "signum", "code"), SIGNAL_EXITS)
+def test_ctrl_c_exits_130_sigterm_143_and_leaves_no_child_process(name, signum, code):
     proc = subprocess.Popen(
         [sys.executable, "-m", "desktop_app", "run", *LONG_RUNS[name]],
         stdout=subprocess.PIPE,
@@ -320,19 +390,43 @@ def test_ctrl_c_exits_130_and_leaves_no_child_process(name):
             assert time.monotonic() < deadline, "the run never started a worker"
             time.sleep(0.05)
         descendants = cli_process.children(recursive=True)
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=30)
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT_S)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     assert "Traceback" not in stderr
-    assert "interrupted" in stderr
+    assert f"interrupted ({signal.Signals(signum).name})" in stderr
     deadline = time.monotonic() + 5
     while _running(descendants) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _running(descendants), f"left behind: {_running(descendants)}"
+
+
+def test_the_last_defence_kill_spares_the_resource_tracker():
+    """Killed while a semaphore lives, the tracker is relaunched by that semaphore's finalizer
+    at exit and prints a KeyError traceback (the Ctrl-C test above saw one under load): the
+    CLI's final kill of leftover children leaves multiprocessing's helpers to end with it."""
+    code = textwrap.dedent(
+        """
+        from desktop_app.cli import run
+        from desktop_app.engine.start_method import get_context
+        lock = get_context().Lock()  # registered with the resource tracker
+        run._kill_children(set())
+        print("done")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0 and result.stdout == "done\n", result.stderr
+    assert "Traceback" not in result.stderr and "relaunching" not in result.stderr, result.stderr
 
 
 # --- the progress line on a terminal ----------------------------------------------------------

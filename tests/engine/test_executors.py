@@ -100,7 +100,8 @@ def test_an_unpicklable_argument_is_reported(process_executor):
 def test_a_dead_worker_fails_the_run_then_the_pool_is_rebuilt(process_executor, fault, exitcode):
     began = time.perf_counter()
     outcome = process_executor.map(fault, [1], chunksize=1)
-    assert time.perf_counter() - began < 10  # reported, not hung (1 s on an idle machine)
+    # A hang guard, not a speed claim: a plain pool would wait forever (1 s on an idle machine).
+    assert time.perf_counter() - began < 60
     assert outcome.state == "failed"
     record = outcome.errors[0]
     assert record.type == "WorkerDied" and record.exitcode == exitcode
@@ -117,7 +118,7 @@ def test_cancel_stops_a_hung_map_and_kills_its_workers(process_executor):
     began = time.perf_counter()
     outcome = process_executor.map(workloads.hang, [1, 2, 3], cancel=cancel)
     assert outcome.state == "cancelled"
-    assert time.perf_counter() - began < 5
+    assert time.perf_counter() - began < 60  # a hang guard only: the tasks never return
     assert not any(p.is_alive() for p in process_executor._processes)
 
 
@@ -204,7 +205,7 @@ def test_an_unknown_kind_names_the_registered_ones():
 def test_a_lambda_runs_where_the_kind_accepts_it_and_is_one_clear_record_where_not(kind):
     executor = make_executor(kind, 2)
     try:
-        outcome = executor.map(lambda x: x + 1, [1, 2, 3])  # noqa: E731 (the point of the test)
+        outcome = executor.map(lambda x: x + 1, [1, 2, 3])
     finally:
         executor.shutdown()
     if executor.accepts == ACCEPTS_PICKLABLE:

@@ -65,7 +65,7 @@ class FrozenRun:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         self.log = tmp_path / "smoke.log"
         self.seen: dict[int, str] = {}
-        out = open(tmp_path / "stdout.txt", "w+b")  # noqa: SIM115 (read back below)
+        out = open(tmp_path / "stdout.txt", "w+b")  # read back below
         popen_stdio = {"stdin": subprocess.DEVNULL, "stdout": out, "stderr": subprocess.STDOUT}
         if close_stdio:  # as a windowed app started from a desktop: no stdin/stdout/stderr at all
             popen_stdio = {"preexec_fn": _close_stdio}

@@ -97,11 +97,18 @@ class _FakeRuns:
     """Stands in for ``cli_run.execute``: checks every request that got through validation.
 
     The property is about parsing and validation, so no run starts here (a valid request with
-    n = 100,000 CPU tasks would take minutes); real runs at the limits are tested below.
+    n = 100,000 CPU tasks would take minutes); real runs at the limits are tested below. With
+    ``vary`` the fake ends its runs in turn as a real one can: completed (0), failed with its
+    one line (1), interrupted with its one line (130), and Ctrl-C before the run's own handler
+    (130), so every exit code the properties allow really occurs.
     """
+
+    OUTCOMES = ("completed", "failed", "interrupted", "ctrl-c")
 
     def __init__(self) -> None:
         self.requests = []
+        self.codes: list[int] = []
+        self.vary = False
 
     def __call__(self, request) -> int:
         scenario = request.scenario
@@ -113,7 +120,15 @@ class _FakeRuns:
         assert 1 <= request.repeats <= 50
         assert request.timeout is None or 0 < request.timeout <= 86_400
         self.requests.append(request)
-        return 0
+        outcome = self.OUTCOMES[len(self.requests) % len(self.OUTCOMES) if self.vary else 0]
+        self.codes.append({"completed": 0, "failed": 1}.get(outcome, 130))
+        if outcome == "ctrl-c":
+            raise KeyboardInterrupt
+        if outcome == "failed":
+            print(f"concurrency-lab: error: {scenario.id} failed (fake run)", file=sys.stderr)
+        elif outcome == "interrupted":
+            print(f"concurrency-lab: {scenario.id} interrupted (SIGINT)", file=sys.stderr)
+        return self.codes[-1]
 
 
 def _call(argv: list[str]) -> int:
@@ -158,6 +173,7 @@ def fake_runs(monkeypatch, tmp_path):
 def test_any_arguments_exit_0_1_2_or_130_with_at_most_one_short_line(argv, fake_runs, capsys):
     if not argv:
         return  # no arguments opens the window: not the CLI
+    fake_runs.vary = True
     code = _call(argv)
     out, err = capsys.readouterr()
     check_outcome(argv, code, out, err)
@@ -167,10 +183,22 @@ def test_any_arguments_exit_0_1_2_or_130_with_at_most_one_short_line(argv, fake_
 @given(argv=run_commands())
 def test_any_run_settings_are_refused_in_one_line_or_reach_the_run_valid(argv, fake_runs, capsys):
     before = len(fake_runs.requests)
+    fake_runs.vary = True
     code = _call(argv)
     out, err = capsys.readouterr()
     check_outcome(argv, code, out, err)
-    assert (code == 0) == (len(fake_runs.requests) == before + 1), (argv, err)
+    reached = len(fake_runs.requests) == before + 1
+    assert code == (fake_runs.codes[-1] if reached else 2), (argv, err)
+
+
+def test_the_fake_runs_end_in_every_exit_code_the_cli_allows(fake_runs, capsys):
+    """The properties above allow 0, 1, 2 and 130: each of them happens here for real."""
+    fake_runs.vary = True
+    codes = [_call(["run", "process-pool", "--set", f"n={n}"]) for n in range(1, 5)]
+    codes.append(_call(["run", "process-pool", "--set", "n=0"]))
+    assert sorted(set(codes)) == sorted(EXIT_CODES)
+    for line in capsys.readouterr().err.splitlines():
+        assert line.startswith(("concurrency-lab: ", PREFIX)) and len(line) <= SHORT
 
 
 # --- the CLI in a real process: bytes that are not UTF-8, newlines, megabytes -----------------

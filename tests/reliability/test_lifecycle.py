@@ -43,9 +43,11 @@ from desktop_app.scenarios.registry import all_scenarios
 # The fixtures lab_window, lab_host and figures, shared by the lifecycle, soak and bad-input tests
 
 BUSY_TIMEOUT_S = 60.0  # the run gets going: pool start-up on a loaded machine
-STOP_BOUND_S = 5.0  # the issue asks 0.5 s; this bound only catches a hang
-EXIT_BOUND_S = 10.0  # the issue asks 2 s (1 s for the CLI); likewise
-ORPHAN_BOUND_S = 5.0  # the issue asks 1 s
+# Hang guards only, generous for a loaded 2-core machine; never speed claims (the figures, printed
+# with -s, and the benchmarks under tests/benchmarks/ are where the targets are shown).
+STOP_BOUND_S = 30.0  # the issue asks 0.5 s
+EXIT_BOUND_S = 30.0  # the issue asks 2 s (1 s for the CLI)
+ORPHAN_BOUND_S = 15.0  # the issue asks 1 s
 PROCESS_KINDS = [k for k in kind_names() if executor_class(k).workers == "processes"]
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import soak  # noqa: E402 (tests/benchmarks/soak.py)
+import soak  # tests/benchmarks/soak.py
 
 # The fixtures lab_window, lab_host and figures, shared by the lifecycle, soak and bad-input tests
 

@@ -97,12 +97,13 @@ def test_cancel_mid_run_stops_quickly(pools):
     timer.start()
     try:
         report = run(
-            pools, pool_sizes=(2,), repeats=1, cancel=token, n=60, workload="cpu", cpu_ms=200
+            pools, pool_sizes=(2,), repeats=1, cancel=token, n=600, workload="cpu", cpu_ms=200
         )
     finally:
         timer.cancel()
     assert report.state == "cancelled"
-    assert time.perf_counter() - began < 10  # the serial baseline alone would take 12 s
+    # A hang guard, not a speed claim: the serial baseline alone would take 120 s.
+    assert time.perf_counter() - began < 60
 
 
 @pytest.mark.parametrize("setting", ["n=0", "workload=heavy", "cpu_ms=0"])

@@ -10,6 +10,7 @@ import pytest
 from _scenario_helpers import runner
 
 from desktop_app.engine.cancel import CancelToken
+from desktop_app.engine.records import TaskSpan
 from desktop_app.scenarios import process_start_join
 from desktop_app.scenarios.base import ParamError
 
@@ -35,7 +36,26 @@ def test_children_print_square_and_cube(pools):
     assert [row[3] for row in rows] == [0, 0]
     assert all(row[4] <= row[5] for row in rows)
     assert len(doc["notes"]) == 2
-    assert "overlap" in doc["notes"][0] or "same time" in doc["notes"][0]
+    first, second = sorted(report.runs[-1].spans, key=lambda span: span.task)
+    overlapped = min(first.end, second.end) > max(first.start, second.start)
+    expected = "The two processes ran at the same time" if overlapped else "did not overlap"
+    assert expected in doc["notes"][0], (overlapped, doc["notes"][0])
+
+
+@pytest.mark.parametrize(
+    ("starts", "expected"),
+    [
+        ((0.0, 0.5), "ran at the same time for 500.000 ms"),
+        ((0.0, 2.0), "square finished 1000.000 ms before cube began (in the order they were"),
+        ((2.0, 0.0), "cube finished 1000.000 ms before square began (the reverse of start"),
+    ],
+)
+def test_overlap_note_reads_the_spans(starts, expected):
+    square, cube = (
+        TaskSpan(i, 1, name, s, s + 1.0, True)
+        for i, (name, s) in enumerate(zip(("square", "cube"), starts, strict=True))
+    )
+    assert expected in process_start_join._overlap_note(square, cube)
 
 
 def test_another_number(pools):
@@ -61,7 +81,9 @@ def test_cancel_kills_the_children(pools):
     finally:
         timer.cancel()
     assert report.state == "cancelled"
-    assert time.perf_counter() - began < 5  # the children would sleep 10 s
+    # Killed, the children never woke to print (they would after 10 s).
+    assert not any("Square:" in line or "Cube:" in line for line in report.output)
+    assert time.perf_counter() - began < 60  # a hang guard only, not a speed claim
 
 
 @pytest.mark.parametrize("setting", ["number=x", "hold_ms=-1", "hold_ms=10001"])

@@ -87,7 +87,8 @@ def test_cancel_mid_run_stops_quickly(pools):
     finally:
         timer.cancel()
     assert report.state == "cancelled"
-    assert time.perf_counter() - began < 10  # the full run takes several seconds more
+    assert "Factorial of 5000" not in " ".join(report.output), "stopped before the last one"
+    assert time.perf_counter() - began < 60  # a hang guard only, not a speed claim
 
 
 @pytest.mark.parametrize("setting", ["n=0", "n=5001", "n=ten"])

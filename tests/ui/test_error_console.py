@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import threading
 
@@ -9,8 +11,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
+from desktop_app.engine.context import run_scenario
 from desktop_app.engine.executors import error_origins
+from desktop_app.engine.pools import PoolManager
 from desktop_app.engine.records import ErrorRecord
+from desktop_app.scenarios.exceptions import SCENARIO
 from desktop_app.ui.excepthooks import ExceptionRelay
 from desktop_app.ui.panels.error_console import MAX_ROWS, ErrorConsole
 
@@ -122,4 +127,44 @@ def test_context_menu_offers_copy(console, qtbot, monkeypatch):
     console.tree.customContextMenuRequested.emit(rect.center())
     assert shown and "Copy traceback" in shown[0]
     assert console.tree.currentItem() is console.tree.topLevelItem(0)
-    assert Qt.ItemDataRole.UserRole  # the record lives on the row
+    (shown,) = console.records()
+    assert console.tree.topLevelItem(0).data(0, Qt.ItemDataRole.UserRole) == shown
+
+
+def test_rows_of_real_process_and_pool_errors_show_the_workers_own_tracebacks(console):
+    """The exceptions lesson run for real (a raising child Process, a raising Pool.map task,
+    then a SIGKILLed pool worker): each row names its origin, type, message and worker process,
+    and its traceback row holds the frames of the process that raised."""
+    pools = PoolManager()
+    try:
+        raised = run_scenario(SCENARIO, SCENARIO.resolve({}), pools=pools)
+        killed = run_scenario(SCENARIO, SCENARIO.resolve({"fault": "kill"}), pools=pools)
+    finally:
+        pools.shutdown()
+    records = [r for r in raised.errors if r.origin in ("process", "pool")]
+    records += [r for r in killed.errors if r.type == "WorkerDied"]
+    console.add_records(records)
+    rows = {}
+    for index in range(console.tree.topLevelItemCount()):
+        item = console.tree.topLevelItem(index)
+        cells = [item.text(column) for column in range(5)]
+        rows.setdefault((cells[1], cells[2]), []).append((cells, item.child(0).text(0)))
+    assert set(rows) == {("process", "ValueError"), ("pool", "ValueError"), ("pool", "WorkerDied")}
+
+    ((cells, trace),) = rows[("process", "ValueError")]
+    assert cells[3] == "Error in process" and "failing-process" in cells[4]
+    assert "in raise_in_task" in trace and trace.endswith("ValueError: Error in process")
+
+    ((cells, trace),) = rows[("pool", "ValueError")]
+    assert cells[3] == "Deliberate exception"
+    assert _pid_in(cells[4]) not in (None, os.getpid()), cells[4]
+    assert "in square_fails_at_five" in trace and trace.endswith("ValueError: Deliberate exception")
+
+    ((cells, trace),) = rows[("pool", "WorkerDied")]
+    assert cells[4].endswith("(exit -9)") and "SIGKILL" in cells[3], cells
+    assert _pid_in(cells[4]) not in (None, os.getpid()), cells[4]
+
+
+def _pid_in(text: str) -> int | None:
+    match = re.search(r"pid (\d+)", text)
+    return int(match[1]) if match else None

@@ -44,7 +44,7 @@ class QuietPool(Pool):
         super().__init__(*args, **kwargs)
 
     def _get_sentinels(self) -> list:
-        return [self._change_notifier._reader]
+        return [self._change_notifier._reader]  # type: ignore[attr-defined]  # private, see above
 
     def _repopulate_pool(self) -> None:
         """Start the workers one by one, giving up on a cancel: 64 take seconds on a loaded
@@ -96,7 +96,7 @@ class PoolExecutor(Executor):
         except BaseException:
             self._workers = None
             raise
-        self._processes = list(self._pool._pool)  # noqa: SLF001 (see module doc)
+        self._processes = list(self._pool._pool)
         try:
             workers.wait_ready(
                 self.pool_size, lambda: not dead_processes(self._processes), self.interrupted
@@ -143,7 +143,7 @@ class PoolExecutor(Executor):
     def _dead_workers(self) -> list[ErrorRecord]:
         workers = self._workers
         dead = dead_processes(self._processes) if workers is not None else []
-        if not dead:
+        if workers is None or not dead:
             return []
         # Stop the pool first: its worker-handler thread polls exit codes too, and two
         # readers race for a forkserver child's code (see processes.py). The others exit
@@ -167,7 +167,7 @@ class PoolExecutor(Executor):
             # that lock freed, then terminate; a busy one gets a moment, then the kill.
             handler = getattr(pool, "_worker_handler", None)
             if handler is not None:
-                handler._state = TERMINATE  # noqa: SLF001 (what terminate() sets first)
+                handler._state = TERMINATE
             kill_and_reap(processes)
             # Only the job queue's read lock: the workers alone take it (the pool's own threads
             # write the job queue and read and write the result queue: never free those).

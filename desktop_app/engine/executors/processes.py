@@ -178,14 +178,14 @@ class ProcessExecutor(Executor):
             for _ in range(self.pool_size):
                 if self.interrupted():
                     raise RunCancelled("run cancelled while its pool was starting")
-                pool._spawn_process()  # noqa: SLF001 (see module doc)
-            self._processes = list(pool._processes.values())  # noqa: SLF001
+                pool._spawn_process()
+            self._processes = list(pool._processes.values())
             workers.wait_ready(
                 self.pool_size, lambda: not dead_processes(self._processes), self.interrupted
             )
             note_forkserver()
         except BaseException:
-            self._processes = list(pool._processes.values())  # noqa: SLF001
+            self._processes = list(pool._processes.values())
             self.shutdown()  # kill what started: a half-built pool is never kept
             raise
 

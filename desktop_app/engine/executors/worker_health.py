@@ -114,8 +114,8 @@ def forkserver_death() -> str:
     if server is None:
         return ""
     known = _known_forkserver
-    with server._lock:  # noqa: SLF001 (multiprocessing keeps no public handle on it)
-        pid = server._forkserver_pid  # noqa: SLF001
+    with server._lock:
+        pid = server._forkserver_pid
         if pid is None:
             return f"pid {known}" if known is not None else ""
         try:
@@ -125,10 +125,10 @@ def forkserver_death() -> str:
         if not reaped:  # alive; a new one if another thread already replaced ours
             _known_forkserver = pid
             return f"pid {known}" if known not in (None, pid) else ""
-        os.close(server._forkserver_alive_fd)  # noqa: SLF001
-        server._forkserver_address = None  # noqa: SLF001
-        server._forkserver_alive_fd = None  # noqa: SLF001
-        server._forkserver_pid = None  # noqa: SLF001
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_address = None
+        server._forkserver_alive_fd = None
+        server._forkserver_pid = None
     return f"pid {pid}, {_status_text(status)}"
 
 

@@ -123,7 +123,7 @@ class _Host:
             for what, index, values in report_parts(report, seen):
                 self.send(ReportPart(run_id, what, index, values))
             self.send(RunDone(run_id, report, self.pools.describe()))
-        except BaseException as exc:  # noqa: BLE001 (the window must hear of it, whatever it is)
+        except BaseException as exc:
             kind, message, text = describe_exception(exc)
             record = ErrorRecord(
                 "thread",

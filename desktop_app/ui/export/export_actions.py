@@ -136,7 +136,7 @@ class ExportController(QObject):
         if isinstance(fmt, PlotFormat):
             try:
                 self._on_job_finished([self._write_plot(fmt, report, Path(path))])
-            except Exception as exc:  # noqa: BLE001 (any failure is a message, not a traceback)
+            except Exception as exc:
                 self._on_job_failed(f"Could not export {key.upper()} to {path}: {exc}")
             return None
         job = self.job = ExportJob(fmt, report, Path(path), self)

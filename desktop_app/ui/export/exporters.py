@@ -15,15 +15,16 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401 (registers the exporters on pg.exporters)
+import pyqtgraph.exporters
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from ...engine.outputs.writers import write_bytes_atomically
 
-_svg_module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+_svg_module: Any = importlib.import_module("pyqtgraph.exporters.SVGExporter")
 _ORIGINAL_CORRECT = _svg_module.correctCoordinates
 _CLOSE = re.compile(r"[Zz]")
 
@@ -177,7 +178,7 @@ class ClosedPathSVGExporter(pg.exporters.SVGExporter):
     export runs on the GUI thread, so nothing else exports in between.
     """
 
-    def export(self, fileName=None, toBytes=False, copy=False):  # noqa: N803 (pyqtgraph API)
+    def export(self, fileName=None, toBytes=False, copy=False):  # pyqtgraph API
         with _closed_path_support():
             return super().export(fileName=fileName, toBytes=toBytes, copy=copy)
 
@@ -194,7 +195,7 @@ def _closed_path_support() -> Iterator[None]:
 
 def _correct_closed_paths(node, defs, item, options) -> None:
     """``correctCoordinates`` for paths that contain ``Z``: same transform, closes kept."""
-    closes: list[tuple[object, list[int]]] = []
+    closes: list[tuple[Any, list[int]]] = []
     for path in node.getElementsByTagName("path"):
         d = path.getAttribute("d")
         if not _CLOSE.search(d):

@@ -20,7 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QWidget
 
-_KEYWORDS = r"\b(?:" + "|".join(keyword.kwlist + keyword.softkwlist[:3]) + r")\b"
+_KEYWORDS = r"\b(?:" + "|".join([*keyword.kwlist, *keyword.softkwlist[:3]]) + r")\b"
 _RULES = (
     ("keyword", re.compile(_KEYWORDS)),
     ("builtin", re.compile(r"\b(?:print|range|len|list|dict|set|tuple|int|str|self)\b")),
@@ -66,7 +66,7 @@ class PythonHighlighter(QSyntaxHighlighter):
             self._formats[kind] = fmt
         self.rehighlight()
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
+    def highlightBlock(self, text: str) -> None:  # Qt override
         strings: list[tuple[int, int]] = []
         for kind, pattern in _RULES:
             for match in pattern.finditer(text):
@@ -144,7 +144,7 @@ class CodeView(QPlainTextEdit):
     def _is_dark(self) -> bool:
         return self.palette().base().color().lightness() < 128
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() == QEvent.Type.PaletteChange:
             self._highlighter.set_dark(self._is_dark())
             for _document, highlighter in self._documents.values():

@@ -122,7 +122,8 @@ class ErrorConsole(QWidget):
         self._widen_columns(items)
         for item in items:
             item.setFirstColumnSpanned(False)
-            item.child(0).setFirstColumnSpanned(True)
+            if (detail := item.child(0)) is not None:  # the traceback row, made with the item
+                detail.setFirstColumnSpanned(True)
             item.setHidden(bool(wanted) and item.data(0, _RECORD_ROLE).origin != wanted)
         self._records.extend(records)
         for record in records:

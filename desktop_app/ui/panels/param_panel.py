@@ -9,7 +9,7 @@ nothing must not look as if it did something.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
@@ -70,7 +70,7 @@ def make_editor(param: Param) -> QWidget:
     else:
         editor = QComboBox()
         editor.addItems(list(param.choices))
-    if isinstance(editor, QAbstractSpinBox):
+    if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
         if param.unit:
             editor.setSuffix(f" {param.unit}")
         editor.setKeyboardTracking(False)
@@ -81,22 +81,23 @@ def make_editor(param: Param) -> QWidget:
 
 
 def editor_value(param: Param, editor: QWidget) -> Any:
+    # make_editor chose the editor's class by param.kind, so the casts hold
     if param.kind == "int":
-        return int(editor.value())
+        return int(cast(QSpinBox, editor).value())
     if param.kind == "float":
-        return float(editor.value())
+        return float(cast(QDoubleSpinBox, editor).value())
     if param.kind == "bool":
-        return editor.isChecked()
-    return editor.currentText()
+        return cast(QCheckBox, editor).isChecked()
+    return cast(QComboBox, editor).currentText()
 
 
 def set_editor_value(param: Param, editor: QWidget, value: Any) -> None:
     if param.kind in ("int", "float"):
-        editor.setValue(value)
+        cast(QSpinBox | QDoubleSpinBox, editor).setValue(value)
     elif param.kind == "bool":
-        editor.setChecked(bool(value))
+        cast(QCheckBox, editor).setChecked(bool(value))
     else:
-        editor.setCurrentIndex(param.choices.index(value))
+        cast(QComboBox, editor).setCurrentIndex(param.choices.index(value))
 
 
 class ParamPanel(QWidget):
@@ -136,11 +137,11 @@ class ParamPanel(QWidget):
         self.updateGeometry()
         self._apply_uses()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def sizeHint(self) -> QSize:
         current = self._stack.currentWidget()
         return current.sizeHint() if current is not None else super().sizeHint()
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def minimumSizeHint(self) -> QSize:
         current = self._stack.currentWidget()
         return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
 

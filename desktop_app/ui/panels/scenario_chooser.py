@@ -31,7 +31,7 @@ class _WrappingDelegate(QStyledItemDelegate):
     """Row heights that fit a wrapped title: QTreeView sizes rows for one line of text even
     with word wrap on, so long lesson titles were cut off with "…"."""
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         size = super().sizeHint(option, index)
         tree = self.parent()
         depth = 1 if index.parent().isValid() else 0
@@ -47,7 +47,7 @@ class _WrappingDelegate(QStyledItemDelegate):
 class _Tree(QTreeWidget):
     """Lays its rows out again when its width changes (wrapped titles change height)."""
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
             self.scheduleDelayedItemsLayout()
@@ -129,10 +129,12 @@ class ScenarioChooser(QWidget):
     def _on_filter_text_changed(self, text: str) -> None:
         words = text.lower().split()
         for index in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(index)
+            if (group := self.tree.topLevelItem(index)) is None:
+                continue
             shown = 0
             for child_index in range(group.childCount()):
-                child = group.child(child_index)
+                if (child := group.child(child_index)) is None:
+                    continue
                 visible = _matches(self._scenarios[child.data(0, _ID_ROLE)], words)
                 child.setHidden(not visible)
                 shown += visible

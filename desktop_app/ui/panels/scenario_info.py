@@ -58,7 +58,7 @@ class LessonText(QTextBrowser):
         self.setMinimumHeight(48)
         self.viewport().setAutoFillBackground(False)  # the window's colour, like a label
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def sizeHint(self) -> QSize:
         document = self.document()
         document.setTextWidth(self.viewport().width())
         height = int(document.size().height()) + 2 * self.frameWidth() + 2
@@ -67,7 +67,7 @@ class LessonText(QTextBrowser):
             height = min(height, int(parent.height() * MAX_TEXT_SHARE))
         return QSize(self.viewport().width(), max(height, self.minimumHeight()))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
             self.updateGeometry()  # the wrapped text's height changed with the width

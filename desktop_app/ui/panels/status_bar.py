@@ -42,12 +42,12 @@ class ElidingLabel(QLabel):
         policy = QSizePolicy.Policy.Ignored if shrinks_first else QSizePolicy.Policy.Preferred
         self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def sizeHint(self) -> QSize:
         margins = self.contentsMargins()
         width = self.fontMetrics().horizontalAdvance(self.full_text) + 4
         return QSize(width + margins.left() + margins.right(), super().sizeHint().height())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def minimumSizeHint(self) -> QSize:
         return QSize(60, super().minimumSizeHint().height())
 
     def set_full_text(self, text: str) -> None:
@@ -60,7 +60,7 @@ class ElidingLabel(QLabel):
         width = max(0, self.contentsRect().width())
         self.setText(self.fontMetrics().elidedText(self.full_text, self._mode, width))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
 
@@ -110,7 +110,7 @@ class StatusBar(QStatusBar):
 
     # --- the message ------------------------------------------------------------------------------
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt override)
+    def showMessage(self, text: str, timeout: int = 0) -> None:
         """Show ``text`` in the message label (``timeout`` ms, 0 = until the next message)."""
         self._message = text
         self.message_label.set_full_text(text)
@@ -119,11 +119,11 @@ class StatusBar(QStatusBar):
         else:
             self._clear_timer.stop()
 
-    def clearMessage(self) -> None:  # noqa: N802 (Qt override)
+    def clearMessage(self) -> None:
         self._message = ""
         self.message_label.set_full_text("")
 
-    def currentMessage(self) -> str:  # noqa: N802 (Qt override)
+    def currentMessage(self) -> str:
         return self._message
 
     def message_fits(self) -> bool:

@@ -119,24 +119,24 @@ class CpuView(QWidget):
         self._bars.setOpts(brushes=[pg.mkBrush(OTHER_COLOUR)] * self._cores, pen=None)
         self._show_summary()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._apply_theme()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QEvent) -> None:
         """Visible: sample, so the axis stays true to the clock."""
         super().showEvent(event)
         self._start_sampling()
         if self._last is not None:
             self._redraw()
 
-    def hideEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def hideEvent(self, event: QEvent) -> None:
         super().hideEvent(event)
         if not self._running_run:
             self._stop_sampling()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event) -> None:
         self._running_run = False
         self._stop_sampling()
         super().closeEvent(event)

@@ -33,7 +33,7 @@ class CollapsingLegend(pg.LegendItem):
     def visible_names(self) -> list[str]:
         return [label.text for sample, label in self.items if sample.isVisible()]
 
-    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph override)
+    def updateSize(self) -> None:
         if self.size is not None:
             return
         height = width = 0.0
@@ -72,10 +72,10 @@ class LayoutLegend(CollapsingLegend):
         if not holding:
             self.updateSize()
 
-    def mouseDragEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
+    def mouseDragEvent(self, ev) -> None:
         ev.ignore()  # it stays in its cell: dragged over the plot it would hide data again
 
-    def _removeItemFromLayout(self, *items) -> None:  # noqa: N802 (pyqtgraph override)
+    def _removeItemFromLayout(self, *items) -> None:
         # A hidden row is not in the layout: pyqtgraph's own removal warned "invalid index".
         for item in items:
             for index in range(self.layout.count()):
@@ -131,7 +131,7 @@ class LayoutLegend(CollapsingLegend):
     def _height(self, rows: int, line: float) -> float:
         return rows * line + (rows - 1) * self.layout.verticalSpacing() + 4
 
-    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph override)
+    def updateSize(self) -> None:
         shown = [(sample, label) for sample, label in self.items if sample.isVisible()]
         # Curves first, then the marks' key (a scatter of its own, made before any curve).
         shown.sort(key=lambda entry: isinstance(entry[0].item, pg.ScatterPlotItem))

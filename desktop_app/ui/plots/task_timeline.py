@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QTimer
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from ...engine.records import SpanTable
@@ -128,12 +128,12 @@ class TaskTimeline(QWidget):
         self._hint.setColor(plot_style.palette_colours(self)[1])
         self._legend.setText(legend_html(colours))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._apply_theme()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
         """The run feed skips a hidden timeline: catch up when its tab is shown."""
         super().showEvent(event)
         if self.is_dirty():

@@ -23,10 +23,12 @@ import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ...engine.records import Measurement
@@ -82,7 +84,7 @@ class TimingPlot(QWidget):
         # every curve built so far, least recently used first; the hidden ones wait for reuse
         self._curves: dict[str, dict[_Key, Curve]] = {"wall": {}, "speedup": {}, "efficiency": {}}
         self._rows: list[SummaryRow] = []
-        self._drawn: dict[object, object] = {}  # part -> what it was last drawn from
+        self._drawn: dict[tuple, Any] = {}  # part -> what it was last drawn from
         self._continuing = False  # a budgeted refresh that stopped early will go on
         self._live = False  # a run is going: the wall axis only moves when it must (LIVE_SLACK)
         self._unplaced: set[str] = set()  # views redrawn since their legend was placed
@@ -152,7 +154,7 @@ class TimingPlot(QWidget):
         for hint in self._hints:
             hint.setColor(text)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._apply_theme()
             self._pending.update(VIEWS)
@@ -160,12 +162,12 @@ class TimingPlot(QWidget):
             self.refresh()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
         """The run feed skips a hidden plot: catch up when its tab is shown."""
         super().showEvent(event)
         self.refresh_shown()
 
-    def resizeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QEvent) -> None:
         """The parts follow the size (a cheap re-lay of a few labels and cells)."""
         super().resizeEvent(event)
         self._arrange()
@@ -339,6 +341,7 @@ class TimingPlot(QWidget):
         x = np.log2([size_of(row) for row in group])
         median = np.array([row.median_s for row in group])
         wall = self._curve("wall", key, colour, many)
+        assert wall.bars is not None  # the wall view's curves are made with error bars
         wall.line.setData(x, median)
         wall.bars.setData(
             x=x,
@@ -349,7 +352,7 @@ class TimingPlot(QWidget):
         self._marks["wall"].set_points(key, x, median, group, "median wall time (s)")
 
     def _draw_speed_key(self, key: _Key, group: list[SummaryRow], colour, many: bool) -> None:
-        scaled = [row for row in group if row.speedup is not None]
+        scaled = [row for row in group if row.speedup is not None and row.efficiency is not None]
         if key[1] == "serial" or not scaled:
             return
         sx = np.log2([size_of(row) for row in scaled])
