@@ -10,8 +10,9 @@ import multiprocessing
 import re
 import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
+
+from . import early_signals
 
 PROG = "concurrency-lab"
 
@@ -49,10 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the process exit code (see README.md, "Exit codes")."""
     # A frozen app re-runs itself in every worker process unless this comes first.
     multiprocessing.freeze_support()
-    previous = _hold_ending_signals()
+    previous = early_signals.hold()
     try:
         code = _dispatch(list(sys.argv[1:] if argv is None else argv))
-        return code if _pending is None else 128 + _pending
+        pending = early_signals.pending_signal()
+        return code if pending is None else 128 + pending
     finally:
         for signum, handler in previous.items():  # as they were (main may run in a test)
             signal.signal(signum, handler)
@@ -71,37 +73,6 @@ def _dispatch(args: list[str]) -> int:
     from . import cli
 
     return cli.main(args)
-
-
-# --- Ctrl-C, SIGTERM and SIGHUP before the window or a run has its own handlers ----------------
-#
-# Starting takes a second or more on a cold start (Qt, the engine). A Ctrl-C then printed a
-# KeyboardInterrupt traceback from inside an import (and aborted in shiboken). Raising anything
-# from a handler at that point is unsafe (it crashed and hung in tests), so the handler only
-# notes the signal; the window and the run check it once their own handlers are in place
-# (pending_signal) and end the way they would for that signal, and main returns 128 + signal.
-ENDING_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
-_pending: int | None = None
-
-
-def _note(signum: int, _frame: object) -> None:
-    global _pending
-    _pending = signum
-
-
-def pending_signal() -> int | None:
-    """The ending signal that arrived before the app's own handlers were installed, if any."""
-    return _pending
-
-
-def _hold_ending_signals() -> dict[int, object]:
-    global _pending
-    _pending = None
-    if threading.current_thread() is not threading.main_thread():
-        return {}  # only the main thread may set handlers
-    return {signum: signal.signal(signum, _note) for signum in ENDING_SIGNALS}
 
 
 def _start_ui(name: str, argv: list[str]) -> int:

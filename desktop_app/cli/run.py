@@ -201,7 +201,7 @@ ENDING_SIGNALS = tuple(
 
 
 def _early_signal() -> int | None:
-    from ..entry import pending_signal
+    from ..early_signals import pending_signal
 
     return pending_signal()
 

@@ -143,7 +143,7 @@ def run_gui(argv: list[str]) -> int:
 
     app.aboutToQuit.connect(on_about_to_quit)
     poll = install_sigterm(app, window)
-    from ..entry import pending_signal
+    from ..early_signals import pending_signal
 
     if pending_signal() is not None:  # arrived while the app was starting: end as for it now
         QTimer.singleShot(0, window.close)
