@@ -75,6 +75,7 @@ os.environ["QML2_IMPORT_PATH"] = os.path.join(_qt, "qml")
 del _qt
 """
 
+
 def version() -> str:
     """The app's version, read from the package without importing it."""
     text = (ROOT / "desktop_app" / "__init__.py").read_text(encoding="utf-8")
@@ -357,15 +358,15 @@ def build(trim: bool = True, make_deb: bool = False) -> int:
         if not sys.platform.startswith("linux"):
             print("--deb builds a Debian package: run it on Linux", file=sys.stderr)
             return 1
-        package = deb.build_deb(
-            DIST / APP, version(), RESOURCES, icons.SIZES, BUILD / "deb", DIST
-        )
+        package = deb.build_deb(DIST / APP, version(), RESOURCES, icons.SIZES, BUILD / "deb", DIST)
         print(f"deb={package} deb_mb={package.stat().st_size / 1e6:.1f}")
     elapsed = time.perf_counter() - started
     print(f"build_time_s={elapsed:.1f}")
     du = sizes.disk_usage(bundle)
-    print(f"bundle={bundle} bundle_mb={tree_size(bundle) / 1e6:.1f}"
-          + (f" bundle_du_mib={du / 2**20:.1f}" if du else ""))
+    print(
+        f"bundle={bundle} bundle_mb={tree_size(bundle) / 1e6:.1f}"
+        + (f" bundle_du_mib={du / 2**20:.1f}" if du else "")
+    )
     print(f"archive={archive} archive_mb={archive.stat().st_size / 1e6:.1f}")
     return 0
 

@@ -151,7 +151,11 @@ def _md5sums(root: Path) -> str:
 
 
 def build_deb(
-    bundle: Path, version: str, resources: Path, sizes: tuple[int, ...], workdir: Path,
+    bundle: Path,
+    version: str,
+    resources: Path,
+    sizes: tuple[int, ...],
+    workdir: Path,
     out_dir: Path,
 ) -> Path:
     """Stage and build ``<out_dir>/concurrency-lab_<version>_<arch>.deb``; returns its path."""
@@ -165,9 +169,11 @@ def build_deb(
     _normalise_modes(root)
     debian = root / "DEBIAN"
     debian.mkdir()
-    installed_kib = sum(
-        p.lstat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink()
-    ) // 1024 + 1
+    installed_kib = (
+        sum(p.lstat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+        // 1024
+        + 1
+    )
     (debian / "control").write_text(
         control(version, debian_arch(), installed_kib, depends(bundle)), encoding="utf-8"
     )
@@ -179,6 +185,8 @@ def build_deb(
         # zstd: 44 MB in 5 s of CPU where xz took 118 s for 35 MB; dpkg reads it since 1.21.18
         # (Debian 12, and Ubuntu since 21.10)
         ["dpkg-deb", "--root-owner-group", "-Zzstd", "-z9", "--build", str(root), str(deb)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return deb

@@ -119,15 +119,18 @@ def _link_data_library(package: Path, symbol: str, soname: str, like: Path, out:
     obj = package.with_suffix(".o")
     # objcopy names the blob after its file name: _binary_<path with _ for every other char>
     mangled = "_binary_" + re.sub(r"[^A-Za-z0-9]", "_", package.name)
-    _run(
-        "objcopy", "-I", "binary", "-O", fmt, "-B", arch,
-        "--rename-section", ".data=.rodata,alloc,load,readonly,data,contents",
-        "--set-section-alignment", ".rodata=16",  # ICU asserts 16-byte aligned data
-        "--redefine-sym", f"{mangled}_start={symbol}",
-        "--strip-symbol", f"{mangled}_end", "--strip-symbol", f"{mangled}_size",
-        package.name, obj.name,
-        cwd=package.parent,
-    )
+    options = {
+        "-I": "binary",
+        "-O": fmt,
+        "-B": arch,
+        "--rename-section": ".data=.rodata,alloc,load,readonly,data,contents",
+        "--set-section-alignment": ".rodata=16",  # ICU asserts 16-byte aligned data
+        "--redefine-sym": f"{mangled}_start={symbol}",
+    }
+    args = [item for pair in options.items() for item in pair]
+    for unused in ("_end", "_size"):
+        args += ["--strip-symbol", mangled + unused]
+    _run("objcopy", *args, package.name, obj.name, cwd=package.parent)
     _run("ld", "-shared", "-soname", soname, "-o", str(out), str(obj))
 
 
