@@ -187,7 +187,13 @@ def spec(g: dict, trim: bool = True) -> None:
 
     # Scenarios are imported by name at run time, and pyqtgraph imports the OpenGL bindings by
     # computed names (Qt/OpenGLHelpers.py): neither is visible to PyInstaller's import scan.
-    hidden = collect_submodules("desktop_app") + ["PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets"]
+    # PySide6 loads support.deprecated from C when a binding is imported (found by the import
+    # scan in tests/packaging/test_bundle_contents.py).
+    hidden = collect_submodules("desktop_app") + [
+        "PySide6.QtOpenGL",
+        "PySide6.QtOpenGLWidgets",
+        "PySide6.support.deprecated",
+    ]
     datas = [
         (str(p), "resources")
         for p in sorted(RESOURCES.iterdir())

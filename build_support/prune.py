@@ -51,6 +51,7 @@ EXCLUDED_MODULES = [f"PySide6.{name}" for name in _QT_BINDINGS] + list(_UNUSED_P
 # Modules the app loads from source but the bundle leaves out on purpose, each with what takes
 # over. The import scan allows exactly these.
 INTENDED_FALLBACKS = {
+    "PySide6.QtTest": "pyqtgraph imports it only if present, for its own test helpers",
     "_hashlib": "hashlib and hmac use the interpreter's own _md5/_sha2/_blake2 modules "
     "(OpenSSL's libcrypto is 4.7 MB; the app hashes only multiprocessing's 32-byte handshakes)",
 }

@@ -1,6 +1,7 @@
 """The frozen app, built for real: smoke test, one window, no re-run of the app, no leftovers.
 
-Marked ``packaging`` (it runs ``python build_spec.py``, about a minute); ``.ci/run`` runs it.
+Marked ``packaging`` (they share one ``python build_spec.py`` per session, conftest.py);
+``.ci/run`` runs them.
 Every process the frozen app starts is sampled while it runs: a descendant that is not one of
 multiprocessing's workers or helpers is a worker that re-ran the app (what a frozen app does
 when ``freeze_support()`` does not come first), and every descendant must be gone after exit.
@@ -31,7 +32,6 @@ EXE = (
     / "ConcurrencyLab"
     / ("ConcurrencyLab.exe" if sys.platform == "win32" else "ConcurrencyLab")
 )
-BUILD_TIMEOUT_S = 900
 RUN_TIMEOUT_S = 300
 WORKER_MARKERS = (
     "multiprocessing.forkserver",
@@ -39,23 +39,6 @@ WORKER_MARKERS = (
     "multiprocessing.spawn",
     "--multiprocessing-fork",
 )
-
-
-@pytest.fixture(scope="module")
-def build_output() -> str:
-    """Build the bundle once for the module; its printed figures are the fixture's value."""
-    result = subprocess.run(
-        [sys.executable, "build_spec.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-    )
-    assert result.returncode == 0, (
-        f"build failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
-    )
-    assert EXE.is_file(), f"no executable at {EXE}"
-    return result.stdout
 
 
 class FrozenRun:
@@ -209,18 +192,25 @@ def _qt_mapped(pid: int) -> bool:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="/proc/<pid>/maps is Linux's")
-@pytest.mark.parametrize("args", [["--smoke-test"], ["run", "pool-timing", "--repeat", "1"]],
-                         ids=["window", "cli"])
+@pytest.mark.parametrize(
+    "args", [["--smoke-test"], ["run", "pool-timing", "--repeat", "1"]], ids=["window", "cli"]
+)
 def test_no_child_of_the_frozen_app_loads_qt(build_output: str, args: list[str]) -> None:
     """The run host, the forkserver, the tracker and every worker stay Qt-free, frozen too
     (PyInstaller's own PySide6 runtime hook imported QtCore in all of them)."""
-    proc = subprocess.Popen([str(EXE), *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    proc = subprocess.Popen(
+        [str(EXE), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     seen: set[int] = set()
     with_qt: dict[int, str] = {}
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while proc.poll() is None and time.monotonic() < deadline:
-        for child in psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []:
+        for child in (
+            psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
+        ):
             try:
                 if _qt_mapped(child.pid):
                     with_qt[child.pid] = " ".join(child.cmdline())[:120]
@@ -243,8 +233,11 @@ def test_our_modules_ship_with_their_bytecode(build_output: str) -> None:
     sources = sorted(package.rglob("*.py"))
     assert sources, f"no sources under {package}"
     missing = [
-        str(source.relative_to(package)) for source in sources
-        if not (source.parent / "__pycache__" / f"{source.stem}.cpython-{sys.version_info.major}"
-                f"{sys.version_info.minor}.pyc").is_file()
+        str(source.relative_to(package))
+        for source in sources
+        if not (
+            source.parent / "__pycache__" / f"{source.stem}.cpython-{sys.version_info.major}"
+            f"{sys.version_info.minor}.pyc"
+        ).is_file()
     ]
     assert not missing, f"no bytecode for {missing}"
