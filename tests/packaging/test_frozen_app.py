@@ -93,11 +93,13 @@ class FrozenRun:
             time.sleep(0.1)
 
     def strays(self) -> list[str]:
-        """Descendants that were not multiprocessing workers or helpers: app re-runs."""
+        """Descendants running the app's executable that were not multiprocessing workers or
+        helpers: app re-runs. Other programs are not the app (``platform.platform()``, which
+        the run report calls, starts ``uname -p``)."""
         return [
             f"{pid}: {cmd[:120]}"
             for pid, cmd in self.seen.items()
-            if cmd and not any(marker in cmd for marker in WORKER_MARKERS)
+            if cmd.startswith(str(EXE)) and not any(marker in cmd for marker in WORKER_MARKERS)
         ]
 
 
