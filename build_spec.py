@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import platform
 import re
 import shutil
@@ -268,26 +267,6 @@ def run_pyinstaller(trim: bool) -> None:
     )
 
 
-def check_links(bundle: Path) -> list[str]:
-    """Qt libraries that a bundled library needs but the bundle lacks (Linux; ldd).
-
-    Trimming drops libraries by name; this proves nothing still needed was dropped.
-    """
-    if not sys.platform.startswith("linux") or shutil.which("ldd") is None:
-        return []
-    internal = bundle / "_internal"
-    env = dict(os.environ, LD_LIBRARY_PATH=f"{internal}:{internal / 'PySide6' / 'Qt' / 'lib'}")
-    missing = set()
-    for lib in internal.rglob("*.so*"):
-        if lib.is_symlink() or not lib.is_file():
-            continue
-        out = subprocess.run(["ldd", str(lib)], capture_output=True, text=True, env=env).stdout
-        for line in out.splitlines():
-            if "not found" in line and re.search(r"Qt6|icu|pyside|shiboken", line):
-                missing.add(f"{lib.relative_to(bundle)}: {line.split()[0]}")
-    return sorted(missing)
-
-
 # Libraries whose symbol tables and debug sections go (``strip --strip-unneeded`` keeps the
 # dynamic symbols they are linked by): the interpreter's, which ship with debug info (25 MB),
 # and ICU's symbol tables (1.4 MB). Only those: PyInstaller's ``strip=True`` strips everything,
@@ -354,7 +333,7 @@ def build(trim: bool = True, make_deb: bool = False) -> int:
     run_pyinstaller(trim)
     bundle = DIST / (f"{APP}.app" if sys.platform == "darwin" else APP)
     finish_bundle(DIST / APP, trim)
-    missing = check_links(DIST / APP)
+    missing = prune.check_links(DIST / APP)
     if missing:
         print("bundle lacks Qt libraries it links to:\n  " + "\n  ".join(missing), file=sys.stderr)
         return 1

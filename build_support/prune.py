@@ -12,8 +12,11 @@ imports went (an import scan of the app run from source, and of every import our
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 # Qt bindings the app never imports. pyqtgraph imports QtOpenGL and QtOpenGLWidgets
@@ -188,3 +191,23 @@ def prune_unreachable_libraries(bundle: Path) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
+
+
+def check_links(bundle: Path) -> list[str]:
+    """Qt libraries that a bundled library needs but the bundle lacks (Linux; ldd).
+
+    Trimming drops libraries by name; this proves nothing still needed was dropped.
+    """
+    if not sys.platform.startswith("linux") or shutil.which("ldd") is None:
+        return []
+    internal = bundle / "_internal"
+    env = dict(os.environ, LD_LIBRARY_PATH=f"{internal}:{internal / 'PySide6' / 'Qt' / 'lib'}")
+    missing = set()
+    for lib in internal.rglob("*.so*"):
+        if lib.is_symlink() or not lib.is_file():
+            continue
+        out = subprocess.run(["ldd", str(lib)], capture_output=True, text=True, env=env).stdout
+        for line in out.splitlines():
+            if "not found" in line and re.search(r"Qt6|icu|pyside|shiboken", line):
+                missing.add(f"{lib.relative_to(bundle)}: {line.split()[0]}")
+    return sorted(missing)
