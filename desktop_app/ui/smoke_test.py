@@ -377,12 +377,18 @@ class _ProcessWatch:
     def sample(self) -> None:
         import psutil
 
+        ours = os.path.realpath(sys.executable)
         for child in self._me.children(recursive=True):
             try:
-                cmdline = " ".join(child.cmdline())
+                argv = child.cmdline()
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
-            if cmdline and not any(marker in cmdline for marker in _WORKER_MARKERS):
+            # Only our own executable can re-run the app; other programs are not the app
+            # (platform.platform(), which the run report calls, starts `uname -p`).
+            if not argv or os.path.realpath(argv[0]) != ours:
+                continue
+            cmdline = " ".join(argv)
+            if not any(marker in cmdline for marker in _WORKER_MARKERS):
                 self.strays[child.pid] = cmdline
 
     def check(self) -> None:
