@@ -377,15 +377,16 @@ class _ProcessWatch:
     def sample(self) -> None:
         import psutil
 
-        ours = os.path.realpath(sys.executable)
+        ours, own_argv = os.path.realpath(sys.executable), self._me.cmdline()
         for child in self._me.children(recursive=True):
             try:
                 argv = child.cmdline()
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
-            # Only our own executable can re-run the app; other programs are not the app
-            # (platform.platform(), which the run report calls, starts `uname -p`).
-            if not argv or os.path.realpath(argv[0]) != ours:
+            # Only our own executable can re-run the app: other programs are not the app
+            # (platform.platform(), which the run report calls, starts `uname -p`), and a
+            # fork that has not exec'd its program yet still shows our own command line.
+            if not argv or argv == own_argv or os.path.realpath(argv[0]) != ours:
                 continue
             cmdline = " ".join(argv)
             if not any(marker in cmdline for marker in _WORKER_MARKERS):

@@ -52,7 +52,9 @@ class FrozenRun:
         popen_stdio = {"stdin": subprocess.DEVNULL, "stdout": out, "stderr": subprocess.STDOUT}
         if close_stdio:  # as a windowed app started from a desktop: no stdin/stdout/stderr at all
             popen_stdio = {"preexec_fn": _close_stdio}
-        proc = subprocess.Popen([str(EXE), *args, "--log", str(self.log)], env=env, **popen_stdio)
+        argv = [str(EXE), *args, "--log", str(self.log)]
+        self.own_cmdline = " ".join(argv)
+        proc = subprocess.Popen(argv, env=env, **popen_stdio)
         self.returncode = self._watch(proc)
         out.seek(0)
         self.output = out.read().decode(errors="replace")
@@ -95,11 +97,14 @@ class FrozenRun:
     def strays(self) -> list[str]:
         """Descendants running the app's executable that were not multiprocessing workers or
         helpers: app re-runs. Other programs are not the app (``platform.platform()``, which
-        the run report calls, starts ``uname -p``)."""
+        the run report calls, starts ``uname -p``), and a fork sampled before it exec'd its
+        program still shows the app's own command line."""
         return [
             f"{pid}: {cmd[:120]}"
             for pid, cmd in self.seen.items()
-            if cmd.startswith(str(EXE)) and not any(marker in cmd for marker in WORKER_MARKERS)
+            if cmd.startswith(str(EXE))
+            and cmd != self.own_cmdline
+            and not any(marker in cmd for marker in WORKER_MARKERS)
         ]
 
 
