@@ -3,21 +3,22 @@
 Usage::
 
     python build_spec.py                       # dist/ConcurrencyLab/ + dist/ConcurrencyLab-<v>-<os>-<arch>.tar.gz
+    python build_spec.py --deb                 # the same, plus dist/concurrency-lab_<v>_<arch>.deb
     python build_spec.py --no-trim             # keep every Qt module/plugin found (to measure trimming)
     python build_spec.py --install-launcher    # .desktop launcher + icons for this user (Linux)
     python build_spec.py --uninstall-launcher  # remove them again
 
 This file is the PyInstaller spec too: the generated ``build/ConcurrencyLab.spec`` only imports
-it and calls :func:`spec`, so every build decision lives here as plain, testable Python. Only
-Linux is built and tested here; the Windows (.exe, .ico) and macOS (.app, .icns) branches are
-kept working in code and follow PyInstaller's documented options.
+it and calls :func:`spec`, so every build decision lives here and in ``build_support/`` (what is
+pruned, the size table, the .deb, the launcher) as plain, testable Python. Linux is built and
+tested here; the Windows (.exe, .ico) and macOS (.app, .icns) branches are built by
+``.github/workflows/release.yml`` and their spec is unit-tested here.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import os
 import platform
 import re
 import shutil
@@ -30,8 +31,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 RESOURCES = ROOT / "resources"
-sys.path.insert(0, str(RESOURCES))
+sys.path[:0] = [str(ROOT), str(RESOURCES)]
 import render_icons as icons  # noqa: E402  (resources/render_icons.py: PNG, .ico, .icns)
+
+from build_support import deb, icu_data, launcher, prune, sizes  # noqa: E402
+from build_support.prune import EXCLUDED_MODULES, keep_file  # noqa: E402 (re-exported)
 
 APP = "ConcurrencyLab"
 APP_ID = "concurrency-lab"
@@ -70,42 +74,6 @@ os.environ["QML2_IMPORT_PATH"] = os.path.join(_qt, "qml")
 del _qt
 """
 
-# Qt bindings the app never imports. pyqtgraph imports QtOpenGL and QtOpenGLWidgets unconditionally
-# (Qt/OpenGLHelpers.py), so those stay; QtTest and QtSvgWidgets it imports only if present.
-EXCLUDED_MODULES = [
-    f"PySide6.{name}"
-    for name in (
-        "QtNetwork QtNetworkAuth QtQml QtQuick QtQuick3D QtQuickControls2 QtQuickWidgets "
-        "QtQuickTest QtWebEngineCore QtWebEngineWidgets QtWebEngineQuick QtWebChannel "
-        "QtWebSockets QtWebView Qt3DCore Qt3DRender Qt3DInput Qt3DLogic Qt3DExtras "
-        "Qt3DAnimation QtMultimedia QtMultimediaWidgets QtSpatialAudio QtPdf QtPdfWidgets "
-        "QtSql QtDesigner QtHelp QtUiTools QtXml QtConcurrent QtDBus "
-        "QtPrintSupport QtTest QtCharts QtDataVisualization QtGraphs QtGraphsWidgets "
-        "QtBluetooth QtNfc QtPositioning QtLocation QtSensors QtSerialPort QtSerialBus "
-        "QtRemoteObjects QtScxml QtStateMachine QtTextToSpeech QtHttpServer QtSvgWidgets"
-    ).split()
-] + ["tkinter", "PyQt5", "PyQt6", "PySide2", "pyqtgraph.opengl", "pyqtgraph.examples"]
-
-# Qt plugin folders worth shipping, and inside some of them the only files the app needs.
-_PLUGIN_DIRS = {
-    "platforms": ("qxcb", "qoffscreen", "qwayland", "qwindows", "qcocoa"),
-    "imageformats": ("qsvg", "qico"),
-    "iconengines": ("qsvgicon",),
-    "platformthemes": (),  # native file dialogs and colours (GTK, xdg portal)
-    "platforminputcontexts": ("compose", "ibus"),
-    "styles": (),  # the native look on Windows and macOS
-    "xcbglintegrations": (),
-    "wayland-decoration-client": (),
-    "wayland-shell-integration": ("xdg-shell",),
-    "wayland-graphics-integration-client": (),
-}
-# Qt libraries needed only by what is dropped above (ldd-checked after every Linux build).
-_DROPPED_LIBS = re.compile(
-    r"Qt6(Network|Qml|Quick|Pdf|Sql|Designer|Help|UiTools|Labs|Lottie|EglFS|EglFsKms|"
-    r"WaylandCompositor|WaylandEgl|WlShell|VirtualKeyboard|Multimedia|WebEngine|3D|Test|"
-    r"PrintSupport|Concurrent|Xml|SvgWidgets)"
-)
-
 
 def version() -> str:
     """The app's version, read from the package without importing it."""
@@ -122,27 +90,6 @@ def platform_tag() -> str:
         sys.platform, sys.platform
     )
     return f"{system}-{platform.machine().lower() or 'unknown'}"
-
-
-def keep_file(dest: str, trim: bool = True) -> bool:
-    """Whether a file PyInstaller collected goes into the bundle (``dest`` is its bundle path)."""
-    if not trim:
-        return True
-    parts = Path(dest).parts
-    if "PySide6" not in parts:
-        return True
-    name = parts[-1]
-    if "translations" in parts:
-        return False  # the app installs no QTranslator: Qt loads none of these
-    if "plugins" in parts:
-        folder = parts[parts.index("plugins") + 1] if parts[-2] != "plugins" else ""
-        if folder not in _PLUGIN_DIRS:
-            return False
-        wanted = _PLUGIN_DIRS[folder]
-        return not wanted or any(key in name for key in wanted)
-    if "qml" in parts:
-        return False
-    return not _DROPPED_LIBS.search(name)
 
 
 def entry_script() -> Path:
@@ -240,7 +187,13 @@ def spec(g: dict, trim: bool = True) -> None:
 
     # Scenarios are imported by name at run time, and pyqtgraph imports the OpenGL bindings by
     # computed names (Qt/OpenGLHelpers.py): neither is visible to PyInstaller's import scan.
-    hidden = collect_submodules("desktop_app") + ["PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets"]
+    # PySide6 loads support.deprecated from C when a binding is imported (found by the import
+    # scan in tests/packaging/test_bundle_contents.py).
+    hidden = collect_submodules("desktop_app") + [
+        "PySide6.QtOpenGL",
+        "PySide6.QtOpenGLWidgets",
+        "PySide6.support.deprecated",
+    ]
     datas = [
         (str(p), "resources")
         for p in sorted(RESOURCES.iterdir())
@@ -315,51 +268,49 @@ def run_pyinstaller(trim: bool) -> None:
     )
 
 
-def check_links(bundle: Path) -> list[str]:
-    """Qt libraries that a bundled library needs but the bundle lacks (Linux; ldd).
-
-    Trimming drops libraries by name; this proves nothing still needed was dropped.
-    """
-    if not sys.platform.startswith("linux") or shutil.which("ldd") is None:
-        return []
-    internal = bundle / "_internal"
-    env = dict(os.environ, LD_LIBRARY_PATH=f"{internal}:{internal / 'PySide6' / 'Qt' / 'lib'}")
-    missing = set()
-    for lib in internal.rglob("*.so*"):
-        if lib.is_symlink() or not lib.is_file():
-            continue
-        out = subprocess.run(["ldd", str(lib)], capture_output=True, text=True, env=env).stdout
-        for line in out.splitlines():
-            if "not found" in line and re.search(r"Qt6|icu|pyside|shiboken", line):
-                missing.add(f"{lib.relative_to(bundle)}: {line.split()[0]}")
-    return sorted(missing)
+# Libraries whose symbol tables and debug sections go (``strip --strip-unneeded`` keeps the
+# dynamic symbols they are linked by): the interpreter's, which ship with debug info (25 MB),
+# and ICU's symbol tables (1.4 MB). Only those: PyInstaller's ``strip=True`` strips everything,
+# and a stripped wheel library that auditwheel had patched (numpy.libs' OpenBLAS) then fails to
+# load ("ELF load command address/offset not page-aligned").
+STRIPPED = ("libpython3*.so*", "python3*/lib-dynload/*.so", "PySide6/Qt/lib/libicu[iu]*.so.*")
 
 
 def strip_debug_info(bundle: Path) -> None:
-    """Drop the debug sections of the interpreter's own libraries (Linux; about 25 MB).
-
-    Only those: PyInstaller's ``strip=True`` strips everything, and a stripped wheel library
-    that auditwheel had patched (numpy.libs' OpenBLAS) then fails to load ("ELF load command
-    address/offset not page-aligned").
-    """
+    """Strip the libraries named by :data:`STRIPPED` (Linux)."""
     if not sys.platform.startswith("linux") or shutil.which("strip") is None:
         return
     internal = bundle / "_internal"
-    targets = [*internal.glob("libpython3*.so*"), *internal.glob("python3*/lib-dynload/*.so")]
-    for lib in targets:
-        if lib.is_file() and not lib.is_symlink():
-            subprocess.run(["strip", "--strip-debug", str(lib)], check=True)
+    for pattern in STRIPPED:
+        for lib in internal.glob(pattern):
+            if lib.is_file() and not lib.is_symlink():
+                subprocess.run(["strip", "--strip-unneeded", str(lib)], check=True)
 
 
 def finish_bundle(folder: Path, trim: bool = True) -> None:
-    """What the build does to PyInstaller's output folder before checking and packing it."""
-    if trim:
-        strip_debug_info(folder)
+    """What the build does to PyInstaller's output folder before checking and packing it:
+    strip the interpreter's debug sections, trim ICU's data to what Qt asks for, and delete
+    the libraries nothing left in the bundle links to (Linux; each step says why)."""
+    if not trim or not sys.platform.startswith("linux"):
+        return
+    strip_debug_info(folder)
+    data_library = icu_data.find_data_library(folder)
+    if data_library is not None:
+        missing = icu_data.tools_missing()
+        if missing:
+            raise SystemExit(
+                f"build_spec.py: {', '.join(missing)} not found; ICU's data is trimmed with "
+                "icupkg (Debian: icu-devtools) and binutils"
+            )
+        before, after = icu_data.trim(data_library)
+        print(f"icu_data_mb={before / 1e6:.1f}->{after / 1e6:.1f}")
+    removed = prune.prune_unreachable_libraries(folder)
+    print(f"pruned_libraries={len(removed)}")
 
 
 def tree_size(path: Path) -> int:
-    """Bytes of the files under ``path`` (symlinks counted once, as du does)."""
-    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    """Bytes of the files under ``path`` (symlinks not followed)."""
+    return sizes.apparent_size(path)
 
 
 def pack(bundle: Path) -> Path:
@@ -377,85 +328,43 @@ def pack(bundle: Path) -> Path:
     return archive
 
 
-def build(trim: bool = True) -> int:
-    """Build, check and pack the bundle; print the build time and sizes."""
+def build(trim: bool = True, make_deb: bool = False) -> int:
+    """Build, check and pack the bundle (and the .deb); print the build time and sizes."""
     started = time.perf_counter()
     run_pyinstaller(trim)
     bundle = DIST / (f"{APP}.app" if sys.platform == "darwin" else APP)
     finish_bundle(DIST / APP, trim)
-    missing = check_links(DIST / APP)
+    missing = prune.check_links(DIST / APP)
     if missing:
         print("bundle lacks Qt libraries it links to:\n  " + "\n  ".join(missing), file=sys.stderr)
         return 1
     archive = pack(bundle)
+    print("\n".join(sizes.table(sizes.breakdown(bundle))))
+    if make_deb:
+        if not sys.platform.startswith("linux"):
+            print("--deb builds a Debian package: run it on Linux", file=sys.stderr)
+            return 1
+        package = deb.build_deb(DIST / APP, version(), RESOURCES, icons.SIZES, BUILD / "deb", DIST)
+        print(f"deb={package} deb_mb={package.stat().st_size / 1e6:.1f}")
     elapsed = time.perf_counter() - started
     print(f"build_time_s={elapsed:.1f}")
-    print(f"bundle={bundle} bundle_mb={tree_size(bundle) / 1e6:.1f}")
+    du = sizes.disk_usage(bundle)
+    print(
+        f"bundle={bundle} bundle_mb={tree_size(bundle) / 1e6:.1f}"
+        + (f" bundle_du_mib={du / 2**20:.1f}" if du else "")
+    )
     print(f"archive={archive} archive_mb={archive.stat().st_size / 1e6:.1f}")
     return 0
 
 
-def _xdg_data_home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-
-
-def launcher_paths() -> list[Path]:
-    """Every file --install-launcher writes (what --uninstall-launcher removes)."""
-    data = _xdg_data_home()
-    paths = [
-        data / "applications" / f"{APP_ID}.desktop",
-        data / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg",
-    ]
-    for size in icons.SIZES:
-        paths.append(data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png")
-    return paths
-
-
 def install_launcher() -> int:
     """Install the .desktop launcher and icons for this user, Exec pointing at the bundle."""
-    if not sys.platform.startswith("linux"):
-        print("--install-launcher is for Linux desktops; see docs/packaging.md", file=sys.stderr)
-        return 1
-    exe = DIST / APP / APP
-    if not os.access(exe, os.X_OK):
-        print(f"no bundle at {exe}: run `python build_spec.py` first", file=sys.stderr)
-        return 1
-    desktop, svg, *pngs = launcher_paths()
-    text = (RESOURCES / f"{APP_ID}.desktop").read_text(encoding="utf-8")
-    text = re.sub(r"^Exec=.*$", f'Exec="{exe}" %F', text, flags=re.M)
-    text = re.sub(r"^TryExec=.*$", f"TryExec={exe}", text, flags=re.M)
-    for path in (desktop, svg, *pngs):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    desktop.write_text(text, encoding="utf-8")
-    shutil.copyfile(RESOURCES / "icon.svg", svg)
-    for size, path in zip(icons.SIZES, pngs, strict=True):
-        shutil.copyfile(RESOURCES / f"icon-{size}.png", path)
-    _refresh_caches()
-    print(f"installed {desktop} (Exec={exe}) and {len(pngs) + 1} icons")
-    return 0
+    return launcher.install(DIST / APP / APP, RESOURCES, icons.SIZES)
 
 
 def uninstall_launcher() -> int:
-    """Remove what :func:`install_launcher` wrote; absent files are fine."""
-    removed = 0
-    for path in launcher_paths():
-        if path.exists():
-            path.unlink()
-            removed += 1
-    _refresh_caches()
-    print(f"removed {removed} files")
-    return 0
-
-
-def _refresh_caches() -> None:
-    """Tell menus and icon themes about the change, where the tools exist (best effort)."""
-    data = _xdg_data_home()
-    for cmd in (
-        ["update-desktop-database", str(data / "applications")],
-        ["gtk-update-icon-cache", "-q", "-t", str(data / "icons" / "hicolor")],
-    ):
-        if shutil.which(cmd[0]):
-            subprocess.run(cmd, capture_output=True, check=False)
+    """Remove the launcher and icons :func:`install_launcher` wrote."""
+    return launcher.uninstall(icons.SIZES)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -476,12 +385,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep every Qt module, plugin and translation (to measure trimming)",
     )
+    parser.add_argument(
+        "--deb",
+        action="store_true",
+        help="also build dist/concurrency-lab_<version>_<arch>.deb (Linux, needs dpkg-deb)",
+    )
     args = parser.parse_args(argv)
     if args.install_launcher:
         return install_launcher()
     if args.uninstall_launcher:
         return uninstall_launcher()
-    return build(trim=not args.no_trim)
+    return build(trim=not args.no_trim, make_deb=args.deb)
 
 
 if __name__ == "__main__":

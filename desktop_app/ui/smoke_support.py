@@ -3,6 +3,8 @@ windows and child processes (split from smoke_test.py to keep each module small)
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -73,12 +75,19 @@ class _ProcessWatch:
     def sample(self) -> None:
         import psutil
 
+        ours, own_argv = os.path.realpath(sys.executable), self._me.cmdline()
         for child in self._me.children(recursive=True):
             try:
-                cmdline = " ".join(child.cmdline())
+                argv = child.cmdline()
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
-            if cmdline and not any(marker in cmdline for marker in _WORKER_MARKERS):
+            # Only our own executable can re-run the app: other programs are not the app
+            # (platform.platform(), which the run report calls, starts `uname -p`), and a
+            # fork that has not exec'd its program yet still shows our own command line.
+            if not argv or argv == own_argv or os.path.realpath(argv[0]) != ours:
+                continue
+            cmdline = " ".join(argv)
+            if not any(marker in cmdline for marker in _WORKER_MARKERS):
                 self.strays[child.pid] = cmdline
 
     def check(self) -> None:

@@ -1,6 +1,7 @@
 """The frozen app, built for real: smoke test, one window, no re-run of the app, no leftovers.
 
-Marked ``packaging`` (it runs ``python build_spec.py``, about a minute); ``.ci/run`` runs it.
+Marked ``packaging`` (they share one ``python build_spec.py`` per session, conftest.py);
+``.ci/run`` runs them.
 Every process the frozen app starts is sampled while it runs: a descendant that is not one of
 multiprocessing's workers or helpers is a worker that re-ran the app (what a frozen app does
 when ``freeze_support()`` does not come first), and every descendant must be gone after exit.
@@ -31,7 +32,6 @@ EXE = (
     / "ConcurrencyLab"
     / ("ConcurrencyLab.exe" if sys.platform == "win32" else "ConcurrencyLab")
 )
-BUILD_TIMEOUT_S = 900
 RUN_TIMEOUT_S = 300
 WORKER_MARKERS = (
     "multiprocessing.forkserver",
@@ -39,23 +39,6 @@ WORKER_MARKERS = (
     "multiprocessing.spawn",
     "--multiprocessing-fork",
 )
-
-
-@pytest.fixture(scope="module")
-def build_output() -> str:
-    """Build the bundle once for the module; its printed figures are the fixture's value."""
-    result = subprocess.run(
-        [sys.executable, "build_spec.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-    )
-    assert result.returncode == 0, (
-        f"build failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
-    )
-    assert EXE.is_file(), f"no executable at {EXE}"
-    return result.stdout
 
 
 class FrozenRun:
@@ -69,7 +52,9 @@ class FrozenRun:
         popen_stdio = {"stdin": subprocess.DEVNULL, "stdout": out, "stderr": subprocess.STDOUT}
         if close_stdio:  # as a windowed app started from a desktop: no stdin/stdout/stderr at all
             popen_stdio = {"preexec_fn": _close_stdio}
-        proc = subprocess.Popen([str(EXE), *args, "--log", str(self.log)], env=env, **popen_stdio)
+        argv = [str(EXE), *args, "--log", str(self.log)]
+        self.own_cmdline = " ".join(argv)
+        proc = subprocess.Popen(argv, env=env, **popen_stdio)
         self.returncode = self._watch(proc)
         out.seek(0)
         self.output = out.read().decode(errors="replace")
@@ -110,11 +95,16 @@ class FrozenRun:
             time.sleep(0.1)
 
     def strays(self) -> list[str]:
-        """Descendants that were not multiprocessing workers or helpers: app re-runs."""
+        """Descendants running the app's executable that were not multiprocessing workers or
+        helpers: app re-runs. Other programs are not the app (``platform.platform()``, which
+        the run report calls, starts ``uname -p``), and a fork sampled before it exec'd its
+        program still shows the app's own command line."""
         return [
             f"{pid}: {cmd[:120]}"
             for pid, cmd in self.seen.items()
-            if cmd and not any(marker in cmd for marker in WORKER_MARKERS)
+            if cmd.startswith(str(EXE))
+            and cmd != self.own_cmdline
+            and not any(marker in cmd for marker in WORKER_MARKERS)
         ]
 
 

@@ -89,7 +89,7 @@ class StatusBar(QStatusBar):
         self.environment_label.setToolTip(
             f"{env['implementation']} {env['python']} on {env['platform']}\n"
             f"Start method {env['start_method']}: how worker processes are created "
-            "(never fork: see DESIGN.md)\n"
+            "(never fork: see docs/architecture.md)\n"
             "GIL on: threads run Python code one at a time, so CPU-bound work needs processes"
         )
         # Pools elide on a narrow window (the list grows with every pool kept warm).
