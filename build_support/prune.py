@@ -47,7 +47,16 @@ _UNUSED_PYTHON = (
     # network, mail and TLS (the app never opens a socket to the network; OpenSSL alone is
     # 5.4 MB). asyncio came only through unittest.
     "ssl _ssl http email ftplib xmlrpc socketserver webbrowser netrc mailbox smtplib "
-    "asyncio _pydecimal _hashlib urllib.request tarfile numpy._core._multiarray_tests"
+    "asyncio _pydecimal _hashlib urllib.request tarfile numpy._core._multiarray_tests "
+    # the test and build tools a developer's environment (and CI's) has beside the app: pyqtgraph
+    # tries `import scipy` and friends only if present, so a test extra in the same venv would
+    # otherwise ship in the bundle (scipy alone is 85 MB)
+    "scipy pytest _pytest pluggy pygments pkg_resources setuptools hypothesis jsonschema "
+    "coverage mypy "
+    # Unicode's database and the CJK codecs (2 MB): the app reads and writes UTF-8 only, and
+    # Qt does its own text handling; none is loaded by the app (the import scan checks it)
+    "unicodedata _multibytecodec _codecs_jp _codecs_hk _codecs_cn _codecs_kr _codecs_tw "
+    "_codecs_iso2022"
 ).split()
 EXCLUDED_MODULES = [f"PySide6.{name}" for name in _QT_BINDINGS] + list(_UNUSED_PYTHON)
 
