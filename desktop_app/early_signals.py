@@ -14,6 +14,15 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import Any
+
+    # What signal.signal takes and returns (typeshed's private _HANDLER).
+    Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 ENDING_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -31,7 +40,7 @@ def pending_signal() -> int | None:
     return _pending
 
 
-def hold() -> dict[int, object]:
+def hold() -> dict[int, Handler]:
     """Note ending signals instead of dying mid-import; returns the handlers to put back."""
     global _pending
     _pending = None

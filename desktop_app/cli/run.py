@@ -99,7 +99,7 @@ def execute(request: RunRequest) -> int:
     return _leave(EXIT_OK if report.state == "completed" else EXIT_FAILED, outcome.stuck)
 
 
-def _save(report: RunReport, request: RunRequest, json_on_stdout: bool) -> None:
+def _save(report: RunReport, request: CliRunRequest, json_on_stdout: bool) -> None:
     """Save to the history unless told not to; a failure is a warning, never the exit code.
     The saved run's id goes where the human report went (stderr when stdout carries JSON)."""
     if not request.save:
@@ -143,8 +143,9 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     runner = threading.Thread(target=target, name="cli-run", daemon=True)
     children_before = _child_pids()
     previous = _install_handlers(on_signal)
-    if _early_signal() is not None:  # arrived while the CLI was starting: end as for it now
-        on_signal(_early_signal(), None)
+    early = _early_signal()
+    if early is not None:  # arrived while the CLI was starting: end as for it now
+        on_signal(early, None)
     try:
         runner.start()
         outcome.timed_out = _wait(runner, cancel, request.timeout, progress)

@@ -58,7 +58,7 @@ class PoolManager:
             if executor is None:
                 executor = make_executor(kind, key[1], nice=self._nice)
             if hasattr(executor, "interrupted"):
-                executor.interrupted = self._interrupted  # type: ignore[attr-defined]
+                executor.interrupted = self._interrupted
             self._pools[key] = executor
             evicted = self._evict(keep=key)
         for old in evicted:

@@ -16,7 +16,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext, SpawnContext
-from typing import Final
+from typing import TYPE_CHECKING, Final, cast
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkServerProcess, SpawnProcess
 
 _PREFERRED = ("forkserver", "spawn")
 # Lets a benchmark or a test compare start methods; "fork" is refused, never used.
@@ -51,7 +54,7 @@ HOST_START_METHOD: Final = "spawn"
 
 def get_host_context() -> SpawnContext:
     """The context that starts the window's run host (spawn exists on every platform)."""
-    return _shielded(HOST_START_METHOD)
+    return cast(SpawnContext, _shielded(HOST_START_METHOD))  # "spawn": _ShieldedSpawnContext
 
 
 # --- children leave the terminal's signals to the app ------------------------------------------
@@ -87,7 +90,7 @@ def terminal_signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _start_shielded(base: type) -> type:
+def _start_shielded(base: type[SpawnProcess] | type[ForkServerProcess]) -> type:
     """A Process class of ``base``'s start method whose children inherit the blocked mask."""
 
     def _Popen(process_obj):

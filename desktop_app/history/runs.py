@@ -82,4 +82,5 @@ def summary_row(stored: dict[str, Any], span_count: int, packed: bytes) -> dict[
 
 def summary_from_row(row: Sequence[Any]) -> RunSummary:
     *fields, params, spans_bytes = row
-    return RunSummary(*fields, params=json.loads(params), spans_kept=spans_bytes is not None)
+    values = [*fields, json.loads(params), spans_bytes is not None]  # in field order
+    return RunSummary(*values)

@@ -23,11 +23,14 @@ import struct
 import zlib
 from array import array
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..engine.records import SpanTable
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 MAGIC = b"CLSPANS1"
 _LENGTH = struct.Struct("<I")
@@ -134,7 +137,7 @@ def _concat(tables: Sequence[SpanTable], column: str, dtype: Any) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False)
 
 
-_ARRAY_DTYPES = {
+_ARRAY_DTYPES: dict[str, DTypeLike] = {
     "task": np.int64,
     "pid": np.dtype(f"i{array('i').itemsize}"),
     "thread_index": np.uint16,

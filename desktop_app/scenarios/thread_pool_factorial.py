@@ -35,9 +35,9 @@ def thread_pool_factorials(ctx: RunContext) -> None:
     """``ThreadPoolExecutor(size).map(factorial, 1..n)``, then both orders side by side."""
     numbers = list(range(1, ctx.params["n"] + 1))
     size = ctx.pool_sizes[0]
-    task = functools.partial(factorial_after_wait, wait_s=ctx.params["wait_ms"] / 1000)
+    work = functools.partial(factorial_after_wait, wait_s=ctx.params["wait_ms"] / 1000)
     # One number per task, as ThreadPoolExecutor.map submits them.
-    outcome = ctx.measure("factorial", "threads", size, task, numbers, chunksize=1)
+    outcome = ctx.measure("factorial", "threads", size, work, numbers, chunksize=1)
     spans = {span.task: span for span in outcome.spans}
     finished = sorted(spans, key=lambda task: spans[task].end)
     rank = {task: place + 1 for place, task in enumerate(finished)}

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QMessageBox
 
 from ..engine.outputs.report import RunReport
@@ -22,18 +23,62 @@ from .bridge import RunRequest, RunWorker
 from .viewmodels.run_caption import run_caption
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtCore import Signal
+    from PySide6.QtWidgets import QMainWindow
+
+    from ..engine.host.client import RunHost
+    from ..scenarios.base import Scenario
+    from .export.export_actions import ExportController
+    from .run_feed import RunFeed
+    from .settings_store import SettingsStore
+    from .window_layout import WindowLayout
+
+    # For the type checker the mixin is the window it is mixed into (statusBar, close, ...);
+    # at run time it is a plain mixin, and MainWindow's own bases give it QMainWindow.
+    _WindowBase = QMainWindow
+else:
+    _WindowBase = object
 
 CLOSE_WAIT_S = 1.5  # closing during a run: the engine kills process workers well within this
 
 
-class RunLifecycle:
+class RunLifecycle(_WindowBase):
     """Starting, cancelling, finishing and closing (methods of MainWindow)."""
 
-    def is_running(self: MainWindow) -> bool:
+    # What the mixin uses of MainWindow, set there (in __init__, or by WindowMenus for the
+    # actions): declared here so both classes are checked against one definition.
+    run_started: ClassVar[Signal]
+    run_finished: ClassVar[Signal]
+    host: RunHost
+    ui: WindowLayout
+    feed: RunFeed
+    exports: ExportController
+    run_action: QAction
+    cancel_action: QAction
+    last_report: RunReport | None
+    last_refusal: str
+    run_caption: str
+    _shown_run: str
+    _asking_close: bool
+    _store: SettingsStore
+    _scenario: Scenario | None
+    _worker: RunWorker | None
+    _frame_timer: QTimer
+    _status_timer: QTimer
+    _view_steps: list[Callable[[], object]]
+
+    if TYPE_CHECKING:  # MainWindow's own methods, which the run's life calls
+
+        def ensure_views(self) -> None: ...
+
+        def _save_scenario_settings(self) -> None: ...
+
+        def _update_pool_status(self) -> None: ...
+
+    def is_running(self) -> bool:
         return self._worker is not None
 
-    def start_run(self: MainWindow) -> bool:
+    def start_run(self) -> bool:
         """Start the shown scenario; False (reason in ``last_refusal`` and the status bar) if not."""
         reason = self.ui.controls.refusal() if self._scenario else "Choose a scenario first"
         if self._worker is not None:
@@ -69,7 +114,7 @@ class RunLifecycle:
         self.run_started.emit(request.scenario.id)
         return True
 
-    def _request(self: MainWindow) -> RunRequest:
+    def _request(self) -> RunRequest:
         scenario = self._scenario
         assert scenario is not None
         controls = self.ui.controls
@@ -79,7 +124,7 @@ class RunLifecycle:
         params = scenario.resolve(self.ui.params.values())
         return RunRequest(scenario, params, sizes, controls.repeats())
 
-    def cancel_run(self: MainWindow) -> None:
+    def cancel_run(self) -> None:
         """Ask the run to stop; process workers are killed, and run_finished follows."""
         if self._worker is None:
             return
@@ -87,7 +132,7 @@ class RunLifecycle:
         self.feed.set_state("Cancelling")
         self.statusBar().showMessage("Cancelling…")
 
-    def _set_busy(self: MainWindow, busy: bool) -> None:
+    def _set_busy(self, busy: bool) -> None:
         self.ui.controls.set_busy(busy)
         self.run_action.setEnabled(not busy)
         self.cancel_action.setEnabled(busy)
@@ -98,7 +143,7 @@ class RunLifecycle:
             self._frame_timer.stop()
             self.ui.cpu_view.stop()
 
-    def _on_worker_run_finished(self: MainWindow, report: RunReport) -> None:
+    def _on_worker_run_finished(self, report: RunReport) -> None:
         """The run's last frame now; the report's table and the rest in the next turn of the
         event loop. Both in one slot held the GUI thread 12-20 ms after 100,000 tasks
         (gui_latency.py): split, input and the final paint get in between. The window stays
@@ -110,7 +155,7 @@ class RunLifecycle:
         # that is waiting; a timer takes its turn after them.
         QTimer.singleShot(1, self, functools.partial(self._show_finished_run, report))
 
-    def _show_finished_run(self: MainWindow, report: RunReport) -> None:
+    def _show_finished_run(self, report: RunReport) -> None:
         self._worker = None
         self._set_busy(False)
         self.ui.results.show_report(report)
@@ -128,7 +173,7 @@ class RunLifecycle:
         self._update_pool_status()
         self.run_finished.emit(report)
 
-    def _on_worker_run_failed(self: MainWindow, record: ErrorRecord) -> None:
+    def _on_worker_run_failed(self, record: ErrorRecord) -> None:
         """A bug outside the scenario (the bridge or the run host): still a record, with its
         origin and traceback, and a finished run."""
         request = self._worker.request if self._worker else None  # cleared when shown
@@ -145,7 +190,7 @@ class RunLifecycle:
 
     # --- closing --------------------------------------------------------------------------------
 
-    def _on_quit_triggered(self: MainWindow) -> None:
+    def _on_quit_triggered(self) -> None:
         """File → Quit: like the window's close button, it asks first while a run goes."""
         self._asking_close = True
         try:
@@ -153,7 +198,7 @@ class RunLifecycle:
         finally:
             self._asking_close = False
 
-    def run_stop_text(self: MainWindow) -> str:
+    def run_stop_text(self) -> str:
         """What closing now would stop, in words ('' when nothing runs)."""
         worker = self._worker
         if worker is None:
@@ -167,7 +212,7 @@ class RunLifecycle:
             "its threads and worker processes; its results so far are lost."
         )
 
-    def _confirm_close(self: MainWindow) -> bool:
+    def _confirm_close(self) -> bool:
         text = self.run_stop_text()
         if not text:
             return True
@@ -180,7 +225,7 @@ class RunLifecycle:
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def closeEvent(self: MainWindow, event: QCloseEvent) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Save the settings, cancel a run and stop every worker before the window goes.
 
         A user's close (the title bar's button, File → Quit) asks first while a run goes;
@@ -196,7 +241,7 @@ class RunLifecycle:
         self.shutdown()
         event.accept()
 
-    def shutdown(self: MainWindow) -> None:
+    def shutdown(self) -> None:
         """Cancel any run, wait briefly for it, stop the timers and the run host."""
         worker, self._worker = self._worker, None  # nothing runs in a closed window
         self.exports.cancel(wait_s=1.0)  # an export in progress stops within a chunk

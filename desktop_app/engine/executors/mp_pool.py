@@ -39,6 +39,19 @@ class QuietPool(Pool):
     (the change notifier): those sentinels it keeps.
     """
 
+    # Pool's private state, which typeshed leaves out: _repopulate_pool below drives it the way
+    # Pool's own does. Annotations only, for the type checker; Pool sets them all.
+    _pool: list[Any]
+    _processes: int
+    _ctx: Any
+    _inqueue: Any
+    _outqueue: Any
+    _initializer: Callable[..., object] | None
+    _initargs: Sequence[Any]
+    _maxtasksperchild: int | None
+    _wrap_exception: bool
+    _repopulate_pool_static: Callable[..., None]
+
     def __init__(self, *args: Any, interrupted: Callable[[], bool] = never, **kwargs: Any):
         self._interrupted = interrupted
         super().__init__(*args, **kwargs)

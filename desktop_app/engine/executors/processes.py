@@ -178,7 +178,7 @@ class ProcessExecutor(Executor):
             for _ in range(self.pool_size):
                 if self.interrupted():
                     raise RunCancelled("run cancelled while its pool was starting")
-                pool._spawn_process()
+                pool._spawn_process()  # type: ignore[attr-defined]  # private, not in typeshed
             self._processes = list(pool._processes.values())
             workers.wait_ready(
                 self.pool_size, lambda: not dead_processes(self._processes), self.interrupted

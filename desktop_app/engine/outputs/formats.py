@@ -57,7 +57,11 @@ class RunFormat:
         written = []
         for name, writer in self.streams:
             path = name(Path(target))
-            write_atomically(path, lambda handle, w=writer: w(report, handle, progress))
+
+            def write_file(handle: TextIO, w: StreamWriter = writer) -> None:
+                w(report, handle, progress)
+
+            write_atomically(path, write_file)
             written.append(path)
         return written
 

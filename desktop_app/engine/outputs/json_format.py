@@ -52,8 +52,8 @@ def _write_run(
 ) -> None:
     head = report.run_head_json(entry)
     handle.write("{")
-    for key, value in head.items():
-        handle.write(f"{json.dumps(key)}: {json.dumps(value)}, ")
+    for field, value in head.items():
+        handle.write(f"{json.dumps(field)}: {json.dumps(value)}, ")
     handle.write('"tasks": [')
     spans, origin = entry.spans, report.origin
     workers: dict[tuple[int, int], str] = {}

@@ -64,15 +64,15 @@ class Progress:
         if self._on_change is not None:
             self._on_change(self.fraction)
         if self._yield_every_s is not None:
-            self._share_the_gil()
+            self._share_the_gil(self._yield_every_s)
 
-    def _share_the_gil(self) -> None:
+    def _share_the_gil(self, every_s: float) -> None:
         """Sleep a moment after each ``yield_every_s`` of work, so a GUI thread in the same
         process finds the GIL free when it wakes instead of waiting for Python's forced switch
         (5 ms, then the OS must schedule it): on a loaded 2-core machine a writer that never
         paused stretched the window's event-loop gaps past 100 ms."""
         now = time.perf_counter()
-        if now - self._last_yield >= self._yield_every_s:
+        if now - self._last_yield >= every_s:
             time.sleep(YIELD_SLEEP_S)
             self._last_yield = time.perf_counter()
 
@@ -122,7 +122,7 @@ def write_atomically(
         raise OSError(exc.errno, f"Cannot write {target}: {exc.strerror or exc}") from exc
     try:
         os.fchmod(fd, file_mode(target))
-        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        text: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": ""}
         with open(fd, "wb" if binary else "w", buffering=BUFFER_BYTES, **text) as handle:
             write(handle)
             handle.flush()

@@ -69,9 +69,10 @@ def export_png(
         painter.end()
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if image.isNull() or not image.save(buffer, "PNG"):
+    # The stub types the format as bytes, but PySide6 6.11 raises ValueError for b"PNG".
+    if image.isNull() or not image.save(buffer, "PNG"):  # type: ignore[call-overload]
         raise OSError(f"Cannot write {path}: the plot could not be rendered as PNG")
-    return write_bytes_atomically(path, bytes(buffer.data()))
+    return write_bytes_atomically(path, bytes(buffer.data().data()))
 
 
 def export_svg(plot_item, path: str | os.PathLike[str], header: Sequence[str] = ()) -> Path:

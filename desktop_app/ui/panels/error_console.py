@@ -14,6 +14,7 @@ up to read an older one.
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -211,11 +212,17 @@ class ErrorConsole(QWidget):
         self._filter.setCurrentIndex(max(0, self._filter.findData(origin)))
 
     def visible_records(self) -> list[ErrorRecord]:
-        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         return [
             item.data(0, _RECORD_ROLE)
-            for item in items
+            for item in self._top_level_items()
             if not item.isHidden() and item.data(0, _RECORD_ROLE) is not None
+        ]
+
+    def _top_level_items(self) -> list[QTreeWidgetItem]:
+        """The tree's records' rows (every index below topLevelItemCount() has an item)."""
+        tree = self.tree
+        return [
+            cast(QTreeWidgetItem, tree.topLevelItem(i)) for i in range(tree.topLevelItemCount())
         ]
 
     # --- copying --------------------------------------------------------------------------------
@@ -260,8 +267,7 @@ class ErrorConsole(QWidget):
 
     def _on_filter_current_index_changed(self, _index: int) -> None:
         wanted = self._filter.currentData()
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in self._top_level_items():
             record = item.data(0, _RECORD_ROLE)
             item.setHidden(bool(wanted) and record is not None and record.origin != wanted)
         self._update_summary()
@@ -272,11 +278,7 @@ class ErrorConsole(QWidget):
             self._copy.setEnabled(False)
             return
         parts = [f"{n} {o}" for o, n in self._counts.items() if n]
-        rows = sum(
-            1
-            for i in range(self.tree.topLevelItemCount())
-            if self.tree.topLevelItem(i).data(0, _RECORD_ROLE) is not None
-        )
+        rows = sum(1 for item in self._top_level_items() if item.data(0, _RECORD_ROLE) is not None)
         hidden = len(self._records) - rows
         more = f" ({hidden} not listed)" if hidden > 0 else ""
         run, total = self.run_count(), len(self._records)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from typing import cast
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,9 +33,11 @@ class _WrappingDelegate(QStyledItemDelegate):
     """Row heights that fit a wrapped title: QTreeView sizes rows for one line of text even
     with word wrap on, so long lesson titles were cut off with "…"."""
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         size = super().sizeHint(option, index)
-        tree = self.parent()
+        tree = cast(QTreeWidget, self.parent())  # made with the chooser's tree as its parent
         depth = 1 if index.parent().isValid() else 0
         width = tree.viewport().width() - tree.indentation() * depth - 10
         font = index.data(Qt.ItemDataRole.FontRole) or option.font

@@ -110,11 +110,11 @@ class StatusBar(QStatusBar):
 
     # --- the message ------------------------------------------------------------------------------
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
         """Show ``text`` in the message label (``timeout`` ms, 0 = until the next message)."""
         self._message = text
         self.message_label.set_full_text(text)
-        if timeout > 0:
+        if timeout is not None and timeout > 0:
             self._clear_timer.start(timeout)
         else:
             self._clear_timer.stop()

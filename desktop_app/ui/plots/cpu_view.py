@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..viewmodels.cpu_samples import CpuHistory, CpuSample, CpuSampler, SamplerThread
@@ -124,14 +124,14 @@ class CpuView(QWidget):
             self._apply_theme()
         super().changeEvent(event)
 
-    def showEvent(self, event: QEvent) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         """Visible: sample, so the axis stays true to the clock."""
         super().showEvent(event)
         self._start_sampling()
         if self._last is not None:
             self._redraw()
 
-    def hideEvent(self, event: QEvent) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         if not self._running_run:
             self._stop_sampling()

@@ -23,7 +23,13 @@ from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from ...engine.records import SpanTable
-from ..viewmodels.timeline_spans import MeasurementSpans, describe_span, lod_bars, running_bars
+from ..viewmodels.timeline_spans import (
+    Bars,
+    MeasurementSpans,
+    describe_span,
+    lod_bars,
+    running_bars,
+)
 from . import plot_style
 from .timeline_bars import (
     BAR_HEIGHT,
@@ -278,7 +284,7 @@ class TaskTimeline(QWidget):
 
     # --- drawing --------------------------------------------------------------------------------
 
-    def _lod_bars(self, shown: MeasurementSpans) -> dict[str, tuple[np.ndarray, ...]]:
+    def _lod_bars(self, shown: MeasurementSpans) -> dict[str, Bars]:
         """Bars to draw at the current zoom (tasks under a pixel merged: ``lod_bars``)."""
         order = shown.sorted_order()
         pixel = self._pixel_width(shown.start[order], shown.end[order])
@@ -317,10 +323,10 @@ class TaskTimeline(QWidget):
             pixel = max(span, 1e-6) / 1000
         return pixel
 
-    def _running_bars(self, shown: MeasurementSpans) -> tuple[np.ndarray, ...]:
+    def _running_bars(self, shown: MeasurementSpans) -> Bars:
         return running_bars(shown, self._running, self._now, self._origin)
 
-    def _set_bars(self, data: dict[str, tuple[np.ndarray, ...]]) -> None:
+    def _set_bars(self, data: dict[str, Bars]) -> None:
         empty = (np.zeros(0), np.zeros(0), np.zeros(0))
         for name in self._bars:
             self._set_bar(name, data.get(name, empty))

@@ -23,12 +23,12 @@ import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ...engine.records import Measurement
@@ -167,7 +167,7 @@ class TimingPlot(QWidget):
         super().showEvent(event)
         self.refresh_shown()
 
-    def resizeEvent(self, event: QEvent) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """The parts follow the size (a cheap re-lay of a few labels and cells)."""
         super().resizeEvent(event)
         self._arrange()
@@ -317,7 +317,7 @@ class TimingPlot(QWidget):
     def _plot(self, view: str) -> pg.PlotItem:
         return {"wall": self._wall, "speedup": self._speedup, "efficiency": self._efficiency}[view]
 
-    def _changed(self, part: object, inputs: object) -> bool:
+    def _changed(self, part: tuple, inputs: object) -> bool:
         """Whether ``part`` must be redrawn for ``inputs``; remembers them when it must."""
         if part in self._drawn and self._drawn[part] == inputs:
             return False
@@ -357,7 +357,7 @@ class TimingPlot(QWidget):
             return
         sx = np.log2([size_of(row) for row in scaled])
         speedups = [r.speedup for r in scaled]
-        efficiencies = [100.0 * r.efficiency for r in scaled]
+        efficiencies = [100.0 * cast(float, r.efficiency) for r in scaled]  # set: see scaled
         self._curve("speedup", key, colour, many).line.setData(sx, speedups)
         self._curve("efficiency", key, colour, many).line.setData(sx, efficiencies)
         self._marks["speedup"].set_points(key, sx, speedups, scaled, "speedup (×)")

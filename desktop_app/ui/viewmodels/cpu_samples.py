@@ -16,6 +16,7 @@ import time
 import weakref
 from collections import deque
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import psutil
@@ -187,4 +188,5 @@ class CpuHistory:
 
     def run_spans(self, now: float) -> list[tuple[float, float]]:
         """The runs as (start, end) in seconds before ``now``; a run going on ends now."""
-        return [(start - now, (end if end is not None else now) - now) for start, end in self.runs]
+        spans = [(cast(float, start), end) for start, end in self.runs]  # a start is always set
+        return [(start - now, (end if end is not None else now) - now) for start, end in spans]
