@@ -26,12 +26,15 @@ median absolute deviation, against the median): on a shared or busy machine othe
 took the CPU. Run more repeats, or close other programs, before trusting its number.</p>
 <h4>Timeline</h4>
 <p>One row per worker (thread or process), time to the right. Each bar is one task; adjacent
-tasks alternate in shade so two tasks in a row never look like one long one. Colours tell the
-measurements apart (their names are on the left); red marks a task that failed. A gap in a row
-is a worker waiting: for the next task, for the GIL, or for its process to start.</p>
+tasks alternate in shade so two tasks in a row never look like one long one. Green is a task
+that finished, red one that failed, amber one still running. The timeline shows one measurement
+at a time: choose it in the Measurement box above the plot. A gap in a row is a worker
+waiting: for the next task, for the GIL, or for its process to start.</p>
 <h4>CPU</h4>
-<p>How busy each core is, sampled about twice a second: above 100 % of one core means several
-cores worked at once. The lab's own processes are shown apart from the rest of the machine.</p>
+<p>How many cores were busy over the last minute, sampled four times a second while the view
+shows or a run goes on: the lab's own processes (this window, the run host, its workers) in
+colour, the rest of the machine in grey stacked above, each run shaded. Where sampling paused
+the line breaks. The bars on the right show each core's use right now, in %.</p>
 <h4>Output, Results, Errors</h4>
 <p>Output is what the workers printed (their own stdout, sent back). Results is the lesson's
 table. Errors lists every exception of every worker with its own traceback: expand a row, or

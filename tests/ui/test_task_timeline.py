@@ -224,3 +224,15 @@ def test_back_to_back_tasks_of_a_worker_never_share_a_shade(timeline):
         shades = [name for y, _, name in sorted(bars) if y == row]
         assert len(shades) in (5, 3)
         assert all(a != b for a, b in zip(shades, shades[1:], strict=False)), shades
+
+
+def test_one_worker_row_keeps_a_plain_axis_label(timeline, qtbot):
+    """One row makes a tiny y range; the label must not turn into "Worker (x0.001)"."""
+    timeline.begin_measurement("cpu: serial × 1")
+    timeline.add_spans(_table([TaskSpan(0, 11, "MainThread", ORIGIN, ORIGIN + 0.2, True)]))
+    timeline.refresh()
+    qtbot.wait(50)
+    axis = timeline.plot_item().getAxis("left")
+    axis.updateAutoSIPrefix()
+    assert "Worker" in axis.labelString()
+    assert "x0" not in axis.labelString() and "(x" not in axis.labelString()

@@ -127,6 +127,9 @@ class TaskTimeline(QWidget):
         self._plot.getAxis("bottom").setZValue(-100)  # grid lines behind the bars, not over them
         plot_style.set_axis_label(self._plot, "bottom", "Time since run start", self, units="s")
         plot_style.set_axis_label(self._plot, "left", "Worker", self)
+        # Worker rows are 0..n-1: with one row the range is tiny and pyqtgraph would label
+        # the axis "Worker (x0.001)"; rows are counts, never scaled.
+        self._plot.getAxis("left").enableAutoSIPrefix(False)
         self._row_labels = None  # the axis width depends on the font
         self._axis_width = 0
         colours = outcome_colours(plot_style.is_dark(self))
