@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desktop_app.engine.records import SpanTable, TaskSpan, worker_label
-from desktop_app.ui.viewmodels.timeline_spans import MeasurementSpans
+from desktop_app.ui.viewmodels.timeline_spans import MeasurementSpans, running_bars
 
 WORKERS = [(101, "MainThread"), (102, "MainThread"), (101, "worker-1"), (103, "pool-2")]
 
@@ -30,3 +30,18 @@ def test_every_span_lands_on_its_workers_row(batches):
     assert [labels[row] for row in spans.row] == expected
     assert list(spans.task) == list(range(task))
     assert sorted(spans.rows.values()) == list(range(len(spans.rows)))
+
+
+def test_a_running_task_first_does_not_split_its_worker_into_two_rows():
+    """A task still running before any span of its worker arrived gets a row named by its pid
+    alone; the worker's first finished span takes that row over instead of adding a second."""
+    shown = MeasurementSpans("cpu: threads × 1")
+    (_, _, rows) = running_bars(shown, ((42, 0, 1.0),), now=2.0, origin=0.0)
+    table = SpanTable()
+    table.append(TaskSpan(0, 42, "lab-1_0", 1.0, 1.5, True))
+    shown.add(table)
+    shown.consolidate()
+    assert list(shown.rows) == [worker_label(42, "lab-1_0")]
+    assert list(shown.row) == [rows[0]] == [0]
+    again = running_bars(shown, ((42, 1, 1.6),), now=2.0, origin=0.0)
+    assert list(again[2]) == [0] and len(shown.rows) == 1

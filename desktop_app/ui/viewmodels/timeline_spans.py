@@ -17,6 +17,10 @@ class MeasurementSpans:
         self.label = label
         self.rows: dict[str, int] = {}
         self.row_pids: list[int] = []
+        # Rows made for a task still running before any span of its worker arrived, which
+        # names only its pid: the worker's first finished span takes the row over (renames it),
+        # so one worker never shows as two rows ("pid 7" and "pid 7 thread-1").
+        self._placeholders: dict[int, str] = {}
         self._pending = SpanTable()  # spans since the last consolidate, copied in on arrival
         self.task = np.zeros(0, np.int64)
         self.start = np.zeros(0)
@@ -33,6 +37,20 @@ class MeasurementSpans:
         self._pending.extend(table)
 
     def row_for(self, label: str, pid: int) -> int:
+        """The row of a worker's finished spans, made on its first."""
+        row = self.rows.get(label)
+        placeholder = self._placeholders.pop(pid, None)
+        if row is None and placeholder is not None:  # the running task's row becomes this one
+            row = self.rows[label] = self.rows.pop(placeholder)
+            self.rows = dict(sorted(self.rows.items(), key=lambda item: item[1]))
+        elif row is None:
+            row = self.rows[label] = len(self.rows)
+            self.row_pids.append(pid)
+        return row
+
+    def placeholder_row(self, pid: int) -> int:
+        """A row for a running task of ``pid`` whose worker has no row yet (see __init__)."""
+        label = self._placeholders.setdefault(pid, worker_label(pid, ""))
         row = self.rows.get(label)
         if row is None:
             row = self.rows[label] = len(self.rows)
@@ -173,7 +191,7 @@ def running_bars(shown: MeasurementSpans, running: tuple, now: float, origin: fl
     starts, ends, rows = [], [], []
     for pid, _task, begun in sorted(running, key=lambda r: r[2]):
         candidates = [r for r, p in enumerate(shown.row_pids) if p == pid and r not in taken]
-        row = candidates[0] if candidates else shown.row_for(worker_label(pid, ""), pid)
+        row = candidates[0] if candidates else shown.placeholder_row(pid)
         taken.add(row)
         starts.append(begun - origin)
         ends.append(max(now, begun) - origin)
