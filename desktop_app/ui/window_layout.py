@@ -48,8 +48,10 @@ if TYPE_CHECKING:
     from .plots.task_timeline import TaskTimeline
     from .plots.timing_plot import TimingPlot
 
-# Default proportions at 1280 x 800; the user's own are restored from the settings.
-DEFAULT_SIZES = {"main": [290, 990], "right": [330, 420], "top": [620, 370]}
+# Default proportions at 1280 x 800; the user's own are restored from the settings. The top row
+# (lesson text beside the controls) is tall enough for pool-timing's controls and the run status
+# without a scrollbar (seen clipped under Xvfb at 330 px).
+DEFAULT_SIZES = {"main": [290, 990], "right": [370, 380], "top": [620, 370]}
 TAB_TIMING, TAB_TIMELINE, TAB_CPU, TAB_OUTPUT, TAB_RESULTS, TAB_ERRORS = range(6)
 _VIEW_TABS = {"timing": TAB_TIMING, "timeline": TAB_TIMELINE, "cpu": TAB_CPU}
 _VIEW_TIPS = {
