@@ -30,6 +30,14 @@ from build_support import prune, sizes  # noqa: E402
 
 # Loaded from source by the interpreter's or the virtualenv's start-up, not by the app.
 _STARTUP_ONLY = ("__main__", "__mp_main__", "site", "sitecustomize", "_distutils_hack")
+
+
+def _without_coverage(env: dict[str, str]) -> dict[str, str]:
+    """The app as users run it: under .ci/run's coverage every Python child would otherwise
+    load coverage (and its tomllib, configparser, uuid), which the bundle rightly leaves out."""
+    return {key: value for key, value in env.items() if not key.startswith("COVERAGE_")}
+
+
 _TRACE = """\
 import atexit, os, sys
 
@@ -69,7 +77,7 @@ def _traced_from_source(tmp_path: Path) -> set[str]:
     hook.mkdir()
     out.mkdir()
     (hook / "sitecustomize.py").write_text(_TRACE.format(out=str(out)))
-    env = dict(os.environ, PYTHONPATH=str(hook), QT_QPA_PLATFORM="offscreen")
+    env = _without_coverage(dict(os.environ, PYTHONPATH=str(hook), QT_QPA_PLATFORM="offscreen"))
     runs = [["--smoke-test", "--output", str(tmp_path)]] + [
         ["run", s.id, "--repeat", "1", "--pool-sizes", "2"] for s in all_scenarios()
     ]
@@ -125,7 +133,7 @@ def _import_from_bundle(internal: Path, names: set[str]) -> dict[str, str]:
         capture_output=True,
         text=True,
         timeout=300,
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        env=_without_coverage(dict(os.environ, QT_QPA_PLATFORM="offscreen")),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.splitlines()[-1])
