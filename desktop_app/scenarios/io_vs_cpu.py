@@ -230,7 +230,7 @@ SCENARIO = register(
             ),
         ),
         run=compare_io_and_cpu,
-        code_objects=(io_wait, cpu_burn, compare_io_and_cpu),
+        code_objects=(io_wait, io_wait_async, cpu_burn, compare_io_and_cpu),
         extra_code="""
 # The lesson in plain Python:
 import time
