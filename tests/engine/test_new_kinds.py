@@ -120,3 +120,33 @@ def test_interpreters_on_an_older_python_is_one_clear_start_error():
     assert record.origin == "interpreter" and record.type == "PoolStartError"
     assert "needs Python 3.14 or newer; this is 3." in record.message
     assert not ex.warm
+
+
+# --- through a run: the report's JSON carries each kind's own origin ---------------------------
+
+
+def _run_on(kind: str, func, items):
+    from desktop_app.engine.context import run_scenario
+    from desktop_app.scenarios.base import Scenario
+
+    def body(ctx) -> None:
+        ctx.measure("s", kind, 2, func, items, chunksize=1)
+
+    scenario = Scenario("kinds-probe", "probe", "probe", "", "", (), body, kinds=(kind,))
+    return run_scenario(scenario, {}).to_json()
+
+
+def test_an_asyncio_error_reaches_the_json_with_its_origin_and_traceback():
+    doc = _run_on("asyncio", fails_at_two, [1, 2, 3])
+    (error,) = doc["errors"]
+    assert error["origin"] == "asyncio" and error["type"] == "KeyError"
+    assert "in fails_at_two" in error["traceback"]
+
+
+def test_interpreters_unavailable_is_one_record_in_a_failed_run_not_a_crash():
+    if InterpreterExecutor.unavailable() is None:
+        pytest.skip("this Python has InterpreterPoolExecutor")
+    doc = _run_on("interpreters", workloads.square, [1, 2])
+    assert doc["state"] == "failed"
+    (error,) = doc["errors"]
+    assert error["origin"] == "interpreter" and "needs Python 3.14 or newer" in error["message"]
