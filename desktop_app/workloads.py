@@ -6,6 +6,7 @@ process imports this module (a job defined next to Qt code made each child impor
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 import signal
@@ -45,6 +46,12 @@ def cpu_burn(iterations: int) -> int:
 def io_wait(seconds: float) -> float:
     """Real waiting with the GIL released, as a network or disk call would: the I/O-bound task."""
     time.sleep(seconds)
+    return seconds
+
+
+async def io_wait_async(seconds: float) -> float:
+    """:func:`io_wait` as a coroutine: it awaits, so the event loop runs other tasks meanwhile."""
+    await asyncio.sleep(seconds)
     return seconds
 
 

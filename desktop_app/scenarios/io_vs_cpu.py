@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.outputs.report import gil_enabled
 from ..engine.stats import SummaryRow, cpu_count, summarize
-from ..workloads import burn_iterations, cpu_burn, io_wait
+from ..workloads import burn_iterations, cpu_burn, io_wait, io_wait_async
 from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
 from .base import Param, Preset, Scenario
 from .registry import register
@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     from ..engine.context import RunContext
 
 SERIES = ("io", "cpu")
-BACKENDS = ("serial", "threads", "processes")
+BACKENDS = ("serial", "threads", "processes", "asyncio")
 
 
 def compare_io_and_cpu(ctx: RunContext) -> None:
-    """The same n tasks, waiting then computing, on serial, threads and processes."""
+    """The same n tasks, waiting then computing, on serial, threads, processes and asyncio."""
     n = ctx.params["n"]
     size = ctx.pool_sizes[0]
     # series: (task, items, what the task is bound by: waiting scales past the cores)
@@ -30,9 +30,12 @@ def compare_io_and_cpu(ctx: RunContext) -> None:
     for repeat in range(ctx.repeats):
         for series, (func, items, bound) in work.items():
             for backend in BACKENDS:
+                # asyncio awaits the waiting task's coroutine twin; the computing task it calls
+                # as it is, blocking its loop: that is what the series shows.
+                task = io_wait_async if backend == "asyncio" and bound == "io" else func
                 # One task per chunk: the tasks are long, and cancel is checked between chunks.
                 outcome = ctx.measure(
-                    series, backend, size, func, items, repeat=repeat, chunksize=1, bound=bound
+                    series, backend, size, task, items, repeat=repeat, chunksize=1, bound=bound
                 )
                 workers = "1 worker" if backend == "serial" else f"{size} workers"
                 ctx.print(
@@ -93,7 +96,24 @@ def _io_notes(rows: dict[tuple[str, str], SummaryRow], n: int, size: int) -> lis
             f"{threads:.2f}×): waiting needs no GIL, so any worker that can wait "
             "alongside others helps; threads remain the cheaper worker to start."
         )
-    return notes
+    return notes + _asyncio_io_notes(rows, threads)
+
+
+def _asyncio_io_notes(rows: dict[tuple[str, str], SummaryRow], threads: float) -> list[str]:
+    """asyncio on the waiting tasks: one thread, yet the awaits overlap like threads' sleeps."""
+    loop = _speedup(rows, "io", "asyncio")
+    if loop is None:
+        return []
+    if loop >= 1.5:
+        return [
+            f"I/O: asyncio overlapped the waits too ({loop:.1f}×, threads {threads:.1f}×) on "
+            "one thread: each task awaits its sleep, and the event loop runs the others "
+            "meanwhile."
+        ]
+    return [
+        f"I/O: asyncio gave only {loop:.2f}× this run (threads {threads:.2f}×): the loop "
+        "thread may not have been woken in time on a busy machine."
+    ]
 
 
 def _cpu_notes(
@@ -122,6 +142,12 @@ def _cpu_notes(
             f"CPU: processes did not win this run ({processes:.2f}× vs threads "
             f"{threads:.2f}×). With {cpu_ms} ms tasks either sending the work cost "
             "too much, or other programs held the cores; raise cpu_ms or run again."
+        )
+    loop = _speedup(rows, "cpu", "asyncio")
+    if loop is not None:
+        notes.append(
+            f"CPU: asyncio gave {loop:.2f}×: a computing task never awaits, so it blocks the "
+            "one event loop and the tasks ran one after another, as serial does (see the spans)."
         )
     return notes
 
@@ -162,8 +188,8 @@ SCENARIO = register(
         summary=(
             "The same number of tasks runs twice: once tasks that only wait (a sleep standing "
             "in for a disk or network call), once tasks that compute in pure Python. Each kind "
-            "runs serially, on a thread pool and on a process pool, and the speedups are "
-            "measured. Waiting releases the GIL, computing holds it: that one fact decides "
+            "runs serially, on a thread pool, on a process pool and as coroutines on one "
+            "asyncio event loop, and the speedups are measured. Waiting releases the GIL, computing holds it: that one fact decides "
             "which pool wins."
         ),
         when_to_use=(
@@ -204,7 +230,7 @@ SCENARIO = register(
             ),
         ),
         run=compare_io_and_cpu,
-        code_objects=(io_wait, cpu_burn, compare_io_and_cpu),
+        code_objects=(io_wait, io_wait_async, cpu_burn, compare_io_and_cpu),
         extra_code="""
 # The lesson in plain Python:
 import time

@@ -26,8 +26,21 @@ ALL_KINDS = list(kind_names())
 PROCESS_KINDS = [kind for kind in ALL_KINDS if executor_class(kind).workers == "processes"]
 
 
+def unavailable(kind: str) -> str | None:
+    """Why ``kind`` cannot run on this Python (a kind that can always run has no such check)."""
+    check = getattr(executor_class(kind), "unavailable", None)
+    return check() if check is not None else None
+
+
+def skip_if_unavailable(kind: str) -> None:
+    reason = unavailable(kind)
+    if reason is not None:
+        pytest.skip(f"{kind}: {reason}")
+
+
 @pytest.fixture(params=ALL_KINDS)
 def executor(request):
+    skip_if_unavailable(request.param)
     ex = make_executor(request.param, 2)
     yield ex
     ex.shutdown()
@@ -203,6 +216,7 @@ def test_an_unknown_kind_names_the_registered_ones():
 
 @pytest.mark.parametrize("kind", ALL_KINDS)
 def test_a_lambda_runs_where_the_kind_accepts_it_and_is_one_clear_record_where_not(kind):
+    skip_if_unavailable(kind)
     executor = make_executor(kind, 2)
     try:
         outcome = executor.map(lambda x: x + 1, [1, 2, 3])

@@ -40,6 +40,8 @@ _KINDS: dict[str, str] = {
     "threads": "inline:ThreadExecutor",
     "processes": "processes:ProcessExecutor",
     "pool": "mp_pool:PoolExecutor",
+    "asyncio": "asyncio_kind:AsyncioExecutor",
+    "interpreters": "interpreters:InterpreterExecutor",
 }
 
 
