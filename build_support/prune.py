@@ -45,9 +45,9 @@ _UNUSED_PYTHON = (
     # test runners, debuggers and interactive helpers of the standard library
     "unittest doctest pdb bdb pydoc_data readline rlcompleter tty getpass "
     # network, mail and TLS (the app never opens a socket to the network; OpenSSL alone is
-    # 5.4 MB). asyncio came only through unittest.
+    # 5.4 MB). asyncio stays: the asyncio executor kind runs on it.
     "ssl _ssl http email ftplib xmlrpc socketserver webbrowser netrc mailbox smtplib "
-    "asyncio _pydecimal _hashlib urllib.request tarfile numpy._core._multiarray_tests "
+    "_pydecimal _hashlib urllib.request tarfile numpy._core._multiarray_tests "
     # the test and build tools a developer's environment (and CI's) has beside the app: pyqtgraph
     # tries `import scipy` and friends only if present, so a test extra in the same venv would
     # otherwise ship in the bundle (scipy alone is 85 MB)
