@@ -66,6 +66,9 @@ INTENDED_FALLBACKS = {
     "PySide6.QtTest": "pyqtgraph imports it only if present, for its own test helpers",
     "_hashlib": "hashlib and hmac use the interpreter's own _md5/_sha2/_blake2 modules "
     "(OpenSSL's libcrypto is 4.7 MB; the app hashes only multiprocessing's 32-byte handshakes)",
+    "ssl": "asyncio imports it only if present (for TLS streams); the asyncio executor opens "
+    "no connection, and OpenSSL is 5.4 MB",
+    "_ssl": "as ssl",
 }
 
 # Qt plugin folders worth shipping, and inside some of them the only files the app needs.

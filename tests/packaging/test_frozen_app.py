@@ -213,14 +213,18 @@ def test_no_child_of_the_frozen_app_loads_qt(build_output: str, args: list[str])
     )
     seen: set[int] = set()
     with_qt: dict[int, str] = {}
+    parent_argv = psutil.Process(proc.pid).cmdline()
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while proc.poll() is None and time.monotonic() < deadline:
         for child in (
             psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
         ):
             try:
+                argv = child.cmdline()
+                if argv == parent_argv:  # forked, not yet exec'd (uname -p): the app's own maps
+                    continue
                 if _qt_mapped(child.pid):
-                    with_qt[child.pid] = " ".join(child.cmdline())[:120]
+                    with_qt[child.pid] = " ".join(argv)[:120]
                 seen.add(child.pid)
             except psutil.Error:
                 pass
