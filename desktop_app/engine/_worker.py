@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .parent_watch import exit_with_parent
+from .records import ErrorRecord
 
 # Captured output per chunk is capped so a worker printing megabytes cannot flood the app.
 OUTPUT_LIMIT = 64 * 1024
@@ -42,6 +43,15 @@ def describe_exception(exc: BaseException) -> tuple[str, str, str]:
         message = f"<unprintable {kind.__name__}: {str_error!r}>"
     text = "".join(traceback.format_exception(kind, exc, exc.__traceback__))
     return name, message, text
+
+
+def caught_record(exc: BaseException, *, worker: str, context: str) -> ErrorRecord:
+    """The record of an exception the lab's own machinery caught in this process (origin
+    ``thread``): the run host's run or listener, or the window's run thread."""
+    name, message, text = describe_exception(exc)
+    return ErrorRecord(
+        "thread", name, message, text, worker=worker, pid=os.getpid(), context=context
+    )
 
 
 class _CapturingStdout(io.TextIOBase):

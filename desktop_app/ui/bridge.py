@@ -9,18 +9,16 @@ Widgets are never touched here.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from ..engine._worker import describe_exception
+from ..engine._worker import caught_record
 from ..engine.cancel import CancelToken
 from ..engine.host.client import RunHost
 from ..engine.host.protocol import RunRequest
-from ..engine.records import ErrorRecord
 
 __all__ = ["RunRequest", "RunSignals", "RunWorker"]
 
@@ -70,16 +68,7 @@ class RunWorker:
         try:
             report = self._host.submit(self.request, self._consume, self._token)
         except BaseException as exc:
-            kind, message, text = describe_exception(exc)
-            record = ErrorRecord(
-                "thread",
-                kind,
-                message,
-                text,
-                worker="run thread",
-                pid=os.getpid(),
-                context="window",
-            )
+            record = caught_record(exc, worker="run thread", context="window")
             self._done.set()
             self.signals.run_failed.emit(record)
             return

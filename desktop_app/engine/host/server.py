@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .._worker import describe_exception
+from .._worker import caught_record
 from ..cancel import CancelToken
 from ..context import run_scenario
 from ..events import RunFinished
@@ -124,16 +124,7 @@ class _Host:
                 self.send(ReportPart(run_id, what, index, values))
             self.send(RunDone(run_id, report, self.pools.describe()))
         except BaseException as exc:
-            kind, message, text = describe_exception(exc)
-            record = ErrorRecord(
-                "thread",
-                kind,
-                message,
-                text,
-                worker="run host",
-                pid=os.getpid(),
-                context="run host",
-            )
+            record = caught_record(exc, worker="run host", context="run host")
             self.send(RunFailed(run_id, record, self.pools.describe()))
 
     def _send_events(self, run_id: int, batch: Sequence[Any], seen: SpanLedger) -> None:
@@ -166,10 +157,7 @@ class _Host:
             # forkserver died: the pool manager finds that loss before the pool is reused and
             # reports it once, accurately (ForkserverDied), so this is not a second record.
             return
-        kind, message, text = describe_exception(exc)
-        record = ErrorRecord(
-            "thread", kind, message, text, worker=where, pid=os.getpid(), context="run host"
-        )
+        record = caught_record(exc, worker=where, context="run host")
         try:
             self.send(HostError(record))
         except Exception:  # the pipe is gone: the window is closing
