@@ -66,6 +66,9 @@ _UNUSED_TIPS = {
     "cpu": "it runs no workers to watch.",
 }
 
+# The lesson text's narrowest: the chooser gives way first (see MainWindow.MINIMUM_SIZE).
+INFO_MIN_WIDTH = 230
+
 
 def _import_numpy() -> None:
     """numpy, a step of its own (~0.1 s), and numpy.ma: np.unique imports it on its first call
@@ -101,7 +104,9 @@ class WindowLayout:
         self.set_run_caption("No run yet: choose a lesson and press Run (Ctrl+R).")
         self.top = QSplitter(Qt.Orientation.Horizontal)
         self.top.setObjectName("topSplitter")
-        self.top.addWidget(self._padded(self.info))
+        info = self._padded(self.info)
+        info.setMinimumWidth(INFO_MIN_WIDTH)  # at the window's minimum size: 110 px, a word a line
+        self.top.addWidget(info)
         self.top.addWidget(self._build_side())
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.setObjectName("rightSplitter")

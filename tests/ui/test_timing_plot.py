@@ -54,10 +54,20 @@ def test_each_backend_gets_a_curve_with_error_bars_and_an_ideal_curve(plot):
     bars = [item for item in plot.plot_item().items if isinstance(item, pg.ErrorBarItem)]
     assert len(bars) == 2
     lines = [item for item in plot.plot_item().items if isinstance(item, pg.InfiniteLine)]
-    assert any(
-        line.value() == pytest.approx(1.0) and "2 cores" in line.label.toPlainText()
-        for line in lines
-    )
+    assert any(line.value() == pytest.approx(1.0) for line in lines)
+    # the line is named by a tick label under the axis, never by a label over the data
+    ticks = dict(plot.plot_item().getAxis("bottom")._tickLevels[0])
+    assert ticks[1.0] == "2 cores"
+    assert not any(getattr(line, "label", None) for line in lines)
+
+
+def test_core_count_gets_its_own_tick_when_it_is_not_a_pool_size():
+    from desktop_app.ui.plots.timing_axes import pool_ticks
+
+    assert pool_ticks([1, 2, 4], 2) == [[(0.0, "1"), (1.0, "2 cores"), (2.0, "4")], []]
+    major = pool_ticks([1, 4, 16], 12)[0]
+    assert [text for _, text in major] == ["1", "4", "12 cores", "16"]
+    assert pool_ticks([1, 2], 1)[0][0] == (0.0, "1 core")
 
 
 def test_speedup_view_has_ideal_and_measured_speedup(plot):

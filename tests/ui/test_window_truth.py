@@ -143,6 +143,8 @@ def test_every_lesson_text_is_reachable_at_the_minimum_size(qtbot, lab_window):
         lab_window.select_scenario(scenario.id)
         qtbot.waitUntil(reachable, timeout=3000)
         assert scenario.when_to_use[:40] in info.plain_text()
+    # readable, not merely reachable: at 760 px the pane was 110 px, a word a line
+    assert info.width() >= 200
 
 
 def test_the_chooser_wraps_long_titles_and_says_when_nothing_matches(qtbot, lab_window):

@@ -128,7 +128,9 @@ class ResultsTable(QTableView):
         self.setAlternatingRowColors(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.horizontalHeader().setStretchLastSection(True)
+        # No stretched last column: it pushed a right-aligned number (factorial's "finished #")
+        # a screen's width away from its header and its row's other cells.
+        self.horizontalHeader().setStretchLastSection(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.setToolTip("The scenario's results (hover a cell for its full value)")

@@ -111,7 +111,7 @@ class CpuView(QWidget):
             curve.setPen(pg.mkPen(colour, width=1.6))
             curve.setBrush(pg.mkBrush(fill))
         shade = QColor(plot_style.palette_colours(self)[1])
-        shade.setAlpha(22)
+        shade.setAlpha(48)  # at 22 the band all but vanished on a white background
         for region in self._runs:
             region.setBrush(pg.mkBrush(shade))
             for line in region.lines:

@@ -26,18 +26,14 @@ LIVE_SLACK = 2.0
 
 
 def core_line(plot: pg.PlotItem) -> pg.InfiniteLine:
-    """A dotted vertical line at the core count, labelled "n cores"."""
+    """A dotted vertical line at the core count; its name is a tick label under the axis
+    (``set_pool_ticks``), never a label inside the plot where it could cover a point."""
     line = pg.InfiniteLine(
         angle=90,
         movable=False,
         pen=pg.mkPen(plot_style.CORES_COLOUR, width=1.5, style=Qt.PenStyle.DotLine),
-        label="",
-        labelOpts={
-            "position": 0.06,
-            "color": plot_style.CORES_COLOUR,
-            "anchors": [(0, 0.5), (0, 0.5)],
-        },
     )
+    line.setToolTip("The machine's core count: CPU-bound work cannot speed up past it")
     plot.addItem(line, ignoreBounds=True)
     return line
 
@@ -53,14 +49,21 @@ def set_pool_ticks(
 ) -> None:
     """Ticks at the pool sizes measured (log2 positions), the x range around them and the
     cores line; a costly re-lay of the axes, so the caller does it only when they change."""
-    major = [(math.log2(size), str(size)) for size in ticks]
-    label = f"{cores} core" + ("" if cores == 1 else "s")
     for plot in plots:
-        plot.getAxis("bottom").setTicks([major, []])
+        plot.getAxis("bottom").setTicks(pool_ticks(ticks, cores))
         plot.setXRange(-0.3, math.log2(max(ticks + [cores])) + 0.3, padding=0)
     for line in lines:
         line.setValue(math.log2(cores))
-        line.label.setFormat(label)
+
+
+def pool_ticks(sizes: list[int], cores: int) -> list[list[tuple[float, str]]]:
+    """The bottom axis's ticks: the pool sizes, and the core count named "n cores" (as the
+    label of its pool size when it is one, else as a tick of its own), under the dotted line."""
+    name = f"{cores} core" + ("" if cores == 1 else "s")
+    major = [(math.log2(size), name if size == cores else str(size)) for size in sizes]
+    if cores not in sizes:
+        major.append((math.log2(cores), name))
+    return [sorted(major), []]
 
 
 def speed_hint_text(rows: list[SummaryRow]) -> str:
