@@ -1,0 +1,51 @@
+"""Every finished run is saved to the history off the GUI thread; a failed save never fails it."""
+
+from __future__ import annotations
+
+from _window_helpers import run_to_end
+
+from desktop_app.history.store import Store
+
+SAVE_TIMEOUT_MS = 60_000
+
+
+def _quick_run(qtbot, window):
+    window.select_scenario("pool-timing")
+    window.set_param("n", 20)
+    window.set_pool_sizes((2,))
+    window.set_repeats(1)
+    return run_to_end(qtbot, window)
+
+
+def test_a_finished_run_is_saved_and_the_status_bar_names_its_id(
+    qtbot, lab_window, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CONCURRENCY_LAB_DATA_DIR", str(tmp_path / "data"))
+    with qtbot.waitSignal(lab_window.history.run_saved, timeout=SAVE_TIMEOUT_MS) as saved:
+        report = _quick_run(qtbot, lab_window)
+    run_id = saved.args[0]
+    (summary,) = Store(tmp_path / "data" / "history.sqlite3").list_runs()
+    assert summary.id == run_id and summary.scenario == "pool-timing"
+    assert summary.state == report.state == "completed"
+    assert summary.params["n"] == 20
+    message = lab_window.statusBar().currentMessage()
+    assert message.startswith("pool-timing: completed in")
+    assert f"saved to the history as run {run_id}" in message
+
+
+def test_a_save_that_fails_is_a_clear_message_and_the_run_stands(
+    qtbot, lab_window, tmp_path, monkeypatch
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("CONCURRENCY_LAB_DATA_DIR", str(blocker / "data"))
+    with qtbot.waitSignal(lab_window.history.save_failed, timeout=SAVE_TIMEOUT_MS) as failed:
+        report = _quick_run(qtbot, lab_window)
+    assert report.state == "completed" and not report.errors
+    assert "the run was not saved to the history" in failed.args[0]
+    assert "is not a folder" in failed.args[0]
+    message = lab_window.statusBar().currentMessage()
+    assert message.startswith("The run was not saved to the history:")
+    assert lab_window.history.last_saved_id is None
+    assert lab_window.error_records() == []
+    assert lab_window.last_report is report
