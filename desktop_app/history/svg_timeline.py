@@ -24,11 +24,11 @@ BACKEND_COLOURS = {
     "serial": "#8c8c8c",
     "threads": "#4e79a7",
     "processes": "#f28e2b",
-    "pool": "#59a14f",
 }
 MAX_LANES = 64
 MAX_FAILED = 2000
-LANE_H, LANE_GAP, LABEL_W = 14, 4, 160
+LANE_H, LANE_GAP = 14, 4
+CHAR_W = 7  # px per character of a lane label at 12 px (labels are sized to fit, capped)
 
 
 def run_end_ms(report: RunReport) -> float:
@@ -83,16 +83,17 @@ def timeline_svg(report: RunReport, t_max: float | None = None, width: int = 760
         return '<p class="empty">This run has no task spans to draw (none, or pruned).</p>'
     t_max = t_max or run_end_ms(report) or 1.0
     shown = list(workers)[:MAX_LANES]
-    plot_w = width - LABEL_W - 16
+    names = [f"pid {p}" if t in ("", "MainThread") else f"pid {p} {t}" for p, t in shown]
+    label_w = min(width // 3, max(90, CHAR_W * max(map(len, names)) + 14))
+    plot_w = width - label_w - 16
     axis_y = len(shown) * (LANE_H + LANE_GAP) + 6
     height = axis_y + 40
     backends = list(dict.fromkeys(entry.measurement.backend for entry in report.runs))
     bars, labels = [], []
-    for lane, key in enumerate(shown):
+    for lane, (key, name) in enumerate(zip(shown, names, strict=True)):
         y = lane * (LANE_H + LANE_GAP) + 4
-        name = f"pid {key[0]}" if key[1] in ("", "MainThread") else f"pid {key[0]} {key[1]}"
         labels.append(
-            f'<text x="{LABEL_W - 8}" y="{y + 11}" text-anchor="end">{escape(name)}</text>'
+            f'<text x="{label_w - 8}" y="{y + 11}" text-anchor="end">{escape(name)}</text>'
         )
         for index, rows in workers[key]:
             colour = backend_colour(report.runs[index].measurement.backend, backends)
@@ -103,13 +104,13 @@ def timeline_svg(report: RunReport, t_max: float | None = None, width: int = 760
     return (
         f'<svg class="plot timeline zoomable" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="{FONT}" '
-        f'data-x0="{LABEL_W}" data-w="{plot_w}" data-t1="{t_max:.6g}" data-axis-y="{axis_y}" '
+        f'data-x0="{label_w}" data-w="{plot_w}" data-t1="{t_max:.6g}" data-axis-y="{axis_y}" '
         f'role="img"><title>Timeline: which worker ran which task, and when</title>'
-        f'<defs><clipPath id="{clip}"><rect x="{LABEL_W}" y="0" width="{plot_w}" '
+        f'<defs><clipPath id="{clip}"><rect x="{label_w}" y="0" width="{plot_w}" '
         f'height="{axis_y}"/></clipPath></defs>{"".join(labels)}'
-        f'<g clip-path="url(#{clip})"><g class="data" transform="translate({LABEL_W},0) '
+        f'<g clip-path="url(#{clip})"><g class="data" transform="translate({label_w},0) '
         f'scale({plot_w / t_max:.6g},1)">{"".join(bars)}</g></g>'
-        f'<g class="axis">{_axis(0.0, t_max, axis_y, plot_w)}</g>{note}</svg>'
+        f'<g class="axis">{_axis(0.0, t_max, axis_y, label_w, plot_w)}</g>{note}</svg>'
     )
 
 
@@ -128,19 +129,17 @@ def _lane_bars(rows: np.ndarray, y: int, colour: str, ms_per_px: float) -> str:
     return "".join(parts)
 
 
-def _axis(low: float, high: float, y: float, plot_w: float) -> str:
-    parts = [
-        f'<line x1="{LABEL_W}" x2="{LABEL_W + plot_w}" y1="{y}" y2="{y}" stroke="currentColor"/>'
-    ]
+def _axis(low: float, high: float, y: float, left: int, plot_w: float) -> str:
+    parts = [f'<line x1="{left}" x2="{left + plot_w}" y1="{y}" y2="{y}" stroke="currentColor"/>']
     for tick in nice_ticks(low, high, 6):
         if low <= tick <= high:
-            x = LABEL_W + (tick - low) / (high - low) * plot_w
+            x = left + (tick - low) / (high - low) * plot_w
             parts.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 4}" stroke="currentColor"/>'
                 f'<text x="{x:.1f}" y="{y + 16}" text-anchor="middle">{tick:.4g}</text>'
             )
     parts.append(
-        f'<text x="{LABEL_W + plot_w / 2:.1f}" y="{y + 32}" text-anchor="middle">'
+        f'<text x="{left + plot_w / 2:.1f}" y="{y + 32}" text-anchor="middle">'
         "time since the run started (ms)</text>"
     )
     return "".join(parts)
@@ -175,6 +174,6 @@ window.addEventListener("mouseup",function(){drag=null;});
 svg.addEventListener("mousemove",function(ev){if(!drag){return;}var shift=drag.t-at(ev);
 a+=shift;b+=shift;clamp();draw();});
 svg.addEventListener("dblclick",function(){a=0;b=full;draw();});
-draw();});
+draw();svg.setAttribute("data-zoom","ready");});
 })();
 """
