@@ -81,7 +81,7 @@ def render_html(runs: Sequence[ReportRun], alpha: float = 0.05) -> str:
         _section("Runs", _runs_table(runs)),
         _section("Parameters", _params_table(runs)),
         _section("Environment", _environment_table(runs)),
-        _section("Wall time against pool size", timing_svg(_curves(runs))),
+        _section("Wall time against pool size", timing_svg(curves(runs))),
         _section("Measurements", _measurements_table(runs)),
     ]
     if rows:
@@ -171,7 +171,7 @@ def _environment_table(runs: Sequence[ReportRun]) -> str:
     return _table(["environment"] + [r.name for r in runs], rows)
 
 
-def _curves(runs: Sequence[ReportRun]) -> list[Curve]:
+def curves(runs: Sequence[ReportRun]) -> list[Curve]:
     series = list(dict.fromkeys(k[:2] for r in runs for k in samples(r.document)))
     curves = []
     for style, run in enumerate(runs):

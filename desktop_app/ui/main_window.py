@@ -24,6 +24,7 @@ from ..scenarios.base import ParamError, Preset, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
 from .bridge import RunWorker
 from .export.export_actions import ExportController
+from .history.history_actions import HistoryController
 from .history.run_history import RunHistory
 from .menus import WindowMenus
 from .panels.status_bar import StatusBar
@@ -97,6 +98,7 @@ class MainWindow(RunLifecycle, QMainWindow):
         self.finished_message = ""
         self.history.run_saved.connect(self._on_history_run_saved)
         self.history.save_failed.connect(self._on_history_save_failed)
+        self.history_ui = HistoryController(self, self.history, list(self._scenarios))
         self.menus = WindowMenus(self)
         self._connect()
         self._frame_timer = QTimer(self, interval=FRAME_MS)
@@ -248,6 +250,9 @@ class MainWindow(RunLifecycle, QMainWindow):
         if controls.pool_sizes():
             self._store.set_pool_sizes(scenario, controls.pool_sizes())
         self._store.set_repeats(scenario, controls.repeats())
+
+    def scenario_ids(self) -> set[str]:
+        return set(self._scenarios)
 
     def current_scenario(self) -> Scenario | None:
         return self._scenario
