@@ -31,10 +31,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench_util import alternate, write_results
-from store_bench import real_run
-
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
+from store_bench import real_run
 
 from desktop_app.history.store import Store
 from desktop_app.ui.history.run_history import RunHistory

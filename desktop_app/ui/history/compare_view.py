@@ -69,10 +69,13 @@ class CompareWindow(QWidget):
         self.setWindowTitle("Compare runs")
         self.history = history
         self.comparison: Comparison | None = None
-        self.title = QLabel("Loading…", objectName="compareTitle", wordWrap=True)
+        self.title = QLabel("Loading…")
+        self.title.setObjectName("compareTitle")
+        self.title.setWordWrap(True)
         self.plot = pg.PlotWidget()
         self.legend = self.plot.addLegend(offset=(10, 10))
-        self.table = QTableWidget(0, len(TABLE_COLUMNS), objectName="compareTable")
+        self.table = QTableWidget(0, len(TABLE_COLUMNS))
+        self.table.setObjectName("compareTable")
         self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -82,7 +85,7 @@ class CompareWindow(QWidget):
             wordWrap=True,
         )
         self.timelines = QWidget()
-        self.timelines.setLayout(QHBoxLayout())
+        self.timelines_row = QHBoxLayout(self.timelines)
         self.timeline_plots: list[pg.PlotWidget] = []
         self._layout()
         self.resize(1200, 760)
@@ -192,7 +195,7 @@ class CompareWindow(QWidget):
     # --- the timelines --------------------------------------------------------------------------
 
     def _draw_timelines(self, comparison: Comparison) -> None:
-        layout = self.timelines.layout()
+        layout = self.timelines_row
         for plot in self.timeline_plots:
             layout.removeWidget(plot)
             plot.deleteLater()

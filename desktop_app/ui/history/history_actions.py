@@ -35,7 +35,8 @@ class HistoryController(QObject):
         super().__init__(window)
         self.window, self.history = window, history
         self.panel = HistoryPanel(lessons)
-        self.dock = QDockWidget("History", window, objectName="historyDock")
+        self.dock = QDockWidget("History", window)
+        self.dock.setObjectName("historyDock")
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
@@ -179,9 +180,7 @@ class HistoryController(QObject):
     def delete(self, run_ids: Sequence[int]) -> None:
         store, ids = self.history.store(), list(run_ids)
         names = ", ".join(map(str, ids))
-        self._start(
-            lambda: [store.delete(i) for i in ids], lambda _: self._done(f"Deleted run {names}")
-        )
+        self._start(lambda: _delete_all(store, ids), lambda _: self._done(f"Deleted run {names}"))
 
     def _done(self, text: str) -> None:
         self.changed.emit(text)
@@ -289,3 +288,9 @@ class HistoryController(QObject):
             self.failed.emit(f"Run {run_id} has no earlier run of the same lesson to compare with")
         else:
             self.compare([previous.id, run_id])
+
+
+def _delete_all(store: Any, run_ids: Sequence[int]) -> int:
+    for run_id in run_ids:
+        store.delete(run_id)
+    return len(run_ids)

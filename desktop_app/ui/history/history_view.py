@@ -42,7 +42,8 @@ class HistoryPanel(QWidget):
         self.search = QLineEdit(placeholderText="Search lesson, label, note, parameters…")
         self.search.setObjectName("historySearch")
         self.search.setClearButtonEnabled(True)
-        self.lesson = QComboBox(objectName="historyLesson")
+        self.lesson = QComboBox()
+        self.lesson.setObjectName("historyLesson")
         self.lesson.addItems([ALL_LESSONS, *lessons])
         self.table = self._build_table()
         self.empty = QLabel("No saved runs yet: every run you make is kept here.")
@@ -52,11 +53,13 @@ class HistoryPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
-        self.banner = QLabel(objectName="historyBanner", wordWrap=True)
+        self.banner = QLabel()
+        self.banner.setObjectName("historyBanner")
+        self.banner.setWordWrap(True)
         self.banner.setStyleSheet("color: #e15759;")
         self.banner.hide()
         self.buttons = {
-            key: QPushButton(text, objectName=f"history_{key}")
+            key: QPushButton(text)
             for key, text in (
                 ("open", "Open"),
                 ("compare", "Compare"),
@@ -68,6 +71,8 @@ class HistoryPanel(QWidget):
                 ("json", "Export JSON…"),
             )
         }
+        for key, button in self.buttons.items():
+            button.setObjectName(f"history_{key}")
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.filter_changed)
         self.search.textChanged.connect(lambda _text: self._timer.start())
@@ -76,7 +81,8 @@ class HistoryPanel(QWidget):
         self.show_runs()
 
     def _build_table(self) -> QTableView:
-        table = QTableView(objectName="historyTable")
+        table = QTableView()
+        table.setObjectName("historyTable")
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
