@@ -24,6 +24,7 @@ BACKEND_COLOURS = {
     "serial": "#8c8c8c",
     "threads": "#4e79a7",
     "processes": "#f28e2b",
+    "pool": "#59a14f",
 }
 MAX_LANES = 64
 MAX_FAILED = 2000

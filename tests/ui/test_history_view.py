@@ -129,8 +129,8 @@ def test_compare_overlays_each_run_with_a_legend_and_gives_the_verdicts(qtbot, s
     assert names == [f"run {ids[0]} · square (pool)", f"run {ids[1]} (lock on) · square (pool)"]
     assert compare.verdicts() == [(ids[1], "square", 2, "faster")]
     assert (
-        compare.table.item(0, 10).text() == "faster"
-        and compare.table.item(0, 7).text() == "0.512"  # 0.011 / 0.0215
+        compare.table.item(0, 9).text() == "faster"
+        and compare.table.item(0, 6).text() == "0.512"  # 0.011 / 0.0215
     )
     first, second = compare.timeline_plots
     assert second.getViewBox().linkedView(0) is first.getViewBox()  # one time axis

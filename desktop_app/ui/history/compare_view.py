@@ -41,11 +41,13 @@ PEN_STYLES = (
     Qt.PenStyle.DashDotLine,
 )
 SYMBOLS = ("o", "s", "d", "t")
-VERDICT_COLOURS = {FASTER: QColor("#2e7d32"), SLOWER: QColor("#c62828")}
+VERDICT_COLOURS = {
+    FASTER: QColor("#3fa34d"),
+    SLOWER: QColor("#e0483e"),
+}  # legible on light and dark
 TABLE_COLUMNS = (
     "Run",
     "Series",
-    "Backend",
     "Pool",
     "Repeats",
     "Baseline",
@@ -99,7 +101,7 @@ class CompareWindow(QWidget):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.plot)
         top.addWidget(right)
-        top.setSizes([520, 680])
+        top.setSizes([480, 720])
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
         body.addWidget(self.timelines)
@@ -202,6 +204,7 @@ class CompareWindow(QWidget):
         self.timeline_plots = []
         for run, lanes in zip(comparison.runs, comparison.timelines, strict=True):
             widget = pg.PlotWidget(title=run.name)
+            style_view(widget, self)
             self._draw_lanes(widget.getPlotItem(), lanes)
             widget.setXRange(0, comparison.t_max_ms, padding=0.01)
             if self.timeline_plots:
@@ -232,12 +235,13 @@ class CompareWindow(QWidget):
 
 def table_cells(row: ComparisonRow) -> list[str]:
     def seconds(value: float | None) -> str:
-        return "—" if value is None else f"{value:.4g} s"
+        if value is None:
+            return "—"
+        return f"{value * 1e3:.3g} ms" if value < 1 else f"{value:.3g} s"
 
     return [
         f"run {row.run_id}",
-        row.series,
-        row.backend,
+        f"{row.series} ({row.backend})",
         str(row.pool_size),
         f"{row.baseline_repeats} / {row.repeats}",
         seconds(row.baseline_median_s),
