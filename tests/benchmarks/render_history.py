@@ -16,11 +16,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["CONCURRENCY_LAB_DATA_DIR"] = tempfile.mkdtemp(prefix="history-views-")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from render_widgets import _dark_palette
-
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+from render_widgets import _dark_palette
 
 from desktop_app.engine.context import run_scenario
 from desktop_app.engine.pools import PoolManager, stop_process_helpers
