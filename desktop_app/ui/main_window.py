@@ -98,6 +98,7 @@ class MainWindow(RunLifecycle, QMainWindow):
         self.finished_message = ""
         self.history.run_saved.connect(self._on_history_run_saved)
         self.history.save_failed.connect(self._on_history_save_failed)
+        self.history.calls.crashed.connect(self.add_error_record)  # a bug's traceback
         self.history_ui = HistoryController(self, self.history, list(self._scenarios))
         self.menus = WindowMenus(self)
         self._connect()

@@ -49,3 +49,17 @@ def test_a_save_that_fails_is_a_clear_message_and_the_run_stands(
     assert lab_window.history.last_saved_id is None
     assert lab_window.error_records() == []
     assert lab_window.last_report is report
+
+
+def test_a_bug_in_a_history_call_reaches_the_error_console_with_its_traceback(qtbot, lab_window):
+    def broken():
+        raise KeyError("a bug in the history code")
+
+    failures = []
+    with qtbot.waitSignal(lab_window.history.calls.crashed, timeout=SAVE_TIMEOUT_MS):
+        lab_window.history.calls.start(broken, lambda _r: None, failures.append)
+    qtbot.waitUntil(lambda: bool(failures), timeout=SAVE_TIMEOUT_MS)
+    (record,) = lab_window.error_records()
+    assert record.type == "KeyError" and "a bug in the history code" in record.message
+    assert "in broken" in record.traceback and record.context == "run history"
+    assert failures == ["KeyError: 'a bug in the history code'"]

@@ -4,7 +4,8 @@ The history's database calls (save a run, list, load, delete) and report writes 
 millisecond to a second; none of them may hold the GUI thread. A :class:`BackgroundCall` runs
 a plain function on the pool (a bound method, not a QRunnable: bridge.py says why) and emits
 ``finished(result)`` or ``failed(message)``; the object lives on the GUI thread, so the emit
-is queued there. ``wait`` lets a closing window let a save end instead of cutting it.
+is queued there. An exception that is not one of the expected failures is a bug: besides the
+message, ``crashed(record)`` carries its traceback to the window's error console. ``wait`` lets a closing window let a save end instead of cutting it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from ...engine._worker import caught_record
 from ...history.store import HistoryError
 
 
@@ -23,6 +25,7 @@ class BackgroundCall(QObject):
 
     finished = Signal(object)
     failed = Signal(str)
+    crashed = Signal(object)  # an ErrorRecord with the traceback (a bug, not a user's problem)
 
     def __init__(self, call: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,8 +48,9 @@ class BackgroundCall(QObject):
         except (HistoryError, OSError, ValueError) as exc:
             self._done.set()
             self.failed.emit(str(exc) or type(exc).__name__)
-        except Exception as exc:  # a bug: still a message, never a dead pool thread
+        except Exception as exc:  # a bug: a message and a record, never a dead pool thread
             self._done.set()
+            self.crashed.emit(caught_record(exc, worker="history", context="run history"))
             self.failed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self._done.set()
@@ -55,6 +59,8 @@ class BackgroundCall(QObject):
 
 class BackgroundCalls(QObject):
     """Keeps every call alive until it has reported (a dropped one would never emit)."""
+
+    crashed = Signal(object)  # any call's ErrorRecord, for the error console
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +76,7 @@ class BackgroundCalls(QObject):
         self._running.add(job)
         job.finished.connect(on_finished)
         job.failed.connect(on_failed)
+        job.crashed.connect(self.crashed)
         job.finished.connect(lambda _result, j=job: self._forget(j))
         job.failed.connect(lambda _text, j=job: self._forget(j))
         return job.start()
