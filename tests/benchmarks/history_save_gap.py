@@ -1,7 +1,7 @@
 """The window's auto-save: the GUI event loop's longest gap while a run is saved (issue 16).
 
 Usage: QT_QPA_PLATFORM=offscreen python tests/benchmarks/history_save_gap.py [--rounds 7]
-                                                  [--n 100000] [--repeat 5]
+                                                  [--n 100000] [--repeat 5] [--name N]
 
 Makes the real ``pool-timing`` run of store_bench.py (n = 100,000 at pool size 2, 5 repeats
 and the serial baseline: 1,000,000 spans, 1,000,000 results), then alternates in every round
@@ -71,6 +71,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--name", default="history_save_gap", help="results file name")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     report = real_run(args.n, args.repeat)
@@ -114,7 +115,7 @@ def main() -> int:
         "per_round": seen,
         "save_s": durations,
     }
-    write_results("history_save_gap", result)
+    write_results(args.name, result)
     for key, value in result.items():
         if key not in ("per_round", "save_s"):
             print(f"{key}: {value}")
