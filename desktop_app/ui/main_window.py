@@ -99,6 +99,7 @@ class MainWindow(RunLifecycle, QMainWindow):
         self.history.run_saved.connect(self._on_history_run_saved)
         self.history.save_failed.connect(self._on_history_save_failed)
         self.history.calls.crashed.connect(self.add_error_record)  # a bug's traceback
+        self.history.notice_posted.connect(self._on_history_notice_posted)
         self.history_ui = HistoryController(self, self.history, list(self._scenarios))
         self.menus = WindowMenus(self)
         self._connect()
@@ -371,6 +372,12 @@ class MainWindow(RunLifecycle, QMainWindow):
     def _on_history_run_saved(self, run_id: int) -> None:
         text = self.finished_message or "Run"
         self.statusBar().showMessage(f"{text} · saved to the history as run {run_id}", 15000)
+
+    def _on_history_notice_posted(self, notice: str) -> None:
+        """A damaged database moved aside: said once, in the Output tab and the status bar."""
+        text = notice[:1].upper() + notice[1:]
+        self.ui.output.append_lines([f"— Run history: {text} —"])
+        self.statusBar().showMessage(text, 30000)
 
     def _on_history_save_failed(self, message: str) -> None:
         self.statusBar().showMessage(message[:1].upper() + message[1:], 30000)

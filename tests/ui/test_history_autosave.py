@@ -63,3 +63,24 @@ def test_a_bug_in_a_history_call_reaches_the_error_console_with_its_traceback(qt
     assert record.type == "KeyError" and "a bug in the history code" in record.message
     assert "in broken" in record.traceback and record.context == "run history"
     assert failures == ["KeyError: 'a bug in the history code'"]
+
+
+def test_a_damaged_database_is_moved_aside_said_so_and_the_run_saved_afresh(
+    qtbot, lab_window, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "history.sqlite3").write_bytes(b"not a database at all" * 100)
+    monkeypatch.setenv("CONCURRENCY_LAB_DATA_DIR", str(data))
+    lab_window.history_ui.show()  # the History list is open: it follows the save
+    with qtbot.waitSignal(lab_window.history.run_saved, timeout=SAVE_TIMEOUT_MS) as saved:
+        _quick_run(qtbot, lab_window)
+    moved = list(data.glob("history.sqlite3.damaged-*"))
+    assert len(moved) == 1 and moved[0].read_bytes().startswith(b"not a database")
+    message = lab_window.statusBar().currentMessage()
+    assert "is not an SQLite database" in message and str(moved[0]) in message
+    assert any("Run history:" in line for line in lab_window.ui.output.lines())
+    model = lab_window.history_ui.panel.model
+    qtbot.waitUntil(
+        lambda: [run.id for run in model.runs()] == [saved.args[0]], timeout=SAVE_TIMEOUT_MS
+    )

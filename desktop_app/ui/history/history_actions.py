@@ -104,6 +104,7 @@ class HistoryController(QObject):
             return  # an older query: a newer one is on its way
         self.panel.model.set_runs(runs)
         self.panel.show_runs()
+        self.history.post_notices()  # a damaged file found by this query was moved aside
         self.listed.emit(len(runs))
 
     def _refresh_if_shown(self) -> None:

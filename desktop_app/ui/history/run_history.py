@@ -55,8 +55,8 @@ class RunHistory(QObject):
 
     def _on_save_finished(self, run_id: int) -> None:
         self.last_saved_id, self.last_failure = run_id, ""
-        self.post_notices()
         self.run_saved.emit(run_id)
+        self.post_notices()  # after: a moved-aside database is the message to keep showing
         self.runs_changed.emit()
 
     def _on_save_failed(self, message: str) -> None:
