@@ -72,7 +72,6 @@ def test_a_damaged_database_is_moved_aside_said_so_and_the_run_saved_afresh(
     data.mkdir()
     (data / "history.sqlite3").write_bytes(b"not a database at all" * 100)
     monkeypatch.setenv("CONCURRENCY_LAB_DATA_DIR", str(data))
-    lab_window.history_ui.show()  # the History list is open: it follows the save
     with qtbot.waitSignal(lab_window.history.run_saved, timeout=SAVE_TIMEOUT_MS) as saved:
         _quick_run(qtbot, lab_window)
     moved = list(data.glob("history.sqlite3.damaged-*"))
@@ -80,6 +79,7 @@ def test_a_damaged_database_is_moved_aside_said_so_and_the_run_saved_afresh(
     message = lab_window.statusBar().currentMessage()
     assert "is not an SQLite database" in message and str(moved[0]) in message
     assert any("Run history:" in line for line in lab_window.ui.output.lines())
+    lab_window.history_ui.show()
     model = lab_window.history_ui.panel.model
     qtbot.waitUntil(
         lambda: [run.id for run in model.runs()] == [saved.args[0]], timeout=SAVE_TIMEOUT_MS
