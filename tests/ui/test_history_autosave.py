@@ -21,9 +21,16 @@ def test_a_finished_run_is_saved_and_the_status_bar_names_its_id(
     qtbot, lab_window, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("CONCURRENCY_LAB_DATA_DIR", str(tmp_path / "data"))
+    history = lab_window.history_ui
+    with qtbot.waitSignal(history.listed, timeout=SAVE_TIMEOUT_MS):
+        history.show()  # open while the run goes: the list follows the save
+    assert history.panel.stack.currentWidget() is history.panel.empty
     with qtbot.waitSignal(lab_window.history.run_saved, timeout=SAVE_TIMEOUT_MS) as saved:
         report = _quick_run(qtbot, lab_window)
     run_id = saved.args[0]
+    qtbot.waitUntil(
+        lambda: [r.id for r in history.panel.model.runs()] == [run_id], timeout=SAVE_TIMEOUT_MS
+    )
     (summary,) = Store(tmp_path / "data" / "history.sqlite3").list_runs()
     assert summary.id == run_id and summary.scenario == "pool-timing"
     assert summary.state == report.state == "completed"
