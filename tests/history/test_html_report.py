@@ -114,6 +114,16 @@ def test_history_report_and_export_write_html(tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
+ZOOM_PROBE = """<script>
+var svg = document.querySelector("svg.zoomable"), g = svg.querySelector("g.data");
+function scale() { return /scale\\(([^,]+),/.exec(g.getAttribute("transform"))[1]; }
+var r = svg.getBoundingClientRect(), before = scale();
+svg.dispatchEvent(new WheelEvent("wheel", {deltaY: -100, clientX: r.left + r.width * 0.6,
+  clientY: r.top + 10, bubbles: true, cancelable: true}));
+document.body.setAttribute("data-scales", before + " " + scale());
+</script>"""
+
+
 def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
@@ -144,6 +154,14 @@ def test_chromium_renders_the_report_with_its_table_and_plots(store, tmp_path):
     assert '<td class="faster">faster</td>' in dom.stdout
     assert dom.stdout.count("<svg") == 3 and 'class="curve"' in dom.stdout
     assert dom.stdout.count('data-zoom="ready"') == 2  # the zoom script ran on each timeline
+    # Zoom in once at the middle of the first timeline: its bars' scale grows by 1 / 0.8.
+    probe = tmp_path / "probe.html"
+    probe.write_text(path.read_text().replace("</body>", ZOOM_PROBE + "</body>"))
+    zoomed = _chromium(tmp_path, "--dump-dom", probe.as_uri())
+    before, after = (
+        float(k) for k in re.search(r'data-scales="([^ ]+) ([^"]+)"', zoomed.stdout).groups()
+    )
+    assert after == pytest.approx(before / 0.8, rel=1e-3)
     shot = tmp_path / "shot.png"
     result = _chromium(tmp_path, "--window-size=1000,1400", f"--screenshot={shot}", path.as_uri())
     assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
