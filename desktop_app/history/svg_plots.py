@@ -18,7 +18,9 @@ RUN_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2",
 DASHES = ("", "6 3", "2 3", "8 3 2 3")
 MARKERS = ("circle", "square", "diamond", "triangle")
 FAILED = "#d62728"
-FONT = "font-family:system-ui,sans-serif;font-size:12px;fill:currentColor"  # text in the page colour
+FONT = (
+    "font-family:system-ui,sans-serif;font-size:12px;fill:currentColor"  # text in the page colour
+)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from ...engine._worker import caught_record
-from ...history.store import HistoryError
-
 
 class BackgroundCall(QObject):
     """``call()`` on a pool thread; ``finished(result)`` or ``failed(message)`` follows once."""
@@ -43,6 +40,11 @@ class BackgroundCall(QObject):
         return self._done.is_set()
 
     def _run(self) -> None:
+        # Here, not at the top: the window imports this module before its first paint, and
+        # the store pulls in numpy and sqlite3 (tests/ui/test_start_up.py keeps them out).
+        from ...engine._worker import caught_record
+        from ...history.store import HistoryError
+
         try:
             result = self._call()
         except (HistoryError, OSError, ValueError) as exc:

@@ -5,6 +5,8 @@ decodes up to a million spans), a write. Results come back as queued signals and
 touch widgets. A list answer is used only if it is the newest asked for (``_generation``), so
 typing fast never shows an older search's rows. Opening a run replays it through ui/replay.py
 exactly as File ▸ Open run… does, marked "Saved run N (history)"; it is never saved again.
+The store, the report and the replay are imported where used: the window imports this module
+before its first paint, and they bring numpy and sqlite3 (tests/ui/test_start_up.py).
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMenu, QMessageBox
 
-from ...history.html_report import from_saved, write_html
-from ...history.saved_report import report_from_saved
-from ..replay import replay_into
 from .history_view import HistoryPanel
 from .run_history import RunHistory
 
@@ -146,6 +145,8 @@ class HistoryController(QObject):
         if self.window.is_running():
             self.window.statusBar().showMessage("Wait for the run to end, then open it", 6000)
             return False
+        from ...history.saved_report import report_from_saved
+
         store = self.history.store()
         self.window.statusBar().showMessage(f"Opening saved run {run_id}…")
         self._start(
@@ -155,6 +156,8 @@ class HistoryController(QObject):
         return True
 
     def _on_loaded(self, run_id: int, report: Any) -> None:
+        from ..replay import replay_into
+
         window = self.window
         if window.is_running():
             return  # a run started meanwhile: it owns the views
@@ -221,6 +224,8 @@ class HistoryController(QObject):
 
     def export_report(self, run_ids: Sequence[int], path: str) -> None:
         """The HTML report of one run, or a comparison with the first (on a pool thread)."""
+        from ...history.html_report import from_saved, write_html
+
         store, ids = self.history.store(), list(run_ids)
         self._start(
             lambda: write_html([from_saved(store.load(i)) for i in ids], path),

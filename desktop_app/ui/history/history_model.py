@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ...history.runs import RunSummary
+if TYPE_CHECKING:
+    from ...history.runs import RunSummary
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Run", "Saved", "Lesson", "Label", "Parameters", "Interpreter", "Duration", "State")

@@ -13,12 +13,14 @@ platform's) is read then: tests point it at a temporary folder before the first 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ...history.store import Store
 from .background import BackgroundCalls
+
+if TYPE_CHECKING:
+    from ...history.store import Store
 
 SAVE_WAIT_S = 5.0  # at quit: a save under way (well under a second on a quiet machine) ends
 
@@ -41,6 +43,8 @@ class RunHistory(QObject):
 
     def store(self) -> Store:
         if self._store is None:
+            from ...history.store import Store  # numpy and sqlite3: not before the first paint
+
             self._store = Store()
         return self._store
 
