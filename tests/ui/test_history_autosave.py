@@ -91,3 +91,20 @@ def test_a_damaged_database_is_moved_aside_said_so_and_the_run_saved_afresh(
     qtbot.waitUntil(
         lambda: [run.id for run in model.runs()] == [saved.args[0]], timeout=SAVE_TIMEOUT_MS
     )
+
+
+def test_the_window_imports_no_store_numpy_or_sqlite_before_its_first_paint():
+    """The history is imported where used: the window's import stays as light as before."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, desktop_app.ui.main_window; "
+        "print(sorted(m for m in ('numpy', 'sqlite3', 'pyqtgraph', 'desktop_app.history.store')"
+        " if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

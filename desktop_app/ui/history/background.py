@@ -41,7 +41,7 @@ class BackgroundCall(QObject):
 
     def _run(self) -> None:
         # Here, not at the top: the window imports this module before its first paint, and
-        # the store pulls in numpy and sqlite3 (tests/ui/test_start_up.py keeps them out).
+        # the store pulls in numpy and sqlite3 (tests/ui/test_history_autosave.py keeps them out).
         from ...engine._worker import caught_record
         from ...history.store import HistoryError
 

@@ -6,7 +6,7 @@ touch widgets. A list answer is used only if it is the newest asked for (``_gene
 typing fast never shows an older search's rows. Opening a run replays it through ui/replay.py
 exactly as File ▸ Open run… does, marked "Saved run N (history)"; it is never saved again.
 The store, the report and the replay are imported where used: the window imports this module
-before its first paint, and they bring numpy and sqlite3 (tests/ui/test_start_up.py).
+before its first paint, and they bring numpy and sqlite3 (tests/ui/test_history_autosave.py).
 """
 
 from __future__ import annotations
