@@ -108,3 +108,18 @@ def test_the_window_imports_no_store_numpy_or_sqlite_before_its_first_paint():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_cancelled_run_is_saved_as_cancelled(qtbot, lab_window, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONCURRENCY_LAB_DATA_DIR", str(tmp_path / "data"))
+    lab_window.select_scenario("pool-timing")
+    lab_window.set_param("workload", "cpu")
+    lab_window.set_param("n", 200)
+    lab_window.set_pool_sizes((2,))
+    with qtbot.waitSignal(lab_window.history.run_saved, timeout=SAVE_TIMEOUT_MS) as saved:
+        with qtbot.waitSignal(lab_window.run_finished, timeout=SAVE_TIMEOUT_MS) as finished:
+            assert lab_window.start_run()
+            lab_window.cancel_run()
+    assert finished.args[0].state == "cancelled"
+    summary = Store(tmp_path / "data" / "history.sqlite3").summary(saved.args[0])
+    assert summary.state == "cancelled" and summary.scenario == "pool-timing"
