@@ -128,6 +128,10 @@ class HistoryController(QObject):
                 table.selectRow(row)
         table.setSelectionMode(mode)
 
+    def _listed_run(self, run_id: int) -> Any:
+        row = self.panel.model.row_of(run_id)
+        return self.panel.model.run_at(row) if row >= 0 else None
+
     def _id_at(self, row: int) -> int:
         return self.panel.model.run_at(row).id
 
@@ -191,7 +195,7 @@ class HistoryController(QObject):
         self.history.runs_changed.emit()
 
     def ask_rename(self, run_id: int) -> None:
-        current = self.panel.model.run_at(self.panel.model.row_of(run_id)).label
+        current = getattr(self._listed_run(run_id), "label", "")
         label, ok = QInputDialog.getText(
             self.window, "Rename run", f"Label of run {run_id}:", text=current
         )
@@ -199,7 +203,7 @@ class HistoryController(QObject):
             self.set_label(run_id, label.strip())
 
     def ask_note(self, run_id: int) -> None:
-        current = self.panel.model.run_at(self.panel.model.row_of(run_id)).note
+        current = getattr(self._listed_run(run_id), "note", "")
         note, ok = QInputDialog.getMultiLineText(
             self.window, "Note", f"Note on run {run_id}:", current
         )
