@@ -89,7 +89,9 @@ def add_parser(commands: Any) -> None:
     compare.add_argument(
         "--previous", action="store_true", help="with one ID: compare with the run before it"
     )
-    export = sub.add_parser("export", help="write a saved run as JSON (as 'run --json')")
+    export = sub.add_parser(
+        "export", help="write a saved run as JSON (as 'run --json'), or HTML for a .html PATH"
+    )
     export.add_argument("id", type=_run_id, metavar="ID")
     export.add_argument("path", metavar="PATH", help="file to write ('-': stdout)")
     delete = sub.add_parser("delete", help="delete a saved run")
@@ -98,7 +100,10 @@ def add_parser(commands: Any) -> None:
     prune.add_argument("--max-size", type=size, metavar="SIZE", help="budget for this prune")
     budget = sub.add_parser("budget", help="show or set the size budget (default 300MB)")
     budget.add_argument("size", type=size, nargs="?", metavar="SIZE")
-    for parser in (listing, show, compare, export, delete, prune, budget):
+    from .history_report import add_report_parser
+
+    report = add_report_parser(sub, _run_id)
+    for parser in (listing, show, compare, export, delete, prune, budget, report):
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
         add_data_dir(parser, inner=True)
 
@@ -297,6 +302,10 @@ def _compare(store: Any, args: argparse.Namespace) -> int:
 
 
 def _export(store: Any, args: argparse.Namespace) -> int:
+    from .history_report import is_html, write_report
+
+    if is_html(args.path):
+        return write_report(store, [args.id], args.path, args.json)
     if args.path == "-":
         sys.stdout.write(json.dumps(store.load(args.id).to_json(), indent=2) + "\n")
         return EXIT_OK
@@ -370,4 +379,11 @@ _ACTIONS = {
     "delete": _delete,
     "prune": _prune,
     "budget": _budget,
+    "report": lambda store, args: _report(store, args),
 }
+
+
+def _report(store: Any, args: argparse.Namespace) -> int:
+    from .history_report import report_action
+
+    return report_action(store, args)

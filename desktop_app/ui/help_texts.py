@@ -48,6 +48,7 @@ SHORTCUTS = (
     ("Ctrl+E", "Export…"),
     ("Ctrl+Shift+D", "Reset the parameters to the lesson's defaults"),
     ("Ctrl+Q", "Quit (asks first while a run goes)"),
+    ("Ctrl+H", "Show or hide the run history (History ▸ Show history)"),
     ("F1", "How to read the views"),
     ("Alt+T, Alt+L, Alt+P, Alt+O, Alt+S", "The Timing, Timeline, CPU, Output and Results tabs"),
 )

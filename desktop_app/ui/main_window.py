@@ -24,6 +24,8 @@ from ..scenarios.base import ParamError, Preset, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
 from .bridge import RunWorker
 from .export.export_actions import ExportController
+from .history.history_actions import HistoryController
+from .history.run_history import RunHistory
 from .menus import WindowMenus
 from .panels.status_bar import StatusBar
 from .run_feed import RunFeed
@@ -92,6 +94,13 @@ class MainWindow(RunLifecycle, QMainWindow):
             lambda: self.last_report,
             lambda: self._scenario.id if self._scenario else "",
         )
+        self.history = RunHistory(self)
+        self.finished_message = ""
+        self.history.run_saved.connect(self._on_history_run_saved)
+        self.history.save_failed.connect(self._on_history_save_failed)
+        self.history.calls.crashed.connect(self.add_error_record)  # a bug's traceback
+        self.history.notice_posted.connect(self._on_history_notice_posted)
+        self.history_ui = HistoryController(self, self.history, list(self._scenarios))
         self.menus = WindowMenus(self)
         self._connect()
         self._frame_timer = QTimer(self, interval=FRAME_MS)
@@ -244,6 +253,9 @@ class MainWindow(RunLifecycle, QMainWindow):
             self._store.set_pool_sizes(scenario, controls.pool_sizes())
         self._store.set_repeats(scenario, controls.repeats())
 
+    def scenario_ids(self) -> set[str]:
+        return set(self._scenarios)
+
     def current_scenario(self) -> Scenario | None:
         return self._scenario
 
@@ -354,6 +366,21 @@ class MainWindow(RunLifecycle, QMainWindow):
     def open_run(self, path: str) -> bool:
         """Show a saved run in every view (read in the background; see ui/replay.py)."""
         return self.opener.open(path)
+
+    # --- the run history: every finished run saved (ui/history/) -------------------------------
+
+    def _on_history_run_saved(self, run_id: int) -> None:
+        text = self.finished_message or "Run"
+        self.statusBar().showMessage(f"{text} · saved to the history as run {run_id}", 15000)
+
+    def _on_history_notice_posted(self, notice: str) -> None:
+        """A damaged database moved aside: said once, in the Output tab and the status bar."""
+        text = notice[:1].upper() + notice[1:]
+        self.ui.output.append_lines([f"— Run history: {text} —"])
+        self.statusBar().showMessage(text, 30000)
+
+    def _on_history_save_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message[:1].upper() + message[1:], 30000)
 
     def _show_about(self) -> None:
         self.menus.show_about()

@@ -52,6 +52,7 @@ class WindowMenus:
         self._build_lesson_menu(self.lesson_menu)
         window.exports.fill_menu(bar.addMenu("&Export"))
         window.addAction(window.exports.export_action)  # Ctrl+E works with the menu closed
+        window.history_ui.fill_menu(bar.addMenu("&History"))  # ui/history/history_actions.py
         self._build_help_menu(bar.addMenu("&Help"))
 
     def _action(

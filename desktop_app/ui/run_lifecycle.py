@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..engine.host.client import RunHost
     from ..scenarios.base import Scenario
     from .export.export_actions import ExportController
+    from .history.run_history import RunHistory
     from .run_feed import RunFeed
     from .settings_store import SettingsStore
     from .window_layout import WindowLayout
@@ -53,6 +54,8 @@ class RunLifecycle(_WindowBase):
     ui: WindowLayout
     feed: RunFeed
     exports: ExportController
+    history: RunHistory
+    finished_message: str
     run_action: QAction
     cancel_action: QAction
     last_report: RunReport | None
@@ -164,9 +167,11 @@ class RunLifecycle(_WindowBase):
         # One count: the console's, for this run (the Errors tab says the same number).
         count = self.ui.errors.run_count()
         errors = f", {count} error{'s' if count != 1 else ''}" if count else ""
-        self.statusBar().showMessage(
-            f"{report.scenario}: {report.state} in {report.duration_s:.2f} s{errors}", 15000
+        self.finished_message = (
+            f"{report.scenario}: {report.state} in {report.duration_s:.2f} s{errors}"
         )
+        self.statusBar().showMessage(self.finished_message, 15000)
+        self.history.save_report(report)  # on a pool thread; the status bar names its id
         self.ui.set_run_caption(
             f"Showing: {self.run_caption} — {report.state} in {report.duration_s:.2f} s"
         )
@@ -245,6 +250,7 @@ class RunLifecycle(_WindowBase):
         """Cancel any run, wait briefly for it, stop the timers and the run host."""
         worker, self._worker = self._worker, None  # nothing runs in a closed window
         self.exports.cancel(wait_s=1.0)  # an export in progress stops within a chunk
+        self.history.wait()  # a save under way ends (it never touches the run)
         if worker is not None:
             worker.cancel()
             worker.wait(CLOSE_WAIT_S)
