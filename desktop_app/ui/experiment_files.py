@@ -79,6 +79,7 @@ class ExperimentFiles(QObject):
         self.rerun_action.setChecked(store.rerun_on_change())
         self.rerun_action.toggled.connect(store.set_rerun_on_change)
         QTimer.singleShot(0, self, self._restore)  # after the window restored its own state
+        window.run_finished.connect(self._on_window_run_finished)
 
     def _make(self, text: str, name: str, slot: Any) -> QAction:
         action = QAction(text, self._window)
@@ -205,3 +206,15 @@ class ExperimentFiles(QObject):
     def _on_offer_button_clicked(self, button: Any) -> None:
         if button is self.run_again and not self._window.is_running():
             self._window.start_run()
+
+    # --- a cancelled run ------------------------------------------------------------------------
+
+    def _on_window_run_finished(self, report: Any) -> None:
+        """After a cancelled experiment, restart the run host (on a thread: it waits up to a
+        second for the host to exit). An endless loop in the task may still be spinning in
+        one of its threads (serial, threads), which nothing but ending the process stops."""
+        if report is None or not str(report.scenario).startswith("experiment:"):
+            return
+        if report.state != "cancelled" or self._window.saved_run_path:
+            return
+        threading.Thread(target=self._window.host.restart, name="host-restart", daemon=True).start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import textwrap
 
+import psutil
 from _window_helpers import run_to_end
 from PySide6.QtWidgets import QFileDialog
 
@@ -16,6 +17,7 @@ WAIT_MS = 30_000
 GOOD = '''
 """Doubles, printed as they go."""
 import os
+import psutil
 
 def task(x):
     print("doubling", x, "in", os.getpid())
@@ -135,3 +137,22 @@ def test_a_file_that_is_gone_is_said_and_forgotten(qtbot, lab_window, tmp_path):
     lab_window.experiments.open(gone)
     qtbot.waitUntil(lambda: "gone.py: the file is gone" in lab_window.statusBar().currentMessage())
     assert gone not in lab_window._store.experiment_paths()
+
+
+def test_an_endless_task_is_cancelled_and_the_host_restarted(qtbot, lab_window, tmp_path):
+    path = write(
+        tmp_path, "endless.py", "INPUTS = [1, 2]\ndef task(x):\n    while True:\n        pass\n"
+    )
+    open_file(qtbot, lab_window, path)
+    choose(lab_window, threads=False, processes=False)
+    with qtbot.waitSignal(lab_window.run_finished, timeout=WAIT_MS) as blocker:
+        assert lab_window.start_run()
+        qtbot.waitUntil(lambda: lab_window.host.pid is not None, timeout=WAIT_MS)
+        stuck_host = lab_window.host.pid
+        qtbot.wait(300)  # the serial task is spinning in a thread of the host now
+        lab_window.cancel_run()
+    assert blocker.args[0].state == "cancelled"
+    qtbot.waitUntil(lambda: not psutil.pid_exists(stuck_host), timeout=WAIT_MS)
+    write(tmp_path, "endless.py", GOOD)
+    qtbot.waitUntil(lambda: "2 * x" in lab_window.ui.info.code.toPlainText(), timeout=WAIT_MS)
+    assert run_to_end(qtbot, lab_window).state == "completed"  # on a fresh host
