@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import os
 import re
@@ -103,13 +104,21 @@ def load_module(target: Target) -> types.ModuleType:
         _on_path(target.folder)
         if target.kind == "module":
             return _import_module(target)
-        stamp, source = _read(target.location)
         cached = _LOADED.get(target.location)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
+        if cached is not None and cached[0] == _stamp(target.location):
+            return cached[1]  # every chunk a worker unpickles asks: a stat, not a read
+        stamp, source = _read(target.location)
         module = _execute(target.location, source)
         _LOADED[target.location] = (stamp, module)
         return module
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # gone or unreadable: _read says which
+    return info.st_mtime_ns, info.st_size
 
 
 def _read(path: str) -> tuple[tuple[int, int], bytes]:
