@@ -10,7 +10,6 @@ which parses and never executes.
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -20,6 +19,7 @@ import sys
 import threading
 import traceback
 import types
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -89,8 +89,9 @@ def module_name(path: str) -> str:
     its classes pickle between them), never a name the standard library or the user's own
     imports could mean."""
     stem = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
-    digest = hashlib.sha1(path.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"_lab_experiment_{stem}_{digest}"
+    # crc32, not hashlib: the frozen app ships no OpenSSL, and zlib it always has
+    digest = zlib.crc32(path.encode("utf-8", "surrogatepass"))
+    return f"_lab_experiment_{stem}_{digest:08x}"
 
 
 def _on_path(folder: str) -> None:

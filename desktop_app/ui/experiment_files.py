@@ -215,6 +215,14 @@ class ExperimentFiles(QObject):
         one of its threads (serial, threads), which nothing but ending the process stops."""
         if report is None or not str(report.scenario).startswith("experiment:"):
             return
-        if report.state != "cancelled" or self._window.saved_run_path:
+        if self._window.saved_run_path:
+            return
+        died = [r for r in report.errors if r.type == "RunHostDied"]
+        if died:  # the host says it died; say why that is likely the user's task
+            self._say(
+                "The experiment ended the run host, where serial and threads run your task: "
+                + died[0].message
+            )
+        if report.state != "cancelled":
             return
         threading.Thread(target=self._window.host.restart, name="host-restart", daemon=True).start()

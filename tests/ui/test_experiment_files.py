@@ -156,3 +156,21 @@ def test_an_endless_task_is_cancelled_and_the_host_restarted(qtbot, lab_window, 
     write(tmp_path, "endless.py", GOOD)
     qtbot.waitUntil(lambda: "2 * x" in lab_window.ui.info.code.toPlainText(), timeout=WAIT_MS)
     assert run_to_end(qtbot, lab_window).state == "completed"  # on a fresh host
+
+
+def test_a_task_that_kills_its_process_fails_the_run_not_the_window(
+    qtbot, lab_window, tmp_path, monkeypatch
+):
+    path = write(tmp_path, "crash.py", "import os\nINPUTS = [1]\ndef task(x):\n    os._exit(3)\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    with qtbot.waitSignal(lab_window.experiments.opened, timeout=WAIT_MS):
+        lab_window.experiments.open_action.trigger()
+    choose(lab_window, threads=False, processes=False)
+    report = run_to_end(qtbot, lab_window)  # serial runs in the run host: the host dies
+    assert report.state == "failed"
+    assert [r.type for r in report.errors] == ["RunHostDied"]
+    assert "exit code 3" in report.errors[0].message
+    assert "The experiment ended the run host" in lab_window.statusBar().currentMessage()
+    write(tmp_path, "crash.py", GOOD)
+    qtbot.waitUntil(lambda: "2 * x" in lab_window.ui.info.code.toPlainText(), timeout=WAIT_MS)
+    assert run_to_end(qtbot, lab_window).state == "completed"  # a fresh host, same window
