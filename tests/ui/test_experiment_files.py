@@ -112,12 +112,16 @@ def test_experiments_are_remembered_across_starts(qtbot, ini_settings, lab_host,
     first = MainWindow(host=lab_host, settings=ini_settings)
     qtbot.addWidget(first)
     scenario_id = open_file(qtbot, first, path)
+    first.set_param("processes", False)
+    first.set_pool_sizes((1, 3))
     first.close()
     ini_settings.sync()
     second = MainWindow(host=lab_host, settings=ini_settings)
     qtbot.addWidget(second)
     qtbot.waitUntil(lambda: second.current_scenario().id == scenario_id, timeout=WAIT_MS)
     assert group_titles(second, "My experiments") == ["kept.py:task"]
+    assert second.ui.params.values()["processes"] is False  # its choices kept with it
+    assert second.ui.controls.pool_sizes() == (1, 3)
     second.close()
 
 
