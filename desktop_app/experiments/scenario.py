@@ -11,6 +11,7 @@ checks that each returned serial's results in input order.
 from __future__ import annotations
 
 import ast
+import inspect
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from ..engine.records import ErrorRecord
 from ..scenarios.base import Param, Scenario
 from .inputs import first_unpicklable, load_inputs
 from .loader import ExperimentError, Target, load_module, resolve_function
-from .task import UserTask
+from .task import UserTask, task_for
 
 if TYPE_CHECKING:
     from ..engine.context import RunContext
@@ -153,24 +154,26 @@ def run_experiment(ctx: RunContext, spec: ExperimentRun) -> None:
     target = spec.target
     try:
         module = load_module(target)
-        resolve_function(target, module)
+        is_async = inspect.iscoroutinefunction(resolve_function(target, module))
         items = load_inputs(target, module, spec.inputs_expr, int(ctx.params.get("n", 0)))
     except ExperimentError as exc:
         _report(ctx, exc)
         return
     kinds = _runnable_kinds(ctx, items)
-    task = UserTask(target)  # its first call in each process runs setup(), captured
     chunksize = int(ctx.params.get("chunksize", 0)) or None
     series = target.function
     ctx.print(f"{target.name}: {len(items)} inputs; serial, then {', '.join(kinds) or 'nothing'}")
     reference: list[Any] | None = None
     for repeat in range(ctx.repeats):
-        serial = ctx.measure(series, "serial", 1, task, items, repeat=repeat, chunksize=chunksize)
+        serial = ctx.measure(
+            series, "serial", 1, UserTask(target), items, repeat=repeat, chunksize=chunksize
+        )
         if reference is None:
             reference = serial.results if serial.state == "completed" else []
             kinds = _check_results(ctx, kinds, reference)
         for kind in kinds:
             for size in ctx.pool_sizes:
+                task = task_for(target, kind, is_async)  # its first call runs setup()
                 outcome = ctx.measure(
                     series, kind, size, task, items, repeat=repeat, chunksize=chunksize
                 )

@@ -12,6 +12,8 @@ first call, where the engine turns it into the task's error record with its trac
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +39,12 @@ class UserTask:
         func = self._func
         if func is None:
             func = self._func = load_task(self.target)
-        return func(item)
+        value = func(item)
+        if inspect.iscoroutine(value):  # an ``async def task``: run it to its end here
+            import asyncio  # only then: it costs a worker 20 ms to import
+
+            value = asyncio.run(value)
+        return value
 
 
 def _unpickled(target: Target) -> UserTask:
@@ -47,4 +54,16 @@ def _unpickled(target: Target) -> UserTask:
         load_module(target)
     except BaseException:  # the first call raises it again, as this task's own error
         pass
+    return UserTask(target)
+
+
+async def _await_task(target: Target, item: Any) -> Any:
+    return await load_task(target)(item)
+
+
+def task_for(target: Target, kind: str, is_async: bool) -> Callable[[Any], Any]:
+    """What ``kind`` maps: an ``async def task`` is awaited on the asyncio kind's loop (a
+    coroutine function, as that kind expects), and run to its end by every other kind."""
+    if is_async and kind == "asyncio":
+        return functools.partial(_await_task, target)
     return UserTask(target)

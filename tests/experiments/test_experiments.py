@@ -256,3 +256,30 @@ def test_results_compare_as_users_mean():
             return "odd"
 
     assert same(Odd(), Odd())
+
+
+def test_an_async_task_is_awaited_on_asyncio_and_run_by_the_others(tmp_path, pools):
+    path = write(
+        tmp_path,
+        "waits.py",
+        """
+        import asyncio
+        INPUTS = range(8)
+        async def task(x):
+            await asyncio.sleep(0.01)
+            return -x
+        """,
+    )
+    report = run(path, pools, kinds=("asyncio", "threads", "processes"), sizes=(4,))
+    assert report.state == "completed", messages(report)
+    assert [e.measurement.backend for e in report.runs] == [
+        "serial",
+        "threads",
+        "processes",
+        "asyncio",
+    ]
+    assert all(entry.results == [-x for x in range(8)] for entry in report.runs)
+    on_loop = next(e.spans for e in report.runs if e.measurement.backend == "asyncio")
+    spans = sorted(zip(on_loop.start, on_loop.end, strict=True))
+    # awaited, not run one after another: some task starts before the one before it ended
+    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:], strict=False))
