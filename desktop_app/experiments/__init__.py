@@ -2,7 +2,8 @@
 
 The convention (docs and the template say the same):
 
-- ``def task(x)``: the function measured, called once per input. Another name is chosen with
+- ``def task(x)``: the function measured, called once per input (``async def task(x)`` is
+  awaited on the asyncio kind's loop and run to its end by every other kind). Another name is chosen with
   ``PATH:FUNCTION`` (``bench my_file.py:work``); ``module:function`` names an importable module.
 - ``def inputs()`` returning an iterable, or an ``INPUTS`` iterable: what ``task`` is called on.
   ``--inputs EXPR`` (evaluated with the file's names) or ``--n N`` replace it: ``inputs(N)``

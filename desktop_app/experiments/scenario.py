@@ -130,6 +130,8 @@ def experiment_scenario(
     """The scenario of one experiment file; its id is stable across edits of the file."""
     target = info.target
     summary = info.summary or f"Your function {target.function}() from {target.file_label}."
+    if info.problem:  # seen by parsing: say it before the user presses Run
+        summary = f"This file cannot run as it is: {info.problem}.\n\n{summary}"
     return Scenario(
         id=f"experiment:{target.location}:{target.function}",
         title=target.name,

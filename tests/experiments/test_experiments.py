@@ -283,3 +283,10 @@ def test_an_async_task_is_awaited_on_asyncio_and_run_by_the_others(tmp_path, poo
     spans = sorted(zip(on_loop.start, on_loop.end, strict=True))
     # awaited, not run one after another: some task starts before the one before it ended
     assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:], strict=False))
+
+
+def test_a_problem_seen_by_parsing_is_in_the_summary(tmp_path):
+    path = write(tmp_path, "typo.py", '"""Doc."""\ndef task(x)\n    return x\n')
+    scenario = experiment_scenario(describe(parse_target(path)))
+    assert scenario.summary.startswith(f"This file cannot run as it is: {path}, line 2:")
+    assert scenario.code().startswith('"""Doc."""')  # the code view shows the file as it is
