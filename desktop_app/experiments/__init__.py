@@ -9,7 +9,8 @@ The convention (docs and the template say the same):
   ``--inputs EXPR`` (evaluated with the file's names) or ``--n N`` replace it: ``inputs(N)``
   when ``inputs`` takes an argument, else ``range(N)``.
 - ``def setup()`` (optional): runs once in each process before its first task (once per
-  process, shared by a thread pool's threads), to build what every task reads.
+  process, shared by a thread pool's threads), to build what every task reads. Pools stay warm
+  between runs, so a process that ran it for this version of the file does not run it again.
 - The module docstring is the summary the window and the report show.
 
 The file is imported **by path** (never as ``__main__``) under a private module name, in the

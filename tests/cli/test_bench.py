@@ -4,14 +4,17 @@ its report, files, history and exit codes, and a broken file as one line (exit 2
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 
+import pytest
+
 RUN_TIMEOUT_S = 90  # a hang guard only
 
 
-def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+def cli(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "desktop_app", *args],
         capture_output=True,
@@ -19,6 +22,7 @@ def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
         timeout=RUN_TIMEOUT_S,
         stdin=subprocess.DEVNULL,
         cwd=cwd,
+        env=env,
     )
 
 
@@ -102,3 +106,29 @@ def test_wrong_results_fail_the_run_with_exit_1(tmp_path):
     result = cli("bench", path, "--executors", "threads", "--repeat", "1", "--no-save")
     assert result.returncode == 1, result.stderr
     assert "WrongResult" in result.stdout and "differ from serial's" in result.stdout
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_bench_loads_the_file_by_path_under_each_start_method(tmp_path, method):
+    """Workers import the file by its path, not through ``__main__`` (which here is the CLI)."""
+    path = write(
+        tmp_path,
+        "where.py",
+        """
+        import os, sys
+        INPUTS = [1, 2, 3]
+        def task(x):
+            return (x, __name__.startswith("_lab_experiment_where_"), "__main__" != __name__)
+        """,
+    )
+    out = tmp_path / "run.json"
+    env = dict(os.environ, CONCURRENCY_LAB_START_METHOD=method)
+    result = cli(
+        "bench", path, "--executors", "processes", "--pool-sizes", "2", "--repeat", "1",
+        "--no-save", "--json", str(out), env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert f"start method {method}" in result.stdout
+    expected = [[x, True, True] for x in (1, 2, 3)]
+    assert [run["results"] for run in document["runs"]] == [expected, expected]
