@@ -290,3 +290,36 @@ def test_a_problem_seen_by_parsing_is_in_the_summary(tmp_path):
     scenario = experiment_scenario(describe(parse_target(path)))
     assert scenario.summary.startswith(f"This file cannot run as it is: {path}, line 2:")
     assert scenario.code().startswith('"""Doc."""')  # the code view shows the file as it is
+
+
+def test_results_that_do_not_pickle_keep_the_processes_out(tmp_path, pools):
+    path = write(
+        tmp_path,
+        "handles.py",
+        """
+        class Handle:
+            def __init__(self, x):
+                self.x = x
+            def __eq__(self, other):
+                return self.x == other.x
+            def __reduce__(self):
+                raise TypeError("a handle stays in its process")
+        INPUTS = [1, 2]
+        def task(x):
+            return Handle(x)
+        """,
+    )
+    report = run(path, pools)
+    assert [e.measurement.backend for e in report.runs] == ["serial", "threads"]
+    (record,) = report.errors
+    assert record.type == "PicklingError"
+    assert "the result of input #0" in record.message
+    assert "a handle stays in its process" in record.message
+    assert "processes cannot run this experiment; serial, threads can" in record.message
+
+
+def test_a_file_that_is_not_text_cannot_be_read(tmp_path):
+    path = tmp_path / "binary.py"
+    path.write_bytes(b"\xff\xfe\x00def task(x): pass")
+    with pytest.raises(ExperimentError, match="binary.py: cannot be read"):
+        describe(parse_target(str(path)))
