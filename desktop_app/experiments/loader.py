@@ -138,9 +138,11 @@ def _read(path: str) -> tuple[tuple[int, int], bytes]:
 def _execute(path: str, source: bytes) -> types.ModuleType:
     try:
         code = compile(source, path, "exec", dont_inherit=True)
-    except SyntaxError as exc:
+    except SyntaxError as exc:  # the detail shows the line and where in it, as Python does
         raise ExperimentError(
-            f"{path}, line {exc.lineno}: syntax error: {exc.msg}", line=exc.lineno
+            f"{path}, line {exc.lineno}: syntax error: {exc.msg}",
+            detail="".join(traceback.format_exception_only(exc)),
+            line=exc.lineno,
         ) from None
     except ValueError as exc:  # null bytes
         raise ExperimentError(f"{path}: is not Python source: {exc}") from None

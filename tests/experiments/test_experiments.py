@@ -110,6 +110,8 @@ def test_each_broken_file_says_what_and_where(tmp_path, pools):
         assert len(report.errors) == 1, (name, messages(report))
         assert expected in report.errors[0].message, (name, messages(report))
         assert str(tmp_path) in report.errors[0].message
+    syntax = run(str(tmp_path / "syntax.py"), pools, kinds=()).errors[0].traceback
+    assert "return x +" in syntax and "^" in syntax  # the line, and where in it
     detail = run(str(tmp_path / "imports.py"), pools, kinds=()).errors[0].traceback
     assert "no_such_module_here" in detail and "imports.py" in detail
 
