@@ -188,12 +188,26 @@ def user_error(exc: BaseException, path: str, doing: str) -> ExperimentError:
     mine = [frame for frame in frames if not path or frame.filename == path]
     where = mine[-1] if mine else None
     place = f"{where.filename}, line {where.lineno}" if where else (path or "the experiment")
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    text = "".join(traceback.format_exception(type(exc), exc, _from_user_code(exc.__traceback__)))
     return ExperimentError(
         f"{place}: {doing} {type(exc).__name__}: {exc}",
         detail=text,
         line=where.lineno if where else None,
     )
+
+
+_LAB = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _from_user_code(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """The traceback from its first frame outside the lab and importlib: what the user wrote."""
+    first = tb
+    while first is not None:
+        name = first.tb_frame.f_code.co_filename
+        if not (name.startswith(_LAB + os.sep) or name.startswith("<frozen importlib")):
+            return first
+        first = first.tb_next
+    return tb
 
 
 def resolve_function(target: Target, module: types.ModuleType) -> Callable[[Any], Any]:
