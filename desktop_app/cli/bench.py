@@ -107,14 +107,14 @@ def main(args: argparse.Namespace) -> int:
         info = describe(target)
         module = load_module(target)  # the CLI's own process: the user's code may run here
         resolve_function(target, module)
-        load_inputs(target, module, args.inputs, args.n or 0)
+        items = load_inputs(target, module, args.inputs, args.n or 0)
     except ExperimentError as exc:
         raise UsageError(str(exc)) from None
     try:
         outputs = plan_outputs(args)
     except OutputPathError as exc:
         raise UsageError(str(exc)) from None
-    scenario = experiment_scenario(info, args.inputs, args.pool_sizes)
+    scenario = experiment_scenario(info, args.inputs, args.pool_sizes, items)  # made once
     chosen = {kind: kind in args.executors for kind in kind_names() if kind != "serial"}
     params = scenario.resolve({**chosen, "n": args.n or 0, "chunksize": args.chunksize or 0})
     request = CliRunRequest(

@@ -14,7 +14,7 @@ import ast
 import inspect
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..engine.executors import ACCEPTS_PICKLABLE, executor_class, kind_names
@@ -119,13 +119,19 @@ class ExperimentRun:
 
     target: Target
     inputs_expr: str | None = None
+    # The inputs the CLI already made while checking the file, in its own process (so
+    # ``inputs()`` runs once); the window leaves it empty: the host makes them.
+    inputs: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, ctx: RunContext) -> None:
         run_experiment(ctx, self)
 
 
 def experiment_scenario(
-    info: ExperimentInfo, inputs_expr: str | None = None, pool_sizes: Sequence[int] = (1, 2)
+    info: ExperimentInfo,
+    inputs_expr: str | None = None,
+    pool_sizes: Sequence[int] = (1, 2),
+    inputs: Sequence[Any] | None = None,
 ) -> Scenario:
     """The scenario of one experiment file; its id is stable across edits of the file."""
     target = info.target
@@ -142,7 +148,7 @@ def experiment_scenario(
             "results are the reference every other executor must return, in input order."
         ),
         params=experiment_params(),
-        run=ExperimentRun(target, inputs_expr),
+        run=ExperimentRun(target, inputs_expr, None if inputs is None else tuple(inputs)),
         extra_code=info.source,
         pool_sizes=tuple(pool_sizes),
         repeats=3,
@@ -157,7 +163,11 @@ def run_experiment(ctx: RunContext, spec: ExperimentRun) -> None:
     try:
         module = load_module(target)
         is_async = inspect.iscoroutinefunction(resolve_function(target, module))
-        items = load_inputs(target, module, spec.inputs_expr, int(ctx.params.get("n", 0)))
+        items = (
+            list(spec.inputs)
+            if spec.inputs is not None
+            else load_inputs(target, module, spec.inputs_expr, int(ctx.params.get("n", 0)))
+        )
     except ExperimentError as exc:
         _report(ctx, exc)
         return

@@ -34,7 +34,9 @@ def task(x):
     print("cubing", x)
     return helper.cube(x)
 
-INPUTS = list(range(10))
+def inputs():
+    print("making the inputs")
+    return list(range(10))
 '''
 
 
@@ -62,6 +64,7 @@ def test_bench_runs_a_file_on_threads_and_processes_and_saves_it(tmp_path):
                         ("processes", 2)}  # fmt: skip
     assert all(run["results"] == [x**3 for x in range(10)] for run in document["runs"])
     assert any(line.startswith("[pid") and "cubing 9" in line for line in document["output"])
+    assert result.stdout.count("making the inputs") == 1  # the check and the run share them
     listed = json.loads(cli("history", "list", "--json", "--data-dir", str(data)).stdout)
     assert [run["scenario"] for run in listed["runs"]] == [f"experiment:{path}:task"]
 
