@@ -3,6 +3,7 @@ on threads and processes, its errors in the console, edits on disk noticed, reme
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 
@@ -73,6 +74,9 @@ def test_an_opened_file_runs_in_the_host_on_threads_and_processes(qtbot, lab_win
     assert str(os.getpid()) not in pids  # the user's code never ran in the window's process
     assert len(pids) >= 2  # the run host and the process workers
     assert "doubling 7" in lab_window.ui.output.toPlainText()
+    lab_window.export("json", str(tmp_path / "run.json"))  # exports as a lesson's run does
+    saved = json.loads((tmp_path / "run.json").read_text())
+    assert saved["scenario"] == scenario_id and len(saved["runs"]) == 5
 
 
 def test_a_broken_file_fails_the_run_with_its_file_and_line(qtbot, lab_window, tmp_path):
