@@ -79,7 +79,10 @@ def parse_target(text: str, cwd: str | None = None) -> Target:
 
 # --- loading (run host and workers only) -----------------------------------------------------
 
-_LOADED: dict[str, tuple[tuple[int, int], types.ModuleType]] = {}
+# A version of a file: (inode, mtime, ctime, size). The inode changes when an editor saves by
+# renaming a new file over the old, even within one tick of the file system's coarse clock.
+Stamp = tuple[int, int, int, int]
+_LOADED: dict[str, tuple[Stamp, types.ModuleType]] = {}
 _SET_UP_FLAG = "__lab_setup_done__"
 _lock = threading.RLock()
 
@@ -100,7 +103,7 @@ def _on_path(folder: str) -> None:
 
 
 def load_module(target: Target) -> types.ModuleType:
-    """The target's module, imported once per version of the file (its mtime and size)."""
+    """The target's module, imported once per version of the file (see ``Stamp``)."""
     with _lock:
         _on_path(target.folder)
         if target.kind == "module":
@@ -114,19 +117,21 @@ def load_module(target: Target) -> types.ModuleType:
         return module
 
 
-def _stamp(path: str) -> tuple[int, int] | None:
+def _version(info: os.stat_result) -> Stamp:
+    return info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size
+
+
+def _stamp(path: str) -> Stamp | None:
     try:
-        info = os.stat(path)
+        return _version(os.stat(path))
     except OSError:
         return None  # gone or unreadable: _read says which
-    return info.st_mtime_ns, info.st_size
 
 
-def _read(path: str) -> tuple[tuple[int, int], bytes]:
+def _read(path: str) -> tuple[Stamp, bytes]:
     try:
         with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            return (info.st_mtime_ns, info.st_size), handle.read()
+            return _version(os.fstat(handle.fileno())), handle.read()
     except FileNotFoundError:
         raise ExperimentError(f"{path}: the file is gone (deleted, moved or renamed)") from None
     except IsADirectoryError:
