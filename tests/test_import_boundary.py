@@ -36,10 +36,12 @@ _PROBE = textwrap.dedent(
     what = sys.argv[1]
     if what == "below-the-window":
         loaded = (import_tree("desktop_app.engine") + import_tree("desktop_app.scenarios")
-                  + import_tree("desktop_app.ui.viewmodels"))
+                  + import_tree("desktop_app.ui.viewmodels")
+                  + import_tree("desktop_app.experiments"))
         from desktop_app.scenarios.registry import all_scenarios
         ids = [s.id for s in all_scenarios()]
         for name in ("desktop_app.workloads", "desktop_app.cli", "desktop_app.cli.run",
+                     "desktop_app.cli.bench",
                      "desktop_app.cli.format", "desktop_app.cli.progress"):
             importlib.import_module(name)
             loaded.append(name)
@@ -75,6 +77,7 @@ def test_engine_scenarios_workloads_and_cli_load_no_qt():
     found = probe("below-the-window")
     assert "desktop_app.engine.executors.processes" in found["loaded"]
     assert "desktop_app.scenarios.registry" in found["loaded"]
+    assert "desktop_app.experiments.task" in found["loaded"]  # what workers import
     assert len(found["ids"]) == len(lesson_modules())  # one scenario per lesson module
     assert found["qt"] == []
 

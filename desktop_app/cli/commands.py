@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..engine.limits import MAX_POOL_SIZE, MAX_REPEATS, MIN_POOL_SIZE, MIN_REPEATS
-from . import history
+from . import bench, history
 from .outputs import OutputPathError, StdoutFailed, add_output_options, plan_outputs, print_out
 
 PROG = "concurrency-lab"
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-save", action="store_true", help="do not save the run to the history")
     history.add_data_dir(run)
     history.add_parser(commands)
+    bench.add_parser(commands)
     show_run = commands.add_parser(
         "show-run", help="print the report of a run saved with --json (or File > Save run)"
     )
@@ -147,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_show(args.scenario)
         if args.command == "history":
             return history.main(args)
+        if args.command == "bench":
+            return bench.main(args)
         if args.command == "show-run":
             return cmd_show_run(args.path, args.verbose)
         return cmd_run(args)

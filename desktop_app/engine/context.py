@@ -62,6 +62,7 @@ class RunContext:
         self._sink = sink
         self._lock = threading.Lock()
         self._dropped_lines = 0
+        self._marked_failed = False
         self.report = RunReport(scenario, dict(params), pool_sizes, repeats, origin=self.origin)
 
     # --- timing maps on executors -------------------------------------------------------------
@@ -214,9 +215,16 @@ class RunContext:
         if self.cancel.wait(seconds):
             raise RunCancelled("run cancelled")
 
+    def fail(self) -> None:
+        """Mark the run failed without raising: a check the scenario made failed (a user's
+        experiment whose results differ from serial's), its records already reported."""
+        self._marked_failed = True
+
     @property
     def failed(self) -> bool:
-        return any(entry.measurement.state == "failed" for entry in self.report.runs)
+        return self._marked_failed or any(
+            entry.measurement.state == "failed" for entry in self.report.runs
+        )
 
 
 def run_scenario(

@@ -198,7 +198,8 @@ class MainWindow(RunLifecycle, QMainWindow):
 
     def select_scenario(self, scenario_id: str) -> None:
         """Show a scenario (raises UnknownScenarioError for an unknown id)."""
-        get_scenario(scenario_id)
+        if scenario_id not in self._scenarios:  # a lesson, or an experiment opened here
+            get_scenario(scenario_id)
         if self._scenario is not None and self._scenario.id == scenario_id:
             return
         self.ui.chooser.select(scenario_id)
@@ -360,6 +361,7 @@ class MainWindow(RunLifecycle, QMainWindow):
         self.opener = RunOpener(self, self._store)
         menu.addActions([self.opener.action, self.exports.save_action, self.exports.export_action])
         menu.addSeparator()
+        self._fill_experiments_menu(menu)
         self.run_finished.connect(lambda _report: self.exports.update_enabled())
         self.run_started.connect(lambda _id: setattr(self, "saved_run_path", ""))
 
@@ -384,3 +386,25 @@ class MainWindow(RunLifecycle, QMainWindow):
 
     def _show_about(self) -> None:
         self.menus.show_about()
+
+    # --- my experiments: File ▸ Open experiment…, New experiment… (ui/experiment_files.py) -----
+
+    def _fill_experiments_menu(self, menu: Any) -> None:
+        from .experiment_files import ExperimentFiles
+
+        self.experiments = ExperimentFiles(self, self._store)
+        menu.addActions(self.experiments.actions())
+        menu.addSeparator()
+
+    def add_experiment(self, scenario: Scenario) -> None:
+        """Show (or update) a user's experiment in the chooser under "My experiments"."""
+        self._scenarios[scenario.id] = scenario
+        self.ui.chooser.add_scenario(scenario)
+        self.ui.info.forget(scenario.id)
+        if self._scenario is not None and self._scenario.id == scenario.id:
+            self._scenario = scenario  # the next run uses the file as it is now
+
+    def show_scenario_again(self) -> None:
+        """Show the current scenario's text and code anew (its file changed)."""
+        if self._scenario is not None:
+            self.ui.info.show_scenario(self._scenario)

@@ -130,5 +130,27 @@ class SettingsStore:
     def set_export_folder(self, folder: str) -> None:
         self._set_json("export/folder", folder)
 
+    # --- my experiments (ui/experiment_files.py) ------------------------------------------------
+
+    def last_scenario_id(self) -> str:
+        """The last scenario's id as stored, known or not (an experiment loads after start)."""
+        value = self._json("last_scenario")
+        return value if isinstance(value, str) else ""
+
+    def experiment_paths(self) -> list[str]:
+        value = self._json("experiments/paths")
+        if not isinstance(value, list):
+            return []
+        return [path for path in value if isinstance(path, str) and path]
+
+    def set_experiment_paths(self, paths: list[str]) -> None:
+        self._set_json("experiments/paths", list(dict.fromkeys(paths)))
+
+    def rerun_on_change(self) -> bool:
+        return self._json("experiments/rerun_on_change") is True
+
+    def set_rerun_on_change(self, on: bool) -> None:
+        self._set_json("experiments/rerun_on_change", bool(on))
+
     def sync(self) -> None:
         self.qsettings.sync()

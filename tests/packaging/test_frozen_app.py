@@ -190,6 +190,33 @@ def test_frozen_cli_runs_every_scenario(build_output: str, scenario: str, tmp_pa
     assert data["state"] == "completed", result.stderr[-2000:]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the bundle is built and run on Linux here")
+def test_frozen_cli_benches_a_user_file_on_threads_and_processes(
+    build_output: str, tmp_path: Path
+) -> None:
+    """A user's experiment loaded by path in the frozen run and its forkserver workers, with a
+    neighbour module of its own folder (issue 15; docs/packaging.md)."""
+    (tmp_path / "helper.py").write_text("def cube(x):\n    return x ** 3\n")
+    (tmp_path / "cubes.py").write_text(
+        '"""Cubes."""\nimport helper\n\ndef task(x):\n    return helper.cube(x)\n\n'
+        "INPUTS = list(range(20))\n"
+    )
+    report = tmp_path / "report.json"
+    args = ["bench", str(tmp_path / "cubes.py"), "--repeat", "1", "--pool-sizes", "2"]
+    result = subprocess.run(
+        [str(EXE), *args, "--no-save", "--json", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
+    assert report.exists(), f"exit {result.returncode}: {result.stderr[-2000:]}"
+    data = json.loads(report.read_text())
+    assert data["state"] == "completed", result.stderr[-2000:]
+    assert {run["backend"] for run in data["runs"]} == {"serial", "threads", "processes"}
+    assert all(run["results"] == [x**3 for x in range(20)] for run in data["runs"])
+
+
 def _qt_mapped(pid: int) -> bool:
     try:
         maps = Path(f"/proc/{pid}/maps").read_text()

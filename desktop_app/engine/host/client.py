@@ -152,6 +152,22 @@ class RunHost:
             process.join(timeout)
             self._discard(0.0)  # kills it and its workers if it did not exit in time
 
+    def restart(self, timeout: float = STOP_WAIT_S) -> bool:
+        """End the host and its workers now if no run is going; the next run starts a fresh
+        one. For a cancelled run of a user's experiment: its task may still spin in a thread
+        of the host, and a thread cannot be killed, so the process goes. False if a run is on."""
+        with self._lock:
+            process = self._process
+            if self._running is not None or process is None:
+                return False
+            try:
+                self._requests.send(ShutdownCall())
+            except (OSError, ValueError):
+                pass
+            process.join(timeout)
+            self._discard(0.0)  # kills it and its workers if it did not exit in time
+            return True
+
     # --- a run -----------------------------------------------------------------------------------
 
     def run(

@@ -141,6 +141,13 @@ class CodeView(QPlainTextEdit):
             entry = self._documents[key] = (document, highlighter)
         return entry[0]
 
+    def forget(self, key: str) -> None:
+        """Drop the document kept for ``key`` (its code changed); the next show makes it anew."""
+        entry = self._documents.pop(key, None)
+        if entry is not None and self.document() is entry[0]:
+            self.setDocument(QTextDocument(self))  # keep showing nothing stale while it goes
+            self.document().setDocumentLayout(QPlainTextDocumentLayout(self.document()))
+
     def _is_dark(self) -> bool:
         return self.palette().base().color().lightness() < 128
 

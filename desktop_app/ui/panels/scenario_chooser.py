@@ -120,6 +120,31 @@ class ScenarioChooser(QWidget):
             self._items[scenario.id] = item
         self.tree.expandAll()
 
+    def add_scenario(self, scenario: Scenario) -> None:
+        """Add (or update) one scenario after start-up: a user's experiment, under its lesson
+        ("My experiments"), a group made at the end when it is the first of it."""
+        self._scenarios[scenario.id] = scenario
+        item = self._items.get(scenario.id)
+        if item is None:
+            group = next(
+                (
+                    top
+                    for index in range(self.tree.topLevelItemCount())
+                    if (top := self.tree.topLevelItem(index)) is not None
+                    and top.text(0) == scenario.lesson
+                ),
+                None,
+            )
+            if group is None:
+                self._populate([scenario])
+                return
+            item = QTreeWidgetItem()
+            item.setData(0, _ID_ROLE, scenario.id)
+            group.addChild(item)
+            self._items[scenario.id] = item
+        item.setText(0, scenario.title)
+        item.setToolTip(0, f"{scenario.title}\n\n{scenario.summary}")
+
     def select(self, scenario_id: str) -> None:
         self.tree.setCurrentItem(self._items[scenario_id])
 

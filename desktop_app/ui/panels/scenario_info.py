@@ -97,6 +97,12 @@ class ScenarioInfo(QWidget):
             document.setHtml(lesson_html(scenario))
         return document
 
+    def forget(self, scenario_id: str) -> None:
+        """Drop what was made for a scenario whose text changed (an edited experiment file)."""
+        self._documents.pop(scenario_id, None)
+        self.code.forget(scenario_id)
+        _CODE.pop(scenario_id, None)
+
     def prepare(self, scenario: Scenario) -> None:
         """Make the lesson's text and highlighted code now (an idle step), so choosing it is
         quick."""

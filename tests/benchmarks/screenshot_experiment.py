@@ -1,0 +1,74 @@
+"""Render the README's screenshot of a user's experiment: docs/examples/squares.py run in the
+window on serial, threads and processes at pool sizes 1 and 2.
+
+Run: python tests/benchmarks/screenshot_experiment.py [--out docs]
+Opens the window offscreen at 1280 x 800 on a throw-away settings file, opens the example as
+File ▸ Open experiment… does, runs it, and grabs the window (the timing plot) to
+docs/screenshot-experiment.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "docs" / "examples" / "squares.py"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNG")
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds for the run")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+
+    from desktop_app.engine.pools import stop_process_helpers
+    from desktop_app.ui.app import make_application
+    from desktop_app.ui.main_window import MainWindow
+
+    app = make_application([])
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings)
+        window.resize(1280, 800)
+        window.show()
+        loop = QEventLoop()
+        done: list = []
+        window.experiments.opened.connect(lambda _id: loop.quit())
+        window.experiments.open(str(EXAMPLE))
+        QTimer.singleShot(10_000, loop.quit)
+        loop.exec()
+        try:
+            window.set_param("threads", True)
+            window.set_param("processes", True)
+            window.set_pool_sizes((1, 2))
+            window.set_repeats(3)
+            window.run_finished.connect(lambda report: (done.append(report), loop.quit()))
+            QTimer.singleShot(int(args.timeout * 1000), loop.quit)
+            if not window.start_run():
+                raise SystemExit(f"refused: {window.last_refusal}")
+            loop.exec()
+            window.ui.tabs.setCurrentWidget(window.ui.timing_plot)
+            app.processEvents()
+            window.ui.timing_plot.refresh()
+            app.processEvents()
+            window.grab().save(str(out / "screenshot-experiment.png"))
+        finally:
+            window.close()
+            stop_process_helpers()
+    if not done or done[0].state != "completed":
+        print("the run did not complete", file=sys.stderr)
+        return 1
+    print(f"wrote {out / 'screenshot-experiment.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
