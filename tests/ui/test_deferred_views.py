@@ -89,7 +89,7 @@ def test_the_timing_plot_draws_the_shown_view_and_the_other_when_chosen(qtbot):
     named = {item.name(): item for item in plot._speedup.listDataItems() if item.name()}
     assert list(named["processes"].getData()[1]) == pytest.approx([2.0, 2.0])
     ticks = [label for _, label in plot._wall.getAxis("bottom")._tickLevels[0]]
-    assert ticks == ["1", "2", "4"], "the run's sizes are on the axis from the start"
+    assert ticks == ["1", "2 cores", "4"], "the run's sizes are on the axis from the start"
 
 
 @pytest.mark.parametrize(
