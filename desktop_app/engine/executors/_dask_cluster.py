@@ -1,0 +1,218 @@
+"""The Dask cluster the ``dask`` kind runs on: the lab's own ``LocalCluster``, or a user's.
+
+One cluster per scheduler address is shared by every ``dask`` executor of this process, so a
+pool-size sweep (2, 4, 8) scales one cluster instead of starting three; it is closed when the
+last executor lets go of it. The lab tears down only a cluster it started itself: a user's
+cluster (``tcp://host:port``) is only connected to, and at most the connection is closed.
+
+``distributed`` is imported here and only when a cluster is first needed, so listing the
+executor kinds costs nothing and an install without the ``[cluster]`` extra still works.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import threading
+import time
+from typing import Any
+
+from ..start_method import START_METHOD
+
+INSTALL_HINT = 'pip install "concurrency-lab[cluster]"'
+# The scheduler a run connects to when nothing else says: "" is the lab's own LocalCluster.
+SCHEDULER_ENV = "CONCURRENCY_LAB_DASK_SCHEDULER"
+WORKERS_TIMEOUT_S = 60.0  # how long a scale (or a user's cluster) may take to have its workers
+CONNECT_TIMEOUT_S = 10.0  # how long connecting to a user's scheduler may take
+CLOSE_TIMEOUT_S = 5.0
+RUNNING_TOPIC = "concurrency-lab-running"  # workers publish the chunk each one starts
+_ADDRESS = re.compile(r"^(tcp|tls|inproc|ws|wss)://[^\s/:]+(:\d{1,5})?$")
+
+
+def unavailable_reason() -> str | None:
+    """Why the ``dask`` kind cannot run here (no ``distributed``), or None when it can."""
+    if importlib.util.find_spec("distributed") is None:
+        return f"the 'distributed' package is not installed; install it with: {INSTALL_HINT}"
+    return None
+
+
+def check_address(address: str) -> str:
+    """A scheduler address, normalised (``host:port`` gets ``tcp://``), or ValueError."""
+    text = address.strip()
+    if not text:
+        return ""
+    if "://" not in text:
+        text = f"tcp://{text}"
+    if not _ADDRESS.match(text):
+        raise ValueError(
+            f"scheduler address {address!r} is not valid: use tcp://HOST:PORT "
+            "(as printed by `dask scheduler`), or nothing for the lab's own local cluster"
+        )
+    return text
+
+
+def configured_address() -> str:
+    """The scheduler address from ``CONCURRENCY_LAB_DASK_SCHEDULER`` ("" when unset)."""
+    return check_address(os.environ.get(SCHEDULER_ENV, ""))
+
+
+class ClusterLink:
+    """A client on one cluster, shared by the executors of this process; see the module doc."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address  # "" for the lab's own cluster
+        self.owned = not address
+        self.users = 0
+        self.cluster: Any = None
+        self.client: Any = None
+        self.dirty = False  # a cancelled task may still be running on a worker of ours
+        self.handlers: dict[str, Any] = {}  # topic -> handler of the executors that listen
+        self._lock = threading.Lock()
+
+    @property
+    def scheduler(self) -> str:
+        return self.client.scheduler.address if self.client is not None else self.address
+
+    def open(self) -> None:
+        """Start the lab's LocalCluster (no workers yet) or connect to the user's scheduler."""
+        import dask
+        from distributed import Client, LocalCluster
+
+        # Workers start with the app's start method (forkserver, else spawn), never fork; and
+        # Dask's own stdout logging of every worker start stays out of the lesson's output.
+        dask.config.set(
+            {
+                "distributed.worker.multiprocessing-method": START_METHOD,
+                "distributed.logging.distributed": "error",
+            }
+        )
+        if self.owned:
+            self.cluster = LocalCluster(
+                n_workers=0,
+                processes=True,
+                threads_per_worker=1,
+                host="127.0.0.1",  # the scheduler listens on this machine only
+                dashboard_address=None,  # no web server: nothing is opened to the network
+                silence_logs=40,  # logging.ERROR
+            )
+            self.client = Client(self.cluster, set_as_default=False)
+            from ._dask_worker import ParentWatch
+
+            self.client.register_plugin(ParentWatch(), name=ParentWatch.name)
+        else:
+            self.client = Client(self.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        self.client.subscribe_topic(RUNNING_TOPIC, self._dispatch_event)
+        self.client.subscribe_topic("all", self._dispatch_event)
+
+    def _dispatch_event(self, event: Any) -> None:
+        for handler in list(self.handlers.values()):
+            handler(event)
+
+    def workers(self) -> list[str]:
+        """Addresses of the workers the scheduler has now, sorted (host, then port)."""
+        return sorted(self.client.scheduler_info(n_workers=-1)["workers"], key=_address_key)
+
+    def scale(self, size: int) -> list[str]:
+        """Give the lab's cluster exactly ``size`` workers (and wait for them), or check that
+        the user's has at least ``size``; the addresses the executor of that size uses."""
+        if self.owned:
+            if self.dirty:
+                self.client.restart(timeout=WORKERS_TIMEOUT_S, wait_for_workers=False)
+                self.dirty = False
+            self.cluster.scale(size)
+            self.client.wait_for_workers(size, timeout=WORKERS_TIMEOUT_S)
+            deadline = time.monotonic() + WORKERS_TIMEOUT_S
+            while len(workers := self.workers()) != size and time.monotonic() < deadline:
+                time.sleep(0.01)  # scaling down: the retired workers are leaving
+            return workers
+        have = self.workers()
+        if len(have) < size:
+            raise RuntimeError(
+                f"the Dask cluster at {self.address} has {len(have)} worker(s), a pool of "
+                f"{size} needs {size}: start more workers (dask worker {self.address}) or "
+                "choose a smaller pool size"
+            )
+        return have[:size]
+
+    def size(self) -> int:
+        return len(self.workers())
+
+    def worker_pids(self) -> dict[str, int]:
+        """Worker address -> pid, for the lab's own cluster (the processes it may kill)."""
+        if self.cluster is None:
+            return {}
+        return self.client.run(os.getpid)
+
+    def close(self) -> None:
+        """Close the connection; stop the cluster only when the lab started it."""
+        client, cluster = self.client, self.cluster
+        self.client = self.cluster = None
+        pids = []
+        if cluster is not None and client is not None:
+            try:
+                pids = list(client.run(os.getpid).values())
+            except Exception:  # the workers may be gone or stuck already
+                pids = []
+        if client is not None:
+            try:
+                # Unsubscribed first: the scheduler would log a closed comm at CRITICAL level
+                # when it announces this client's own leaving on a topic it listens to.
+                for topic in (RUNNING_TOPIC, "all"):
+                    client.unsubscribe_topic(topic)
+                client.close(timeout=CLOSE_TIMEOUT_S)
+            except Exception:  # a lost scheduler: nothing left to close politely
+                pass
+        if cluster is not None:
+            _kill_workers(pids)  # a task that ignores cancel would hold the close up
+            try:
+                cluster.close(timeout=CLOSE_TIMEOUT_S)
+            except Exception:
+                pass
+
+
+def _kill_workers(pids: list[int]) -> None:
+    """SIGKILL the lab's own worker processes and reap them: the nanny then just notes it."""
+    import psutil
+
+    procs = []
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            proc.kill()
+            procs.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    psutil.wait_procs(procs, timeout=CLOSE_TIMEOUT_S)
+
+
+def _address_key(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition("://")[2].rpartition(":")
+    return host, int(port) if port.isdigit() else 0
+
+
+_links: dict[str, ClusterLink] = {}
+_links_lock = threading.Lock()
+
+
+def acquire(address: str) -> ClusterLink:
+    """The shared link to ``address`` ("" = the lab's own cluster), opened on first use."""
+    with _links_lock:
+        link = _links.get(address)
+        if link is None or link.client is None:
+            link = ClusterLink(address)
+            link.open()
+            _links[address] = link
+        link.users += 1
+        return link
+
+
+def release(link: ClusterLink) -> None:
+    """Let go of ``link``; the last user closes it (and stops the cluster the lab started)."""
+    with _links_lock:
+        link.users -= 1
+        if link.users > 0:
+            return
+        if _links.get(link.address) is link:
+            del _links[link.address]
+    link.close()
