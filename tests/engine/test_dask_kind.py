@@ -16,15 +16,15 @@ import pytest
 
 pytest.importorskip("distributed")
 
-import dask  # noqa: E402
+import dask
 
-from desktop_app import workloads  # noqa: E402
-from desktop_app.engine.cancel import CancelToken  # noqa: E402
-from desktop_app.engine.executors import PoolStartError, make_executor  # noqa: E402
-from desktop_app.engine.executors import _dask_cluster as cluster  # noqa: E402
-from desktop_app.engine.executors.base import MapHooks  # noqa: E402
-from desktop_app.engine.executors.dask_kind import set_scheduler  # noqa: E402
-from desktop_app.engine.start_method import START_METHOD  # noqa: E402
+from desktop_app import workloads
+from desktop_app.engine.cancel import CancelToken
+from desktop_app.engine.executors import PoolStartError, make_executor
+from desktop_app.engine.executors import _dask_cluster as cluster
+from desktop_app.engine.executors.base import MapHooks
+from desktop_app.engine.executors.dask_kind import set_scheduler
+from desktop_app.engine.start_method import START_METHOD
 
 HANG_GUARD_S = 60  # a loaded machine may be slow, never this slow
 
@@ -66,7 +66,7 @@ def test_a_sweep_scales_one_cluster_and_reports_scaling_as_start_up(executors):
     outcome = four.map(workloads.io_wait, [0.05] * 8, chunksize=1)
     assert outcome.state == "completed"
     # One timeline row per Dask worker: the span names its pid and its address (host:port).
-    rows = {(pid, name) for pid, name in zip(outcome.spans.pid, _names(outcome.spans))}
+    rows = {(pid, name) for pid, name in zip(outcome.spans.pid, _names(outcome.spans), strict=True)}
     assert all(name.startswith("127.0.0.1:") for _, name in rows)
     assert {pid for pid, _ in rows} <= worker_pids(four) and len(rows) >= 2
     assert two.start() > 0 and link.size() == 2  # scaled back down: that is its start-up

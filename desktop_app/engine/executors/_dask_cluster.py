@@ -12,6 +12,7 @@ executor kinds costs nothing and an install without the ``[cluster]`` extra stil
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import threading
@@ -24,6 +25,7 @@ INSTALL_HINT = 'pip install "concurrency-lab[cluster]"'
 # The scheduler a run connects to when nothing else says: "" is the lab's own LocalCluster.
 SCHEDULER_ENV = "CONCURRENCY_LAB_DASK_SCHEDULER"
 WORKERS_TIMEOUT_S = 60.0  # how long a scale (or a user's cluster) may take to have its workers
+USER_WORKERS_WAIT_S = 15.0  # how long a user's cluster may take to have a pool's workers
 CONNECT_TIMEOUT_S = 10.0  # how long connecting to a user's scheduler may take
 CLOSE_TIMEOUT_S = 5.0
 RUNNING_TOPIC = "concurrency-lab-running"  # workers publish the chunk each one starts
@@ -79,14 +81,16 @@ class ClusterLink:
         import dask
         from distributed import Client, LocalCluster
 
-        # Workers start with the app's start method (forkserver, else spawn), never fork; and
-        # Dask's own stdout logging of every worker start stays out of the lesson's output.
+        # Workers start with the app's start method (forkserver, else spawn), never fork.
         dask.config.set(
             {
                 "distributed.worker.multiprocessing-method": START_METHOD,
-                "distributed.logging.distributed": "error",
             }
         )
+        # What goes wrong reaches the error console as records; Dask's own log lines (a worker
+        # that joined, the reconnect attempts after a lost scheduler, with their tracebacks)
+        # would only be raw noise on the terminal, so only its critical ones are kept.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         if self.owned:
             self.cluster = LocalCluster(
                 n_workers=0,
@@ -126,6 +130,10 @@ class ClusterLink:
             while len(workers := self.workers()) != size and time.monotonic() < deadline:
                 time.sleep(0.01)  # scaling down: the retired workers are leaving
             return workers
+        try:  # a user's workers may still be joining: give them a moment
+            self.client.wait_for_workers(size, timeout=USER_WORKERS_WAIT_S)
+        except Exception:  # TimeoutError (dask's own class): said below with the numbers
+            pass
         have = self.workers()
         if len(have) < size:
             raise RuntimeError(

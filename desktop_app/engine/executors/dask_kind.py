@@ -35,7 +35,7 @@ from .._worker import ChunkResult, describe_exception
 from ..records import ErrorRecord
 from . import _dask_cluster as cluster
 from ._refusals import PoolStartError
-from .base import Executor
+from .base import Executor, MapOutcome
 
 SCHEDULER_LOST_S = 3.0  # a run fails this long after its scheduler connection closed
 ACCEPTS_CLOUDPICKLE = "callables cloudpickle can send (lambdas and closures too)"
@@ -136,6 +136,16 @@ class DaskExecutor(Executor):
         raise PoolStartError(record)
 
     # --- the map -------------------------------------------------------------------------
+
+    def map(self, func, items, **kwargs) -> MapOutcome:
+        """As every kind's, and a chunk lost with the scheduler fails the map (the dispatch
+        loop may have seen every chunk end, the lost ones with their record)."""
+        outcome = super().map(func, items, **kwargs)
+        if outcome.state == "completed" and any(
+            record.type == "SchedulerLost" for record in outcome.errors
+        ):
+            outcome.state = "failed"
+        return outcome
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         from ._dask_worker import run_chunk_on_worker
