@@ -12,7 +12,10 @@ from test_cli import cli, one_line_error
     "args, expected",
     [
         (["sharing-data", "--executor", "dask"], "sharing-data runs on this machine only"),
-        (["pool-timing", "--executor", "gpu"], "executor='gpu' is not valid: use one of pool, dask"),
+        (
+            ["pool-timing", "--executor", "gpu"],
+            "executor='gpu' is not valid: use one of pool, dask",
+        ),
         (["pool-timing", "--scheduler", "tcp://h:1"], "--scheduler only matters with --executor"),
         (
             ["pool-timing", "--executor", "dask", "--scheduler", "a b"],
