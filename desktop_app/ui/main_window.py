@@ -23,6 +23,7 @@ from ..engine.records import ErrorRecord
 from ..scenarios.base import ParamError, Preset, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
 from .bridge import RunWorker
+from .cluster_setting import SchedulerSetting
 from .export.export_actions import ExportController
 from .menus import WindowMenus
 from .panels.status_bar import StatusBar
@@ -92,6 +93,7 @@ class MainWindow(RunLifecycle, QMainWindow):
             lambda: self.last_report,
             lambda: self._scenario.id if self._scenario else "",
         )
+        self.scheduler_setting = SchedulerSetting(self, self._store.qsettings)
         self.menus = WindowMenus(self)
         self._connect()
         self._frame_timer = QTimer(self, interval=FRAME_MS)
