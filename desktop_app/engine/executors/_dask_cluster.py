@@ -15,6 +15,7 @@ import importlib.util
 import logging
 import os
 import re
+import sys
 import threading
 import time
 from typing import Any
@@ -35,6 +36,11 @@ _ADDRESS = re.compile(r"^(tcp|tls|inproc|ws|wss)://[^\s/:]+(:\d{1,5})?$")
 def unavailable_reason() -> str | None:
     """Why the ``dask`` kind cannot run here (no ``distributed``), or None when it can."""
     if importlib.util.find_spec("distributed") is None:
+        if getattr(sys, "frozen", False):  # the packaged app leaves Dask out on purpose
+            return (
+                "this packaged build leaves out Dask's 'distributed' (docs/packaging.md); run "
+                f"the lab from source with its cluster extra: {INSTALL_HINT}"
+            )
         return f"the 'distributed' package is not installed; install it with: {INSTALL_HINT}"
     return None
 
