@@ -125,6 +125,23 @@ def test_a_worker_killed_mid_run_is_a_record_and_its_task_reruns(user_cluster, e
     assert "task(s) 0" in record.message and record.worker.startswith("tcp://127.0.0.1:")
 
 
+def test_a_pool_whose_every_worker_left_fails_instead_of_waiting(user_cluster):
+    one = make_executor("dask", 1)  # a pool of one of the user's two workers
+    try:
+        one.start()
+        seen: list = []
+        hooks = MapHooks(on_progress=lambda done, total, running: seen.extend(running))
+        killer = threading.Thread(target=_kill_when_running, args=(seen, 0))
+        killer.start()
+        outcome = one.map(workloads.io_wait, [30.0], chunksize=1, hooks=hooks)
+        killer.join()
+    finally:
+        one.shutdown()
+    assert outcome.state == "failed"
+    assert "WorkersLost" in {r.type for r in outcome.errors}
+    assert user_cluster.scheduler.poll() is None  # the rest of the user's cluster runs on
+
+
 def _kill_when_running(seen: list, task: int) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -25,6 +25,7 @@ from ..start_method import START_METHOD
 INSTALL_HINT = 'pip install "concurrency-lab[cluster]"'
 # The scheduler a run connects to when nothing else says: "" is the lab's own LocalCluster.
 SCHEDULER_ENV = "CONCURRENCY_LAB_DASK_SCHEDULER"
+LOGS_ENV = "CONCURRENCY_LAB_DASK_LOGS"
 WORKERS_TIMEOUT_S = 60.0  # how long a scale (or a user's cluster) may take to have its workers
 USER_WORKERS_WAIT_S = 15.0  # how long a user's cluster may take to have a pool's workers
 CONNECT_TIMEOUT_S = 10.0  # how long connecting to a user's scheduler may take
@@ -96,7 +97,9 @@ class ClusterLink:
         # What goes wrong reaches the error console as records; Dask's own log lines (a worker
         # that joined, the reconnect attempts after a lost scheduler, with their tracebacks)
         # would only be raw noise on the terminal, so only its critical ones are kept.
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        # CONCURRENCY_LAB_DASK_LOGS=1 keeps them, to diagnose a cluster that will not start.
+        if not os.environ.get(LOGS_ENV):
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
         if self.owned:
             self.cluster = LocalCluster(
                 n_workers=0,
@@ -127,15 +130,7 @@ class ClusterLink:
         """Give the lab's cluster exactly ``size`` workers (and wait for them), or check that
         the user's has at least ``size``; the addresses the executor of that size uses."""
         if self.owned:
-            if self.dirty:
-                self.client.restart(timeout=WORKERS_TIMEOUT_S, wait_for_workers=False)
-                self.dirty = False
-            self.cluster.scale(size)
-            self.client.wait_for_workers(size, timeout=WORKERS_TIMEOUT_S)
-            deadline = time.monotonic() + WORKERS_TIMEOUT_S
-            while len(workers := self.workers()) != size and time.monotonic() < deadline:
-                time.sleep(0.01)  # scaling down: the retired workers are leaving
-            return workers
+            return self._scale_own(size)
         try:  # a user's workers may still be joining: give them a moment
             self.client.wait_for_workers(size, timeout=USER_WORKERS_WAIT_S)
         except Exception:  # TimeoutError (dask's own class): said below with the numbers
@@ -148,6 +143,33 @@ class ClusterLink:
                 "choose a smaller pool size"
             )
         return have[:size]
+
+    def _scale_own(self, size: int) -> list[str]:
+        """Scale the lab's LocalCluster to ``size`` workers whose nannies have all started.
+
+        A worker registers with the scheduler a moment before its nanny's start completes; a
+        task that kills its worker in that moment (the killed-worker lesson) fails the nanny's
+        start for good, and ``LocalCluster`` never replaces a nanny that failed to start. So
+        the scale waits for the nannies too, and drops any that failed so it is started anew.
+        """
+        from distributed.core import Status
+
+        if self.dirty:  # a cancelled task may still run on a worker: restart them all
+            self.client.restart(timeout=WORKERS_TIMEOUT_S, wait_for_workers=False)
+            self.dirty = False
+        for name, nanny in list(self.cluster.workers.items()):
+            if nanny.status in (Status.failed, Status.closing, Status.closed):
+                self.cluster.workers.pop(name, None)
+        self.cluster.scale(size)
+        self.client.wait_for_workers(size, timeout=WORKERS_TIMEOUT_S)
+        deadline = time.monotonic() + WORKERS_TIMEOUT_S
+        while time.monotonic() < deadline:
+            nannies = list(self.cluster.workers.values())
+            workers = self.workers()
+            if len(workers) == size and all(n.status == Status.running for n in nannies):
+                return workers
+            time.sleep(0.01)  # scaling down: the retired workers are still leaving
+        raise RuntimeError(f"the local Dask cluster did not reach {size} workers in time")
 
     def size(self) -> int:
         return len(self.workers())

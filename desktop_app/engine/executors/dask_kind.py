@@ -75,7 +75,8 @@ class DaskExecutor(Executor):
         super().__init__(pool_size, nice)
         self.address = current_scheduler()
         self._link: cluster.ClusterLink | None = None
-        self._restrict: list[str] | None = None
+        self._restrict: list[str] | None = None  # a user's cluster: the workers this pool uses
+        self._live: set[str] = set()  # ... of which the scheduler has not removed any since
         self._run = uuid.uuid4().hex[:12]
         self._keys = itertools.count()
         self._futures: dict[str, tuple[Any, int, int]] = {}  # key -> (dask future, first, n)
@@ -103,7 +104,7 @@ class DaskExecutor(Executor):
             self.shutdown()
             self.address = current_scheduler()
         link = self._link
-        if self.warm and link is not None and link.owned and link.size() != self.pool_size:
+        if self.warm and link is not None and not self._fits(link):
             began = time.perf_counter()
             self._scale(link)
             return time.perf_counter() - began
@@ -122,12 +123,20 @@ class DaskExecutor(Executor):
         link.handlers[self._run] = self._on_event
         self._scale(link)
 
+    def _fits(self, link: cluster.ClusterLink) -> bool:
+        """Whether the cluster still has this pool's workers (another size rescaled the lab's
+        own; a user's lost some)."""
+        if link.owned:
+            return link.size() == self.pool_size
+        return len(self._live) == self.pool_size
+
     def _scale(self, link: cluster.ClusterLink) -> None:
         try:
             addresses = link.scale(self.pool_size)
         except Exception as exc:
             self._refuse(f"the Dask cluster at {link.scheduler} could not be scaled: {exc}", exc)
         self._restrict = None if link.owned else addresses
+        self._live = set(addresses)
         self._lost_since = None
 
     def _refuse(self, message: str, exc: BaseException | None = None) -> None:
@@ -163,7 +172,7 @@ class DaskExecutor(Executor):
             key=key,
             pure=False,
             workers=self._restrict,
-            allow_other_workers=self._restrict is not None,
+            allow_other_workers=False,  # a pool of p is p workers, on a user's cluster too
         )
         with self._lock:
             self._futures[key] = (future, first, len(items))
@@ -217,8 +226,10 @@ class DaskExecutor(Executor):
             start = _to_local(message["start"], message["frame"], self._frame)
             with self._lock:
                 self._now[message["first"]] = (message["pid"], message["first"], start)
-        elif message.get("action") == "remove-worker" and not message.get("expected", True):
-            self._worker_lost(message)
+        elif message.get("action") == "remove-worker":
+            self._live.discard(message.get("worker", ""))
+            if not message.get("expected", True):
+                self._worker_lost(message)
 
     def _worker_lost(self, message: dict) -> None:
         with self._lock:
@@ -249,8 +260,15 @@ class DaskExecutor(Executor):
             return tuple(self._now.values())
 
     def _dead_workers(self) -> list[ErrorRecord]:
-        """Nothing for a worker Dask replaces; one record once the scheduler is lost."""
+        """Nothing for a worker Dask replaces; one record once the scheduler is lost, or once
+        every worker of a pool on a user's cluster left it (its tasks could run nowhere)."""
         link = self._link
+        if self._restrict is not None and not self._live:
+            message = (
+                f"every worker of this pool ({', '.join(self._restrict)}) left the Dask cluster "
+                f"at {self.scheduler}; the run failed"
+            )
+            return [ErrorRecord(self.origin, "WorkersLost", message, "", context=self.context)]
         status = getattr(getattr(link, "client", None), "status", "closed")
         if status == "running":
             self._lost_since = None
