@@ -11,7 +11,9 @@ workers. Alternating (mirrored) rounds of:
   loop serially in this process, so each side's 2-worker speedup is serial / map;
 - ``tiny``: ``--tiny`` squares — the per-task cost of each way (wall time / tasks).
 
-Then the time the lab's cluster takes to scale 1 -> 2 -> 4 workers (scale + wait_for_workers,
+Then how long a cancel takes to end a map of tasks that ignore it (hang), from the cancel to the
+map's return (target: 0.5 s), and the start that then replaces the hung workers; and the time
+the lab's cluster takes to scale 1 -> 2 -> 4 workers (scale + wait_for_workers,
 what a pool-size sweep reports as start-up), over the same number of rounds, scaled back to 1
 between rounds. Prints medians with min-max and the 1-minute load average, and writes
 results/dask_overhead.json. The target: the lab's map within 10 % of bare for 10 ms tasks.
@@ -79,11 +81,12 @@ def main() -> int:
             mirrored=True,
         )
         scaling = _scaling(make_executor, args.rounds)
+        cancels = _cancel_latency(make_executor, args.rounds)
     finally:
         two.shutdown()
         stop_process_helpers()
     load_after = os.getloadavg()[0]
-    _report(times, scaling, args, load_before, load_after)
+    _report(times, {**scaling, **cancels}, args, load_before, load_after)
     return 0
 
 
@@ -102,6 +105,36 @@ def _scaling(make_executor, rounds: int) -> dict[str, list[float]]:
     return out
 
 
+def _cancel_latency(make_executor, rounds: int) -> dict[str, list[float]]:
+    """Seconds from a cancel to the map's return (tasks that never return), and the next
+    start's (the lab's cluster restarted: its workers were still running the hung tasks)."""
+    import threading
+
+    from desktop_app.engine.cancel import CancelToken
+    from desktop_app.workloads import hang
+
+    executor = make_executor("dask", 2)
+    out: dict[str, list[float]] = {"cancel": [], "restart after cancel": []}
+    try:
+        executor.start()
+        for _ in range(rounds):
+            cancel, marks = CancelToken(), []
+
+            def fire(cancel=cancel, marks=marks) -> None:
+                marks.append(time.perf_counter())
+                cancel.cancel()
+
+            timer = threading.Timer(0.3, fire)
+            timer.start()
+            outcome = executor.map(hang, [1, 2, 3, 4], chunksize=1, cancel=cancel)
+            out["cancel"].append(time.perf_counter() - marks[0])
+            assert outcome.state == "cancelled", outcome.state
+            out["restart after cancel"].append(executor.start())
+    finally:
+        executor.shutdown()
+    return out
+
+
 def _report(times, scaling, args, load_before: float, load_after: float) -> None:
     med = {name: median(values) for name, values in times.items()}
     serial = med["serial cpu-10ms"]
@@ -117,6 +150,8 @@ def _report(times, scaling, args, load_before: float, load_after: float) -> None
         "scaling the lab's LocalCluster:",
         f"  1 -> 2 workers {_spread(scaling['1->2'])}",
         f"  2 -> 4 workers {_spread(scaling['2->4'])}",
+        f"cancel -> map returned {_spread(scaling['cancel'])} (target 500 ms)",
+        f"  then restarting the hung workers {_spread(scaling['restart after cancel'])}",
         f"load average (1 min) {load_before:.2f} before, {load_after:.2f} after",
     ]
     print("\n".join(lines))

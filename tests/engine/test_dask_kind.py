@@ -133,6 +133,21 @@ def test_cancel_returns_at_once_and_the_hung_workers_are_replaced(executors):
     assert executor.map(workloads.square, [4]).results == [16]
 
 
+def test_cancel_on_a_shared_cluster_kills_and_replaces_its_busy_workers(executors):
+    two, four = executors(2), executors(4)
+    four.start()
+    two.start()  # the same cluster, scaled down to 2
+    before = worker_pids(two)
+    cancel = CancelToken()
+    timer = threading.Timer(0.5, cancel.cancel)
+    timer.start()
+    outcome = two.map(workloads.hang, [1, 2], chunksize=1, cancel=cancel)
+    assert outcome.state == "cancelled"
+    assert two.start() > 0 and two._link is four._link  # kept: another executor holds it
+    assert not before & worker_pids(two)
+    assert two.map(workloads.square, [5]).results == [25]
+
+
 def test_shutdown_leaves_no_worker_even_with_a_task_still_running(executors):
     executor = executors(2)
     executor.start()

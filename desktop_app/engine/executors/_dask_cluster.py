@@ -155,8 +155,7 @@ class ClusterLink:
         from distributed.core import Status
 
         if self.dirty:  # a cancelled task may still run on a worker: restart them all
-            self.client.restart(timeout=WORKERS_TIMEOUT_S, wait_for_workers=False)
-            self.dirty = False
+            self._kill_own_workers()
         for name, nanny in list(self.cluster.workers.items()):
             if nanny.status in (Status.failed, Status.closing, Status.closed):
                 self.cluster.workers.pop(name, None)
@@ -170,6 +169,17 @@ class ClusterLink:
                 return workers
             time.sleep(0.01)  # scaling down: the retired workers are still leaving
         raise RuntimeError(f"the local Dask cluster did not reach {size} workers in time")
+
+    def _kill_own_workers(self) -> None:
+        """SIGKILL the lab's workers and wait until the scheduler has dropped them; their
+        nannies start fresh ones. (``Client.restart`` asks the workers to close first, and a
+        worker busy with a task that ignores cancel made that take 4.2 s.)"""
+        old = self.worker_pids()
+        _kill_workers(list(old.values()))
+        deadline = time.monotonic() + WORKERS_TIMEOUT_S
+        while set(old) & set(self.workers()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.dirty = False
 
     def size(self) -> int:
         return len(self.workers())
