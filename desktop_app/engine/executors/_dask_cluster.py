@@ -165,7 +165,9 @@ class ClusterLink:
         while time.monotonic() < deadline:
             nannies = list(self.cluster.workers.values())
             workers = self.workers()
-            if len(workers) == size and all(n.status == Status.running for n in nannies):
+            # LocalCluster lists its new nannies only once every one of them has started.
+            started = len(nannies) == size and all(n.status == Status.running for n in nannies)
+            if started and len(workers) == size:
                 return workers
             time.sleep(0.01)  # scaling down: the retired workers are still leaving
         raise RuntimeError(f"the local Dask cluster did not reach {size} workers in time")
