@@ -6,6 +6,7 @@ and imports ``distributed`` itself: only a process that has chosen the ``dask`` 
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -28,14 +29,18 @@ def clock_frame() -> tuple[str, float]:
     another machine is moved onto the app's clock through the wall clocks, which on a cluster
     are kept in step by NTP (Dask's own task stream trusts them the same way).
     """
+    return _boot_id(), time.time() - time.perf_counter()
+
+
+@functools.cache
+def _boot_id() -> str:
     try:
         with open("/proc/sys/kernel/random/boot_id") as file:
-            boot = file.read().strip()
+            return file.read().strip()
     except OSError:
         import socket
 
-        boot = socket.gethostname()
-    return boot, time.time() - time.perf_counter()
+        return socket.gethostname()
 
 
 def run_chunk_on_worker(
