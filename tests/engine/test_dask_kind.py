@@ -62,6 +62,9 @@ def test_a_sweep_scales_one_cluster_and_reports_scaling_as_start_up(executors):
     assert dask.config.get("distributed.worker.multiprocessing-method") == START_METHOD
     assert link.scheduler.startswith("tcp://127.0.0.1:")
     assert len(worker_pids(two)) == 2
+    # Nothing listens beyond this machine, and no dashboard takes Dask's usual port 8787.
+    listening = _listening({os.getpid(), *worker_pids(two)})
+    assert listening and all(ip == "127.0.0.1" and port != 8787 for ip, port in listening)
     assert four.start() > 0 and four._link is link and link.size() == 4
     outcome = four.map(workloads.io_wait, [0.05] * 8, chunksize=1)
     assert outcome.state == "completed"
@@ -71,6 +74,17 @@ def test_a_sweep_scales_one_cluster_and_reports_scaling_as_start_up(executors):
     assert {pid for pid, _ in rows} <= worker_pids(four) and len(rows) >= 2
     assert two.start() > 0 and link.size() == 2  # scaled back down: that is its start-up
     assert two.start() == 0.0  # and warm at its size now
+
+
+def _listening(pids: set[int]) -> list[tuple[str, int]]:
+    out = []
+    for pid in pids:
+        process = psutil.Process(pid)
+        connections = getattr(process, "net_connections", None) or process.connections
+        for conn in connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN:
+                out.append((conn.laddr.ip, conn.laddr.port))
+    return out
 
 
 def _names(spans) -> list[str]:

@@ -106,7 +106,10 @@ class ClusterLink:
                 processes=True,
                 threads_per_worker=1,
                 host="127.0.0.1",  # the scheduler listens on this machine only
-                dashboard_address=None,  # no web server: nothing is opened to the network
+                dashboard_address=None,  # no dashboard ...
+                # ... but the scheduler's small HTTP server (health, metrics) always starts:
+                # on a free port of 127.0.0.1, not on 8787, which a user's own Dask may hold.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=40,  # logging.ERROR
             )
             self.client = Client(self.cluster, set_as_default=False)
