@@ -66,6 +66,7 @@ def test_a_sweep_scales_one_cluster_and_reports_scaling_as_start_up(executors):
     listening = _listening({os.getpid(), *worker_pids(two)})
     assert listening and all(ip == "127.0.0.1" and port != 8787 for ip, port in listening)
     assert four.start() > 0 and four._link is link and link.size() == 4
+    assert four.warm and not two.warm  # what the pool status shows: one cluster, at 4
     outcome = four.map(workloads.io_wait, [0.05] * 8, chunksize=1)
     assert outcome.state == "completed"
     # One timeline row per Dask worker: the span names its pid and its address (host:port).
@@ -73,7 +74,7 @@ def test_a_sweep_scales_one_cluster_and_reports_scaling_as_start_up(executors):
     assert all(name.startswith("127.0.0.1:") for _, name in rows)
     assert {pid for pid, _ in rows} <= worker_pids(four) and len(rows) >= 2
     assert two.start() > 0 and link.size() == 2  # scaled back down: that is its start-up
-    assert two.start() == 0.0  # and warm at its size now
+    assert two.start() == 0.0 and two.warm and not four.warm  # warm at its size now
 
 
 def _listening(pids: set[int]) -> list[tuple[str, int]]:

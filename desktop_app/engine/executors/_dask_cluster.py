@@ -76,6 +76,7 @@ class ClusterLink:
         self.cluster: Any = None
         self.client: Any = None
         self.dirty = False  # a cancelled task may still be running on a worker of ours
+        self.scaled_to = 0  # the size the last scale of the lab's own cluster asked for
         self.handlers: dict[str, Any] = {}  # topic -> handler of the executors that listen
         self._lock = threading.Lock()
 
@@ -162,6 +163,7 @@ class ClusterLink:
         for name, nanny in list(self.cluster.workers.items()):
             if nanny.status in (Status.failed, Status.closing, Status.closed):
                 self.cluster.workers.pop(name, None)
+        self.scaled_to = size
         self.cluster.scale(size)
         self.client.wait_for_workers(size, timeout=WORKERS_TIMEOUT_S)
         deadline = time.monotonic() + WORKERS_TIMEOUT_S

@@ -97,6 +97,14 @@ class DaskExecutor(Executor):
         link = self._link
         return link.scheduler if link is not None else self.address or "the lab's own cluster"
 
+    @property
+    def warm(self) -> bool:
+        """Started, and the shared cluster is at this pool's size now (another size may have
+        rescaled it since: then the next start scales it back)."""
+        link = self._link
+        fits = link is None or not link.owned or link.scaled_to == self.pool_size
+        return super().warm and fits
+
     def start(self) -> float:
         """As for every kind, and: a warm executor whose cluster another size rescaled is
         scaled back (that time is its start-up); a changed scheduler address reconnects."""
@@ -104,7 +112,7 @@ class DaskExecutor(Executor):
             self.shutdown()
             self.address = current_scheduler()
         link = self._link
-        if self.warm and link is not None and not self._fits(link):
+        if self._started and not self.broken and link is not None and not self._fits(link):
             began = time.perf_counter()
             self._scale(link)
             return time.perf_counter() - began
