@@ -232,8 +232,10 @@ class DaskExecutor(Executor):
             return
         if message.get("run") == self._run:
             start = _to_local(message["start"], message["frame"], self._frame)
-            with self._lock:
-                self._now[message["first"]] = (message["pid"], message["first"], start)
+            first = message["first"]
+            with self._lock:  # the event may come after the chunk's result: then it is over
+                if any(chunk_first == first for _, chunk_first, _ in self._futures.values()):
+                    self._now[first] = (message["pid"], first, start)
         elif message.get("action") == "remove-worker":
             self._live.discard(message.get("worker", ""))
             if not message.get("expected", True):
