@@ -211,3 +211,25 @@ def test_without_distributed_the_kind_is_unavailable_with_the_install_command(mo
     with pytest.raises(PoolStartError, match="dask executor is unavailable"):
         make_executor("dask", 2).start()
     assert os.getpid()  # nothing was started
+
+
+def test_spans_of_a_worker_on_another_machine_move_onto_this_clock():
+    """Same boot: perf_counter is one clock, spans stay as they are. Another machine: its
+    readings move by the difference of the two (wall - perf_counter) offsets."""
+    import pickle
+
+    from desktop_app.engine._worker import ChunkResult
+    from desktop_app.engine.executors.dask_kind import _chunk_of
+
+    chunk = ChunkResult(4, 77, "Dask-Default-Threads-77-0")
+    chunk.results = [1, 2]
+    chunk.marks.extend([10.0, 10.5, 11.0])
+    chunk.errors = [(5, "ValueError", "bad", "Traceback ...")]
+    chunk.error_ends = {5: 10.9}
+    data = pickle.dumps(chunk)
+    local = ("boot-a", 1000.0)
+    same = _chunk_of((data, "tcp://10.0.0.5:40331", ("boot-a", 5000.0)), local)
+    assert list(same.marks) == [10.0, 10.5, 11.0] and same.thread == "10.0.0.5:40331"
+    other = _chunk_of((data, "tcp://10.0.0.6:40001", ("boot-b", 1003.0)), local)
+    assert list(other.marks) == [13.0, 13.5, 14.0] and other.error_ends == {5: 13.9}
+    assert other.thread == "10.0.0.6:40001" and other.pid == 77
