@@ -100,7 +100,7 @@ class ClusterLink:
         # would only be raw noise on the terminal, so only its critical ones are kept.
         # CONCURRENCY_LAB_DASK_LOGS=1 keeps them, to diagnose a cluster that will not start.
         if not os.environ.get(LOGS_ENV):
-            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            _quiet_dask_logs()
         if self.owned:
             self.cluster = LocalCluster(
                 n_workers=0,
@@ -222,6 +222,16 @@ class ClusterLink:
                 cluster.close(timeout=CLOSE_TIMEOUT_S)
             except Exception:
                 pass
+
+
+def _quiet_dask_logs() -> None:
+    """Keep only Dask's critical log lines. Its logging config gives some loggers levels of
+    their own (``distributed.client``: the reconnect attempts after a lost scheduler, with a
+    traceback), so every ``distributed`` logger is set, not only the parent; and tornado's
+    ``Exception in callback`` lines come from Dask's own callbacks."""
+    names = [name for name in logging.root.manager.loggerDict if name.startswith("distributed")]
+    for name in ["distributed", "tornado.application", *names]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _kill_workers(pids: list[int]) -> None:
