@@ -52,7 +52,7 @@ install_project() {
     fi
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
         say "installing Concurrency Lab into .venv (first time: a few minutes)"
-        .venv/bin/python -m pip install -q -e .
+        .venv/bin/python -m pip install -q -e ".[cluster]"  # [cluster]: the dask executor kind
         touch "$stamp"
     fi
 }

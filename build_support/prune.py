@@ -56,7 +56,12 @@ _UNUSED_PYTHON = (
     # Unicode's database and the CJK codecs (2 MB): the app reads and writes UTF-8 only, and
     # Qt does its own text handling; none is loaded by the app (the import scan checks it)
     "unicodedata _multibytecodec _codecs_jp _codecs_hk _codecs_cn _codecs_kr _codecs_tw "
-    "_codecs_iso2022"
+    "_codecs_iso2022 "
+    # the dask executor kind's cluster library and what only it brings (about 20 MB of Python
+    # and data, plus OpenSSL, which tornado and distributed.comm import at module level): the
+    # packaged app lists the kind as unavailable (docs/packaging.md, "Dask is left out")
+    "distributed dask tornado msgpack cloudpickle toolz tlz zict tblib partd locket fsspec "
+    "sortedcontainers"
 ).split()
 EXCLUDED_MODULES = [f"PySide6.{name}" for name in _QT_BINDINGS] + list(_UNUSED_PYTHON)
 
@@ -69,6 +74,11 @@ INTENDED_FALLBACKS = {
     "ssl": "asyncio imports it only if present (for TLS streams); the asyncio executor opens "
     "no connection, and OpenSSL is 5.4 MB",
     "_ssl": "as ssl",
+    "distributed": "the dask executor kind lists itself as unavailable in the bundle (its "
+    "cluster library would add ~11 MB to an archive at its 50 MB budget; docs/packaging.md)",
+    "distributed.diagnostics.plugin": "as distributed",
+    "dask": "as distributed",
+    "desktop_app.engine.executors._dask_worker": "runs only on Dask workers; imports distributed",
 }
 
 # Qt plugin folders worth shipping, and inside some of them the only files the app needs.

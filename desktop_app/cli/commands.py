@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from .. import __version__
 from ..engine.limits import MAX_POOL_SIZE, MAX_REPEATS, MIN_POOL_SIZE, MIN_REPEATS
 from . import bench, history
+from .cluster_options import add_cluster_options, apply_cluster_options
 from .outputs import OutputPathError, StdoutFailed, add_output_options, plan_outputs, print_out
 
 PROG = "concurrency-lab"
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="print the workers' tracebacks for every error"
     )
     run.add_argument("--no-save", action="store_true", help="do not save the run to the history")
+    add_cluster_options(run)
     history.add_data_dir(run)
     history.add_parser(commands)
     bench.add_parser(commands)
@@ -251,7 +253,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = _scenario(args.scenario)
     try:
         params = scenario.resolve(scenario.parse_settings(args.set))
-    except ParamError as exc:
+        params, scheduler = apply_cluster_options(args, scenario, params)
+    except (ParamError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     pool_sizes = args.pool_sizes or scenario.pool_sizes
     if len(pool_sizes) > 1 and not scenario.sweeps:
@@ -273,5 +276,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         save=not args.no_save,
         data_dir=args.data_dir,
+        scheduler=scheduler,
     )
     return execute(request)

@@ -134,6 +134,7 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
             consumer=progress,
             cancel=cancel,
             timeout=request.timeout,
+            scheduler=request.scheduler,
         )
 
     def on_signal(signum: int, _frame: Any) -> None:

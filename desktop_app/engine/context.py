@@ -237,12 +237,16 @@ def run_scenario(
     consumer: Consumer | None = None,
     cancel: CancelToken | None = None,
     timeout: float | None = None,
+    scheduler: str | None = None,
 ) -> RunReport:
     """Run ``scenario`` to the end (completed, failed or cancelled) and return its report.
 
     Never raises for what happens inside the run: a bug in the scenario itself becomes an
     error record and a failed run. ``params`` must already be validated.
     """
+    from .executors.dask_kind import set_scheduler
+
+    set_scheduler(scheduler)  # the dask kind's cluster for this run (None: the environment's)
     own_pools = pools is None
     pools = pools or PoolManager()
     sizes = tuple(pool_sizes or scenario.pool_sizes)

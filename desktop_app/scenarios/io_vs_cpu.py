@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..engine.outputs.report import gil_enabled
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, cpu_burn, io_wait, io_wait_async
+from ._cluster_choice import cluster_note, executor_param, map_kind
 from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
 from .base import Param, Preset, Scenario
 from .registry import register
@@ -27,9 +28,11 @@ def compare_io_and_cpu(ctx: RunContext) -> None:
         "io": (io_wait, [ctx.params["io_ms"] / 1000.0] * n, "io"),
         "cpu": (cpu_burn, [burn_iterations(ctx.params["cpu_ms"])] * n, "cpu"),
     }
+    kind = map_kind(ctx, "processes")
+    backends = _backends(kind)
     for repeat in range(ctx.repeats):
         for series, (func, items, bound) in work.items():
-            for backend in BACKENDS:
+            for backend in backends:
                 # asyncio awaits the waiting task's coroutine twin; the computing task it calls
                 # as it is, blocking its loop: that is what the series shows.
                 task = io_wait_async if backend == "asyncio" and bound == "io" else func
@@ -42,18 +45,30 @@ def compare_io_and_cpu(ctx: RunContext) -> None:
                     f"{series}: {n} tasks on {backend} ({workers}) took {outcome.wall_s:.3f} s"
                     f" [{outcome.state}]"
                 )
-    rows = {(r.series, r.backend): r for r in summarize(e.measurement for e in ctx.report.runs)}
+    # The notes read the process series as "processes", whichever kind ran it.
+    rows = {
+        (r.series, "processes" if r.backend == kind else r.backend): r
+        for r in summarize(e.measurement for e in ctx.report.runs)
+    }
     table = []
     for series in SERIES:
-        for backend in BACKENDS:
+        for backend, shown in zip(BACKENDS, backends, strict=True):
             row = rows.get((series, backend))
             if row is not None:
                 median = fixed(row.median_s, 4)
-                table.append([series, backend, median, *spread_cells(row), *scaling_cells(row)])
+                table.append([series, shown, median, *spread_cells(row), *scaling_cells(row)])
     ctx.set_table(["series", "backend", "median (s)", *SPREAD_COLUMNS, *SCALING_COLUMNS], table)
     notes = _io_notes(rows, n, size) + _cpu_notes(rows, n, size, ctx.params["cpu_ms"])
     for text in notes + _startup_notes(rows, size):
         ctx.note(text)
+    where = cluster_note(kind)
+    if where:
+        ctx.note(where)
+
+
+def _backends(kind: str) -> tuple[str, ...]:
+    """The backends in the lesson's order, the process series on ``kind``."""
+    return tuple(kind if backend == "processes" else backend for backend in BACKENDS)
 
 
 def _speedup(rows: dict[tuple[str, str], SummaryRow], series: str, backend: str) -> float | None:
@@ -228,6 +243,7 @@ SCENARIO = register(
                 2000,
                 unit="ms",
             ),
+            executor_param("processes"),
         ),
         run=compare_io_and_cpu,
         code_objects=(io_wait, io_wait_async, cpu_burn, compare_io_and_cpu),
@@ -273,7 +289,7 @@ if __name__ == "__main__":
             ),
         ),
         repeats=1,
-        kinds=BACKENDS,
+        kinds=(*BACKENDS, "dask"),
         order=1,
     )
 )

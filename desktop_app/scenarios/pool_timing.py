@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, heavy_square, square
+from ._cluster_choice import cluster_note, executor_param, map_kind
 from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
 from .base import Param, ParamUse, Preset, Scenario
 from .registry import register
@@ -22,10 +23,11 @@ def time_pool_sizes(ctx: RunContext) -> None:
     series, func = _workload(ctx.params)
     # Serial heavy tasks go one per chunk: cancel is checked between chunks.
     serial_chunks = 1 if series == "cpu" else None
+    kind = map_kind(ctx, "pool")
     for repeat in range(ctx.repeats):
         ctx.measure(series, "serial", 1, func, numbers, repeat=repeat, chunksize=serial_chunks)
         for size in ctx.pool_sizes:
-            outcome = ctx.measure(series, "pool", size, func, numbers, repeat=repeat)
+            outcome = ctx.measure(series, kind, size, func, numbers, repeat=repeat)
             startup = ctx.report.runs[-1].measurement.startup_s
             ctx.print(
                 f"Pool size: {size} -> Results: {_short(outcome.results)}, "
@@ -34,13 +36,16 @@ def time_pool_sizes(ctx: RunContext) -> None:
             )
     rows = summarize(entry.measurement for entry in ctx.report.runs)
     _set_table(ctx, rows)
-    pool_rows = sorted((r for r in rows if r.backend == "pool"), key=lambda r: r.pool_size)
+    pool_rows = sorted((r for r in rows if r.backend == kind), key=lambda r: r.pool_size)
     serial = next((r for r in rows if r.backend == "serial"), None)
     if not pool_rows or serial is None:
         ctx.note("Not every measurement completed, so there is nothing to compare.")
         return
     for text in _overhead_notes(ctx, series, serial, pool_rows) + _scaling_notes(pool_rows):
         ctx.note(text)
+    where = cluster_note(kind)
+    if where:
+        ctx.note(where)
     if series == "square":
         ctx.note("Set workload=cpu to give every task real work and see the other lesson.")
 
@@ -89,7 +94,7 @@ def _compute_share(ctx: RunContext, pool_rows: list[SummaryRow]) -> tuple[float,
     busy = [
         sum(s.duration for s in e.spans)
         for e in ctx.report.runs
-        if e.measurement.backend == "pool"
+        if e.measurement.backend == pool_rows[0].backend
         and e.measurement.pool_size == size
         and e.measurement.state == "completed"
     ]
@@ -220,6 +225,7 @@ SCENARIO = register(
                 2000,
                 unit="ms",
             ),
+            executor_param("pool"),
         ),
         run=time_pool_sizes,
         code_objects=(square, heavy_square, time_pool_sizes),
@@ -269,7 +275,7 @@ if __name__ == "__main__":
                 pool_sizes=(2, 4, 8),
             ),
         ),
-        kinds=("serial", "pool"),
+        kinds=("serial", "pool", "dask"),
         order=8,
     )
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.records import SpanTable, worker_label
 from ..workloads import square
+from ._cluster_choice import cluster_note, executor_param, map_kind
 from .base import Param, Preset, Scenario
 from .registry import register
 
@@ -18,9 +19,8 @@ def pool_map_squares(ctx: RunContext) -> None:
     """``Pool(size).map(square, 1..n)``: which worker ran which task, and who waited."""
     numbers = list(range(1, ctx.params["n"] + 1))
     size = ctx.pool_sizes[0]
-    outcome = ctx.measure(
-        "square", "pool", size, square, numbers, chunksize=ctx.params["chunksize"]
-    )
+    kind = map_kind(ctx, "pool")
+    outcome = ctx.measure("square", kind, size, square, numbers, chunksize=ctx.params["chunksize"])
     ctx.print(f"Pool({size}).map(square, {_short(numbers)}) -> {_short(outcome.results)}")
     rows = _task_rows(outcome.spans, numbers, outcome.results, ctx.origin)
     by_worker = Counter(row[3] for row in rows)
@@ -37,6 +37,9 @@ def pool_map_squares(ctx: RunContext) -> None:
         )
     elif workers < size:
         ctx.note("Some workers got no task: tiny tasks finish before the others even ask for work.")
+    where = cluster_note(kind)
+    if where:
+        ctx.note(where)
 
 
 def _task_rows(spans: SpanTable, numbers: list, results: list, origin: float) -> list[list]:
@@ -91,6 +94,7 @@ SCENARIO = register(
                 1,
                 10_000,
             ),
+            executor_param("pool"),
         ),
         run=pool_map_squares,
         code_objects=(square, pool_map_squares),
@@ -120,7 +124,7 @@ if __name__ == "__main__":
                 (("n", 20_000), ("chunksize", 500)),
             ),
         ),
-        kinds=("pool",),
+        kinds=("pool", "dask"),
         order=2,
     )
 )

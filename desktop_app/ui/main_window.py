@@ -23,6 +23,7 @@ from ..engine.records import ErrorRecord
 from ..scenarios.base import ParamError, Preset, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
 from .bridge import RunWorker
+from .cluster_setting import SchedulerSetting
 from .export.export_actions import ExportController
 from .history.history_actions import HistoryController
 from .history.run_history import RunHistory
@@ -101,6 +102,7 @@ class MainWindow(RunLifecycle, QMainWindow):
         self.history.calls.crashed.connect(self.add_error_record)  # a bug's traceback
         self.history.notice_posted.connect(self._on_history_notice_posted)
         self.history_ui = HistoryController(self, self.history, list(self._scenarios))
+        self.scheduler_setting = SchedulerSetting(self, self._store.qsettings)
         self.menus = WindowMenus(self)
         self._connect()
         self._frame_timer = QTimer(self, interval=FRAME_MS)

@@ -75,6 +75,8 @@ class WindowMenus:
         )
         window.cancel_action.setEnabled(False)
         menu.addActions([window.run_action, window.cancel_action])
+        menu.addSeparator()
+        window.scheduler_action = window.scheduler_setting.add_to(menu)
 
     def _build_lesson_menu(self, menu: QMenu) -> None:
         window = self.window

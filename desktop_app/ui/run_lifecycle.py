@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox
 from ..engine.outputs.report import RunReport
 from ..engine.records import ErrorRecord
 from .bridge import RunRequest, RunWorker
+from .cluster_setting import SchedulerSetting
 from .viewmodels.run_caption import run_caption
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class RunLifecycle(_WindowBase):
     finished_message: str
     run_action: QAction
     cancel_action: QAction
+    scheduler_action: QAction
+    scheduler_setting: SchedulerSetting
     last_report: RunReport | None
     last_refusal: str
     run_caption: str
@@ -125,7 +128,8 @@ class RunLifecycle(_WindowBase):
         if scenario.fixed_pool:
             sizes = tuple(scenario.pool_sizes)  # the slider is disabled: the lesson's own
         params = scenario.resolve(self.ui.params.values())
-        return RunRequest(scenario, params, sizes, controls.repeats())
+        scheduler = self.scheduler_setting.address()  # only the dask kind reads it
+        return RunRequest(scenario, params, sizes, controls.repeats(), scheduler=scheduler)
 
     def cancel_run(self) -> None:
         """Ask the run to stop; process workers are killed, and run_finished follows."""

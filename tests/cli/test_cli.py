@@ -143,7 +143,7 @@ def test_process_pool_json_has_the_squares_a_span_per_task_and_a_summary():
     assert sorted(task["id"] for task in run["tasks"]) == list(range(7))
     assert all(task["ok"] and task["worker"].startswith("pid ") for task in run["tasks"])
     assert [(row["backend"], row["pool_size"]) for row in doc["summary"]] == [("pool", 3)]
-    assert doc["params"] == {"n": 7, "chunksize": 1}
+    assert doc["params"] == {"n": 7, "chunksize": 1, "executor": "pool"}
 
 
 def test_human_report_has_summary_output_results_and_notes_and_no_progress_when_piped():

@@ -146,7 +146,7 @@ def test_out_of_range_values_are_refused(setting):
 
 def test_metadata_and_code():
     assert SCENARIO.id == "io-vs-cpu" and SCENARIO.order == 1
-    assert SCENARIO.defaults() == {"n": 8, "io_ms": 100, "cpu_ms": 50}
+    assert SCENARIO.defaults() == {"n": 8, "io_ms": 100, "cpu_ms": 50, "executor": "processes"}
     code = SCENARIO.code()
     assert "def io_wait" in code and "def cpu_burn" in code and "def compare_io_and_cpu" in code
     assert "ThreadPoolExecutor" in code and "ProcessPoolExecutor" in code

@@ -42,6 +42,7 @@ _KINDS: dict[str, str] = {
     "pool": "mp_pool:PoolExecutor",
     "asyncio": "asyncio_kind:AsyncioExecutor",
     "interpreters": "interpreters:InterpreterExecutor",
+    "dask": "dask_kind:DaskExecutor",
 }
 
 

@@ -181,6 +181,10 @@ class Executor(ABC):
         """Records for workers that died (empty while all are alive)."""
         return []
 
+    def drain_notes(self) -> list[ErrorRecord]:
+        """Records of events that did not fail the map (dask: a worker it replaced)."""
+        return []
+
     @abstractmethod
     def _abort(self) -> None:
         """Stop the work in flight at once (cancel, timeout, dead worker); mark broken."""
@@ -246,6 +250,7 @@ class _Dispatch:
 
     def _check(self, began: float) -> str | None:
         executor = self.executor
+        self.errors.extend(executor.drain_notes())
         dead = executor._dead_workers()
         if dead:
             self.errors.extend(dead)
@@ -308,6 +313,11 @@ class _Dispatch:
         """A chunk that never ran: its arguments did not pickle, or its worker is gone."""
         if self.executor.broken or type(exc).__name__ in ("BrokenProcessPool", "CancelledError"):
             return  # reported by _dead_workers / the abort that caused it
+        record = getattr(exc, "record", None)
+        if isinstance(record, ErrorRecord):  # the kind described the loss itself (dask)
+            self.errors.append(record)
+            self.done += size
+            return
         task = first + _first_unpicklable(self.items[first : first + size])
         name, message, text = describe_exception(exc)
         self.errors.append(

@@ -51,6 +51,9 @@ class RunRequest:
     pool_sizes: tuple[int, ...]
     repeats: int
     timeout: float | None = None
+    # The Dask scheduler the ``dask`` kind uses: "" the lab's own LocalCluster, an address
+    # (tcp://host:port) a running cluster, None what CONCURRENCY_LAB_DASK_SCHEDULER says.
+    scheduler: str | None = None
 
 
 # --- to the host ----------------------------------------------------------------------------

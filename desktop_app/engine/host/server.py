@@ -118,6 +118,7 @@ class _Host:
                 consumer=lambda batch: self._send_events(run_id, batch, seen),
                 cancel=token,
                 timeout=request.timeout,
+                scheduler=request.scheduler,
             )
             report.notes.extend(self.notices)
             for what, index, values in report_parts(report, seen):

@@ -44,9 +44,26 @@ class MeasurementSpans:
             row = self.rows[label] = self.rows.pop(placeholder)
             self.rows = dict(sorted(self.rows.items(), key=lambda item: item[1]))
         elif row is None:
-            row = self.rows[label] = len(self.rows)
-            self.row_pids.append(pid)
+            row = self._new_row(label, pid)
         return row
+
+    def _new_row(self, label: str, pid: int) -> int:
+        """A worker's row: at the end, or, for a worker named by its host (a Dask worker,
+        ``pid 7 10.0.0.5:40331``), right after the last row of the same host, so a cluster's
+        rows are grouped by machine whatever order their first spans arrive in."""
+        host = host_of(label)
+        position = len(self.rows)
+        if host:
+            same = [row for name, row in self.rows.items() if host_of(name) == host]
+            position = max(same) + 1 if same else position
+        if position < len(self.rows):  # make room: the rows below move down by one
+            self.rows = {name: row + (row >= position) for name, row in self.rows.items()}
+            self.row[self.row >= position] += 1
+            self._order = None
+        self.row_pids.insert(position, pid)
+        self.rows[label] = position
+        self.rows = dict(sorted(self.rows.items(), key=lambda item: item[1]))
+        return position
 
     def placeholder_row(self, pid: int) -> int:
         """A row for a running task of ``pid`` whose worker has no row yet (see __init__)."""
@@ -105,14 +122,19 @@ class MeasurementSpans:
         key = (pid << 16) | thread
         run_starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         keys, run_key = np.unique(key[run_starts], return_inverse=True)
-        rows = np.array(
-            [
-                self.row_for(worker_label(int(k >> 16), threads[int(k & 0xFFFF)]), int(k >> 16))
-                for k in keys
-            ],
-            np.int32,
-        )
+        labels = [worker_label(int(k >> 16), threads[int(k & 0xFFFF)]) for k in keys]
+        for label, k in zip(labels, keys, strict=True):
+            self.row_for(label, int(k >> 16))
+        # Read after every row exists: a host's new row may have moved the ones below it.
+        rows = np.array([self.rows[label] for label in labels], np.int32)
         return np.repeat(rows[run_key.ravel()], np.diff(np.r_[run_starts, n]))
+
+
+def host_of(label: str) -> str:
+    """The host a worker label names (``pid 7 10.0.0.5:40331`` -> ``10.0.0.5``), else ""."""
+    last = label.rpartition(" ")[2]
+    host, colon, port = last.rpartition(":")
+    return host if colon and host and port.isdigit() else ""
 
 
 def merge_runs(start: np.ndarray, end: np.ndarray, row: np.ndarray, pixel: float) -> tuple:
