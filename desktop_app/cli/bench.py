@@ -81,6 +81,12 @@ def add_parser(commands: Any) -> None:
         help=f"repeats per measurement ({MIN_REPEATS}..{MAX_REPEATS}); default 3",
     )
     bench.add_argument("--chunksize", type=_count, metavar="N", help="tasks sent at a time")
+    bench.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with dask among --executors: a running Dask scheduler (tcp://HOST:PORT) instead "
+        "of the lab's own local cluster",
+    )
     add_output_options(bench)
     bench.add_argument("--timeout", type=cli._timeout, metavar="S", help="fail after S seconds")
     bench.add_argument("-v", "--verbose", action="store_true", help="print every traceback")
@@ -114,6 +120,16 @@ def main(args: argparse.Namespace) -> int:
         outputs = plan_outputs(args)
     except OutputPathError as exc:
         raise UsageError(str(exc)) from None
+    scheduler = None
+    if args.scheduler is not None:
+        if "dask" not in args.executors:
+            raise UsageError("--scheduler only matters with dask among --executors")
+        from ..engine.executors._dask_cluster import check_address
+
+        try:
+            scheduler = check_address(args.scheduler)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     scenario = experiment_scenario(info, args.inputs, args.pool_sizes, items)  # made once
     chosen = {kind: kind in args.executors for kind in kind_names() if kind != "serial"}
     params = scenario.resolve({**chosen, "n": args.n or 0, "chunksize": args.chunksize or 0})
@@ -127,5 +143,6 @@ def main(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         save=not args.no_save,
         data_dir=args.data_dir,
+        scheduler=scheduler,
     )
     return execute(request)
