@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..engine.limits import MAX_POOL_SIZE, MAX_REPEATS, MIN_POOL_SIZE, MIN_REPEATS
-from . import history
+from . import history, pythons
 from .outputs import OutputPathError, StdoutFailed, add_output_options, plan_outputs, print_out
 
 PROG = "concurrency-lab"
@@ -125,8 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="print the workers' tracebacks for every error"
     )
     run.add_argument("--no-save", action="store_true", help="do not save the run to the history")
+    pythons.add_options(run)
     history.add_data_dir(run)
     history.add_parser(commands)
+    pythons.add_parser(commands)
     show_run = commands.add_parser(
         "show-run", help="print the report of a run saved with --json (or File > Save run)"
     )
@@ -149,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return history.main(args)
         if args.command == "show-run":
             return cmd_show_run(args.path, args.verbose)
+        if args.command == "pythons":
+            return pythons.cmd_pythons()
         return cmd_run(args)
     except UsageError as exc:
         _fail(str(exc))
@@ -258,6 +262,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         outputs = plan_outputs(args)
     except OutputPathError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        python = pythons.chosen(args.python)
+    except pythons.PythonNotFound as exc:
+        raise UsageError(str(exc)) from None
     from .run import CliRunRequest, execute
 
     request = CliRunRequest(
@@ -270,5 +278,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         save=not args.no_save,
         data_dir=args.data_dir,
+        python=python,
     )
     return execute(request)

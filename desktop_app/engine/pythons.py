@@ -49,7 +49,7 @@ class PythonInfo:
 
     @property
     def short(self) -> str:
-        """"3.13t" for a free-threaded 3.13, "3.12" otherwise."""
+        """ "3.13t" for a free-threaded 3.13, "3.12" otherwise."""
         return f"{self.version[0]}.{self.version[1]}{'t' if self.free_threaded else ''}"
 
     @property
@@ -163,6 +163,7 @@ def resolve(spec: str, found: Sequence[PythonInfo] | None = None) -> PythonInfo:
             raise PythonNotFound(f"--python {text!r}: not a Python interpreter that runs")
         _check_usable(info, text)
         return info
+    _check_version_text(text)
     pool = discover() if found is None else found
     matches = [info for info in pool if _matches(info, text)]
     if not matches:
@@ -172,6 +173,19 @@ def resolve(spec: str, found: Sequence[PythonInfo] | None = None) -> PythonInfo:
             f"${EXTRA_ENV}; found: {have}); give a version such as 3.12 or a path"
         )
     return max(matches, key=lambda info: info.version)
+
+
+def _check_version_text(text: str) -> None:
+    """A version that is no version, or one older than the lab supports, said as such."""
+    parts = text.rstrip("t").split(".")
+    if not all(part.isdigit() for part in parts) or len(parts) not in (2, 3):
+        raise PythonNotFound(
+            f"--python {text!r}: give a path to an interpreter or a version such as 3.12, "
+            "3.13.0 or 3.13t"
+        )
+    if tuple(int(part) for part in parts[:2]) < MINIMUM:
+        need = ".".join(map(str, MINIMUM))
+        raise PythonNotFound(f"--python {text!r}: the lab needs Python {need} or newer")
 
 
 def _matches(info: PythonInfo, text: str) -> bool:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QV
 
 from .. import __version__
 from .help_texts import READING_THE_VIEWS, about_html, shortcuts_html
+from .python_menu import PythonMenu
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -74,6 +75,8 @@ class WindowMenus:
         )
         window.cancel_action.setEnabled(False)
         menu.addActions([window.run_action, window.cancel_action])
+        menu.addSeparator()
+        self.python_menu = PythonMenu(window, menu)  # which Python the run host runs under
 
     def _build_lesson_menu(self, menu: QMenu) -> None:
         window = self.window

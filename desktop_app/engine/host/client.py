@@ -61,6 +61,7 @@ class RunHost:
         self._nice = nice
         # Another interpreter's path to run the host under (engine/pythons.py); None: this one.
         self.python = python
+        self._launched_python: str | None = None  # what the running host runs under
         self._lock = threading.Lock()  # start/stop, and every send
         self._process: Any = None
         self._requests: Any = None  # our sending end
@@ -84,7 +85,9 @@ class RunHost:
             if self._closed:
                 raise HostDied("the run host was shut down")
             if self._process is not None and self._process.is_alive():
-                return 0.0
+                if self._launched_python == self.python:
+                    return 0.0
+                self._retire()  # another interpreter was chosen since: this host goes
             self._discard()
             began = time.perf_counter()
             self._launch()
@@ -99,6 +102,7 @@ class RunHost:
             except OSError as exc:
                 raise HostDied(f"the run host could not start under {self.python}: {exc}") from None
         self._process, self._requests, self._events, self._pools = process, requests, events, []
+        self._launched_python = self.python
         if not events.poll(READY_TIMEOUT_S):
             self._discard()
             raise HostDied(f"the run host did not start within {READY_TIMEOUT_S:.0f} s")
@@ -113,6 +117,24 @@ class RunHost:
             raise HostDied(
                 f"the run host ended while starting ({exit_description(code)})"
             ) from None
+
+    def use_python(self, python: str | None) -> None:
+        """Run the next runs under ``python`` (a path; None: this interpreter). The host now
+        running is replaced at the next start, on whichever thread starts it (never the GUI
+        thread: a run's thread, or the warm-up's). Refused while a run is in progress."""
+        with self._lock:
+            if self._running is not None:
+                raise RuntimeError("a run is in progress: the interpreter changes after it")
+            self.python = python
+
+    def _retire(self) -> None:
+        """Stop the idle host politely (it stops its pools), killing it if it lingers."""
+        try:
+            self._requests.send(ShutdownCall())
+        except (OSError, ValueError):
+            pass
+        self._process.join(STOP_WAIT_S)
+        self._discard(0.0)
 
     def _spawn(self) -> tuple[Any, Any, Any]:
         mp = get_host_context()
