@@ -200,8 +200,8 @@ def _notes(ctx: RunContext, pythons: list[PythonInfo], verdicts: dict[str, str])
 def _params() -> tuple[Param, ...]:
     common = (
         Param("n", "Tasks", "int", 4, "tasks per backend", minimum=1, maximum=64),
-        Param("cpu_ms", "CPU task", "int", 100, "computing per task", 1, 2000, unit="ms"),
-        Param("io_ms", "I/O task", "int", 50, "waiting per task", 1, 2000, unit="ms"),
+        Param("cpu_ms", "CPU task", "int", 50, "computing per task", 1, 2000, unit="ms"),
+        Param("io_ms", "I/O task", "int", 20, "waiting per task", 1, 2000, unit="ms"),
     )
     ticks = tuple(
         Param(name, label, "bool", True, f"also run on the newest {label} found")
@@ -224,7 +224,8 @@ SCENARIO = register(
     Scenario(
         id="gil-interpreters",
         title="GIL on and off, interpreters and processes",
-        lesson=(
+        lesson="Python's new concurrency: free threading and subinterpreters",
+        summary=(
             "The same CPU-bound and I/O-bound tasks on threads, processes, subinterpreters and "
             "asyncio, on every Python interpreter you tick. On a standard build the GIL lets "
             "one thread run Python at a time, so CPU-bound threads do not scale and processes "
@@ -233,7 +234,6 @@ SCENARIO = register(
             "checked inside its workers after their imports, since an extension module that "
             "does not declare free-threading support turns the GIL back on."
         ),
-        summary="threads, processes, subinterpreters and asyncio on every Python found",
         when_to_use=(
             "Deciding between threads, processes and subinterpreters on the Python you deploy: "
             "measure them here, on that interpreter, instead of guessing."

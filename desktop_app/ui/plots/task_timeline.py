@@ -101,9 +101,8 @@ class TaskTimeline(QWidget):
         bar.addWidget(self._legend)
         bar.addSpacing(12)
         bar.addWidget(self._count)
-        bar.addSpacing(12)
-        bar.addWidget(self.interpreter_label)
         bar.addStretch(1)
+        bar.addWidget(self.interpreter_label)
         bar.addWidget(self._hover)
         self._view = pg.PlotWidget()
         self._plot = self._view.getPlotItem()
@@ -127,6 +126,7 @@ class TaskTimeline(QWidget):
     def set_interpreter(self, text: str) -> None:
         """The header's "Python 3.13t · GIL off while tasks ran" (from the run's report)."""
         self.interpreter_label.setText(text)
+        self.interpreter_label.setMinimumWidth(self.interpreter_label.sizeHint().width())
         self.interpreter_label.setToolTip(
             "The interpreter the run host ran under, and whether the GIL was on while the tasks "
             "ran (checked in every worker after its imports)"
