@@ -8,12 +8,16 @@ standard library, it is ``procfs``, which answers the same calls from ``/proc``.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-psutil: Any
-try:
-    import psutil
-except ImportError:  # another interpreter without psutil: degrade to /proc
-    from . import procfs as psutil
 
+def _load() -> Any:
+    try:
+        return importlib.import_module("psutil")
+    except ImportError:  # another interpreter without psutil: degrade to /proc
+        return importlib.import_module(".procfs", __package__)
+
+
+psutil: Any = _load()
 HAVE_PSUTIL = psutil.__name__ == "psutil"
