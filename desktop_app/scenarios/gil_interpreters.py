@@ -210,6 +210,46 @@ def _params() -> tuple[Param, ...]:
     return common + ticks
 
 
+PLAIN = """
+# The same comparison in plain Python: run this file with each interpreter you want to compare,
+# e.g. python3.12 gil.py, then python3.14t gil.py.
+import concurrent.futures
+import sys
+import sysconfig
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+
+def burn(n):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def timed(label, run):
+    began = time.perf_counter()
+    run()
+    print(f"{label}: {time.perf_counter() - began:.3f} s")
+
+
+if __name__ == "__main__":
+    free = sysconfig.get_config_var("Py_GIL_DISABLED") == 1
+    print(sys.version, "free-threaded build" if free else "standard build")
+    work = [2_000_000] * 4
+    timed("serial", lambda: [burn(n) for n in work])
+    pools = {"threads": ThreadPoolExecutor, "processes": ProcessPoolExecutor}
+    interpreters = getattr(concurrent.futures, "InterpreterPoolExecutor", None)  # 3.14+
+    if interpreters is not None:
+        pools["subinterpreters"] = interpreters
+    for name, pool_class in pools.items():
+        with pool_class(2) as pool:
+            list(pool.map(burn, [1] * 2))  # start the workers first: time the work alone
+            timed(name, lambda: list(pool.map(burn, work)))
+    gil_on = getattr(sys, "_is_gil_enabled", lambda: True)()
+    print("GIL on after the imports" if gil_on else "GIL off after the imports")
+"""
+
 ONE_INTERPRETER = Scenario(  # not registered: what a run host under another Python runs
     id="gil-interpreters-part",
     title="GIL on and off: one interpreter's part",
@@ -241,6 +281,7 @@ SCENARIO = register(
         params=_params(),
         run=compare_interpreters,
         code_objects=(compare_interpreters, measure_on, cpu_burn, io_wait, io_wait_async),
+        extra_code=PLAIN,
         pool_sizes=(2,),
         repeats=1,
         kinds=("serial", "threads", "processes", "interpreters", "asyncio"),
