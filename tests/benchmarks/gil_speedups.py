@@ -1,0 +1,110 @@
+"""CPU-bound speedup of threads (and processes, subinterpreters) at 2 workers, per interpreter.
+
+Usage::
+
+    python tests/benchmarks/gil_speedups.py [--rounds 7] [--n 4] [--cpu-ms 200]
+
+Every Python found (engine/pythons.py: PATH, pyenv, uv, CONCURRENCY_LAB_PYTHONS) runs the
+gil-interpreters lesson's own part in a run host under it, ``--rounds`` repeats: in each repeat
+serial, threads, processes, subinterpreters (3.14+) and asyncio run one after another, so the
+backends alternate in one run and drift hits them alike. Reported per interpreter: the median
+wall time of each backend, the speedup against serial (ratio of medians) with the range of
+the per-round ratios, the GIL verdict, and the 1-minute load average before and after, since
+a loaded 2-core machine cannot show a 2x speedup whatever the GIL does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from _bench_util import write_results  # noqa: E402
+
+from desktop_app.engine.cancel import CancelToken  # noqa: E402
+from desktop_app.engine.context import run_scenario  # noqa: E402
+from desktop_app.engine.host.client import RunHost  # noqa: E402
+from desktop_app.engine.host.protocol import RunRequest  # noqa: E402
+from desktop_app.engine.pythons import discover  # noqa: E402
+from desktop_app.scenarios.gil_interpreters import ONE_INTERPRETER  # noqa: E402
+
+BACKENDS = ("threads", "processes", "interpreters", "asyncio")
+
+
+def measure(info, params, rounds, size):
+    params = dict(params, label=info.short)
+    if info.source == "this":
+        return run_scenario(ONE_INTERPRETER, params, pool_sizes=(size,), repeats=rounds)
+    host = RunHost(python=info.path)
+    try:
+        request = RunRequest(ONE_INTERPRETER, params, (size,), rounds, None)
+        return host.submit(request, lambda _batch: None, CancelToken())
+    finally:
+        host.shutdown()
+
+
+def speedups(report, label):
+    walls: dict[str, dict[int, float]] = {}
+    for entry in report.runs:
+        m = entry.measurement
+        if m.series == f"cpu · {label}" and m.state == "completed":
+            walls.setdefault(m.backend, {})[m.repeat] = m.wall_s
+    serial = walls.get("serial", {})
+    out = {}
+    for backend in BACKENDS:
+        times = walls.get(backend)
+        if not times or not serial:
+            continue
+        ratios = [serial[r] / times[r] for r in times if r in serial and times[r] > 0]
+        out[backend] = {
+            "median_s": statistics.median(times.values()),
+            "speedup": statistics.median(serial.values()) / statistics.median(times.values()),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "rounds": len(ratios),
+        }
+    return {"serial_median_s": statistics.median(serial.values()), "backends": out}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--n", type=int, default=4)
+    parser.add_argument("--cpu-ms", type=int, default=200)
+    parser.add_argument("--size", type=int, default=2)
+    args = parser.parse_args()
+    params = {"n": args.n, "cpu_ms": args.cpu_ms, "io_ms": 1}
+    results = []
+    for info in discover():
+        before = os.getloadavg()[0]
+        report = measure(info, params, args.rounds, args.size)
+        after = os.getloadavg()[0]
+        gil = report.environment.get("gil", {})
+        row = {
+            "python": info.short,
+            "version": ".".join(map(str, info.version)),
+            "path": info.path,
+            "state": report.state,
+            "gil": gil.get("summary"),
+            "load_before": before,
+            "load_after": after,
+            **speedups(report, info.short),
+        }
+        results.append(row)
+        cells = ", ".join(
+            f"{b} {v['speedup']:.2f}x ({v['ratio_min']:.2f}-{v['ratio_max']:.2f})"
+            for b, v in row["backends"].items()
+        )
+        print(
+            f"{info.short:6} serial {row['serial_median_s']:.3f} s; {cells}; {row['gil']}; "
+            f"load {before:.1f}->{after:.1f}"
+        )
+    write_results("gil_speedups", {"args": vars(args), "interpreters": results})
+
+
+if __name__ == "__main__":
+    main()
