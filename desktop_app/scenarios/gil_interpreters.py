@@ -10,15 +10,16 @@ GIL really off they run at once. What this machine could not show is said as pla
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from ..engine.cancel import RunCancelled
 from ..engine.executors.interpreters import unavailable_reason
 from ..engine.gil import free_threaded_build, gil_enabled_now
 from ..engine.pythons import PythonInfo, discover, newest_by_family, this_python
-from ..engine.stats import summarize
+from ..engine.stats import cpu_count, summarize
 from ..workloads import burn_iterations, cpu_burn, io_wait, io_wait_async
-from ._summary_cells import fixed
+from ._summary_cells import SCALING_COLUMNS, SPREAD_COLUMNS, fixed, scaling_cells, spread_cells
 from .base import Param, Preset, Scenario
 from .registry import register
 
@@ -162,14 +163,22 @@ def _speedups(ctx: RunContext) -> dict[tuple[str, str], float | None]:
 
 
 def _table(ctx: RunContext, pythons: list[PythonInfo], verdicts: dict[str, str]) -> None:
-    speed = _speedups(ctx)
-    rows = []
+    """A row per interpreter, series and backend: median, repeats and spread, speedup against
+    that interpreter's serial run, and the noise flag (a number never without its trust)."""
+    rows = {(r.series, r.backend): r for r in summarize(e.measurement for e in ctx.report.runs)}
+    table = []
     for info in pythons:
-        cells = [fixed(speed.get((f"cpu · {info.short}", b)), 2) for b in BACKENDS[1:]]
-        io = fixed(speed.get((f"io · {info.short}", "threads")), 2)
-        rows.append([info.short, verdicts.get(info.short, "?"), *cells, io])
-    columns = ["python", "GIL verdict", *(f"cpu {b} ×" for b in BACKENDS[1:]), "io threads ×"]
-    ctx.set_table(columns, rows)
+        for series in SERIES:
+            for backend in BACKENDS:
+                row = rows.get((f"{series} · {info.short}", backend))
+                if row is None:
+                    continue
+                table.append(
+                    [info.short, verdicts.get(info.short, "?"), series, backend,
+                     fixed(row.median_s, 4), *spread_cells(row), *scaling_cells(row)]
+                )  # fmt: skip
+    columns = ["python", "GIL verdict", "series", "backend", "median (s)"]
+    ctx.set_table([*columns, *SPREAD_COLUMNS, *SCALING_COLUMNS], table)
 
 
 def _notes(ctx: RunContext, pythons: list[PythonInfo], verdicts: dict[str, str]) -> list[str]:
@@ -184,6 +193,17 @@ def _notes(ctx: RunContext, pythons: list[PythonInfo], verdicts: dict[str, str])
                 f"{info.short}: {size} threads ran the CPU-bound tasks {threads:.2f}× as fast as "
                 f"serial ({verdicts.get(info.short, '?')})."
             )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    notes.append(
+        f"Each figure is the median of {ctx.repeats} repeat(s)"
+        + (
+            f", taken at a 1-minute load average of {load:.1f} on {cpu_count()} cores"
+            if load is not None
+            else ""
+        )
+        + ": a busy machine (load above the cores) cannot show a speedup, whatever the GIL "
+        "does. Use Repeats 5 or more for figures to trust."
+    )
     if not any(info.free_threaded for info in pythons):
         notes.append(
             "No free-threaded interpreter ran here, so this run cannot show threads scaling "

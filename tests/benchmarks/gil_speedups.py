@@ -23,14 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from _bench_util import write_results  # noqa: E402
+from _bench_util import write_results
 
-from desktop_app.engine.cancel import CancelToken  # noqa: E402
-from desktop_app.engine.context import run_scenario  # noqa: E402
-from desktop_app.engine.host.client import RunHost  # noqa: E402
-from desktop_app.engine.host.protocol import RunRequest  # noqa: E402
-from desktop_app.engine.pythons import discover  # noqa: E402
-from desktop_app.scenarios.gil_interpreters import ONE_INTERPRETER  # noqa: E402
+from desktop_app.engine.cancel import CancelToken
+from desktop_app.engine.context import run_scenario
+from desktop_app.engine.host.client import RunHost
+from desktop_app.engine.host.protocol import RunRequest
+from desktop_app.engine.pythons import discover
+from desktop_app.scenarios.gil_interpreters import ONE_INTERPRETER
 
 BACKENDS = ("threads", "processes", "interpreters", "asyncio")
 

@@ -34,8 +34,10 @@ def test_this_interpreter_alone_fills_its_row_and_says_what_it_could_not_show(po
     if here.version[:2] >= (3, 14):
         backends.add("interpreters")
     assert measured == {(f"{s} · {here.short}", b) for s in ("cpu", "io") for b in backends}
-    assert [row[0] for row in report.table_rows] == [here.short]
-    assert report.table_columns[:2] == ["python", "GIL verdict"]
+    assert {row[0] for row in report.table_rows} == {here.short}
+    assert report.table_columns[:5] == ["python", "GIL verdict", "series", "backend", "median (s)"]
+    assert "repeats" in report.table_columns and "noisy" in report.table_columns
+    assert len(report.table_rows) == len(measured)
     notes = "\n".join(report.notes)
     if not here.free_threaded:
         assert "No free-threaded interpreter ran here" in notes
@@ -44,6 +46,7 @@ def test_this_interpreter_alone_fills_its_row_and_says_what_it_could_not_show(po
     if here.version[:2] < (3, 14):
         assert "Subinterpreters (InterpreterPoolExecutor) need Python 3.14" in notes
     assert f"{here.short}: 2 threads ran the CPU-bound tasks" in notes
+    assert "median of 1 repeat(s)" in notes
 
 
 def test_a_ticked_interpreter_runs_in_a_host_of_its_own_beside_this_one(pools):
@@ -53,8 +56,9 @@ def test_a_ticked_interpreter_runs_in_a_host_of_its_own_beside_this_one(pools):
         pytest.skip("this interpreter is 3.12 already")
     report = run(pools, **QUICK, **{**NONE_TICKED, "py312": True})
     assert report.state == "completed", report.errors[:1]
-    assert [row[0] for row in report.table_rows] == [this_python().short, "3.12"]
-    assert report.table_rows[1][1] == "GIL on (standard build)"
+    pythons = [row[0] for row in report.table_rows]
+    assert pythons == sorted(pythons, key=[this_python().short, "3.12"].index)
+    assert {row[1] for row in report.table_rows if row[0] == "3.12"} == {"GIL on (standard build)"}
     theirs = [e for e in report.runs if e.measurement.series.endswith("· 3.12")]
     assert {e.measurement.backend for e in theirs} == {"serial", "threads", "processes", "asyncio"}
     ours = {span.pid for e in report.runs if e not in theirs for span in e.spans}
