@@ -14,8 +14,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..engine.cancel import RunCancelled
+from ..engine.events import OutputLine, Progress
 from ..engine.executors.interpreters import unavailable_reason
-from ..engine.gil import free_threaded_build, gil_enabled_now
+from ..engine.gil import run_verdict
 from ..engine.pythons import PythonInfo, discover, newest_by_family, this_python
 from ..engine.stats import cpu_count, summarize
 from ..workloads import burn_iterations, cpu_burn, io_wait, io_wait_async
@@ -83,20 +84,14 @@ def compare_interpreters(ctx: RunContext) -> None:
     others, unticked_missing = _chosen(ctx.params, here)
     names = ", ".join(info.short for info in others) or "no other"
     ctx.print(f"Running on {here.short} (this run host) and {names} interpreter(s)")
-    verdicts = {here.short: _own_verdict()}
     measure_on(ctx, here.short)
+    verdicts = {here.short: str(run_verdict()["summary"])}  # from this part's workers
     for info in others:
         ctx.check_cancel()
         verdicts[info.short] = _measure_elsewhere(ctx, info)
     _table(ctx, [here, *others], verdicts)
     for text in unticked_missing + _notes(ctx, [here, *others], verdicts):
         ctx.note(text)
-
-
-def _own_verdict() -> str:
-    if not free_threaded_build():
-        return "GIL on (standard build)"
-    return "GIL off" if not gil_enabled_now() else "GIL on (free-threaded build)"
 
 
 def _chosen(params: dict[str, Any], here: PythonInfo) -> tuple[list[PythonInfo], list[str]]:
@@ -129,7 +124,7 @@ def _measure_elsewhere(ctx: RunContext, info: PythonInfo) -> str:
         ctx.timeout,
     )
     try:
-        report = host.submit(request, lambda _batch: None, ctx.cancel)
+        report = host.submit(request, lambda batch: _relay(ctx, batch, info.short), ctx.cancel)
     finally:
         host.shutdown()
     if report.state == "cancelled" or ctx.cancel.cancelled:
@@ -150,11 +145,18 @@ def _measure_elsewhere(ctx: RunContext, info: PythonInfo) -> str:
         )
     for record in report.errors:
         ctx.report_error(record)
-    for line in report.output:
-        ctx.print(line, source=info.short)
     for text in report.notes:
         ctx.note(text)
     return str((report.environment.get("gil") or {}).get("summary", "no verdict (run failed)"))
+
+
+def _relay(ctx: RunContext, batch: Any, label: str) -> None:
+    """The other host's output and progress, live (its measurements follow with its report)."""
+    for event in batch:
+        if isinstance(event, OutputLine):
+            ctx.print(event.text, source=label)
+        elif isinstance(event, Progress):
+            ctx.progress(event.done, event.total)
 
 
 def _speedups(ctx: RunContext) -> dict[tuple[str, str], float | None]:
