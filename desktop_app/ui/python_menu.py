@@ -37,7 +37,8 @@ class PythonMenu(QObject):
         self.group.setExclusive(True)
         self.actions: dict[str, QAction] = {}  # real path -> action
         self.infos: dict[str, PythonInfo] = {}
-        self.searching = True
+        self.searching = False
+        self._searched = False
         self._add(this_python(), checked=True)
         self._status = self.menu.addAction("Looking for other interpreters…")
         self._status.setEnabled(False)
@@ -47,16 +48,24 @@ class PythonMenu(QObject):
         other.triggered.connect(self._on_other_triggered)
         self.found.connect(self._on_self_found)
         self.probed.connect(self._on_self_probed)
-        QThreadPool.globalInstance().start(self._search)
+        # Searched when the menu first opens, not at start-up: it runs every candidate once.
+        self.menu.aboutToShow.connect(self.search)
 
     # --- the search, on a pool thread -----------------------------------------------------------
+
+    def search(self) -> None:
+        """Look for the interpreters in the background (once); ``found`` answers."""
+        if self._searched:
+            return
+        self._searched = self.searching = True
+        QThreadPool.globalInstance().start(self._search)
 
     def _search(self) -> None:
         try:
             found = discover()
         except Exception:  # a broken candidate must not lose the others: show what we have
             found = []
-        self.found.emit(found)
+        _emit(self.found, found)
 
     def _on_self_found(self, found: list[PythonInfo]) -> None:
         self.searching = False
@@ -122,7 +131,7 @@ class PythonMenu(QObject):
     def check_path(self, path: str) -> None:
         """Ask the interpreter at ``path`` what it is, off the GUI thread; ``probed`` answers."""
         self.window.statusBar().showMessage(f"Checking {path}…", 5000)
-        QThreadPool.globalInstance().start(lambda: self.probed.emit(probe(path), path))
+        QThreadPool.globalInstance().start(lambda: _emit(self.probed, probe(path), path))
 
     def _on_self_probed(self, info: Any, path: str) -> None:
         if info is None or not info.usable:
@@ -138,3 +147,11 @@ class PythonMenu(QObject):
         if info.path not in known:  # the run host (and the GIL lesson in it) finds it too
             os.environ[EXTRA_ENV] = os.pathsep.join([*known, info.path])
         self.choose(info)
+
+
+def _emit(signal: Any, *args: Any) -> None:
+    """Emit from a pool thread; the window may have closed meanwhile (its menu deleted)."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # "Internal C++ object already deleted": nobody is left to tell
+        pass

@@ -16,6 +16,8 @@ SEARCH_MS = 60_000
 
 def _menu(qtbot, window):
     menu = window.menus.python_menu
+    assert not menu.searching  # nothing runs until the menu is first opened
+    menu.menu.aboutToShow.emit()
     qtbot.waitUntil(lambda: not menu.searching, timeout=SEARCH_MS)
     return menu
 
