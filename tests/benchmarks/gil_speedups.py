@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tests/benchmarks/gil_speedups.py [--rounds 7] [--n 4] [--cpu-ms 200]
+    python tests/benchmarks/gil_speedups.py [--rounds 7] [--n 4] [--cpu-ms 200] [--only 3.13t]
 
 Every Python found (engine/pythons.py: PATH, pyenv, uv, CONCURRENCY_LAB_PYTHONS) runs the
 gil-interpreters lesson's own part in a run host under it, ``--rounds`` repeats: in each repeat
@@ -76,10 +76,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=4)
     parser.add_argument("--cpu-ms", type=int, default=200)
     parser.add_argument("--size", type=int, default=2)
+    parser.add_argument("--only", default="", help="interpreters to run, e.g. 3.12,3.13t")
     args = parser.parse_args()
     params = {"n": args.n, "cpu_ms": args.cpu_ms, "io_ms": 1}
     results = []
+    wanted = {name.strip() for name in args.only.split(",") if name.strip()}
     for info in discover():
+        if wanted and info.short not in wanted:
+            continue
         before = os.getloadavg()[0]
         report = measure(info, params, args.rounds, args.size)
         after = os.getloadavg()[0]
