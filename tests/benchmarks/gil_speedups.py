@@ -19,7 +19,10 @@ import argparse
 import os
 import statistics
 import sys
+import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -27,6 +30,7 @@ from _bench_util import write_results
 
 from desktop_app.engine.cancel import CancelToken
 from desktop_app.engine.context import run_scenario
+from desktop_app.engine.events import MeasurementFinished, MeasurementStarted
 from desktop_app.engine.host.client import RunHost
 from desktop_app.engine.host.protocol import RunRequest
 from desktop_app.engine.pythons import discover
@@ -35,14 +39,50 @@ from desktop_app.scenarios.gil_interpreters import ONE_INTERPRETER
 BACKENDS = ("threads", "processes", "interpreters", "asyncio")
 
 
+class CoresUsed:
+    """CPU time the run's process spent per wall second during each threads measurement, from
+    the live events (MeasurementStarted/Finished, batched every 50 ms): a GIL build cannot go
+    above ~1 core with any number of threads; threads really running at once can. Less bent by
+    the machine's load than a speedup, since it counts what the process got, not how fast."""
+
+    def __init__(self, label):
+        self.label = label
+        self.pid = os.getpid()
+        self.samples: list[float] = []
+        self._start = None
+
+    def _cpu(self):
+        times = psutil.Process(self.pid).cpu_times()
+        return times.user + times.system, time.perf_counter()
+
+    def __call__(self, batch):
+        for event in batch:
+            what = getattr(event, "measurement", event)  # Finished carries a Measurement
+            if getattr(what, "backend", None) != "threads":
+                continue
+            if isinstance(event, MeasurementStarted) and event.series == f"cpu · {self.label}":
+                self._start = self._cpu()
+            elif isinstance(event, MeasurementFinished) and self._start is not None:
+                if event.measurement.series == f"cpu · {self.label}":
+                    cpu, wall = self._cpu()
+                    self.samples.append((cpu - self._start[0]) / (wall - self._start[1]))
+                    self._start = None
+
+
 def measure(info, params, rounds, size):
     params = dict(params, label=info.short)
+    cores = CoresUsed(info.short)
     if info.source == "this":
-        return run_scenario(ONE_INTERPRETER, params, pool_sizes=(size,), repeats=rounds)
+        report = run_scenario(
+            ONE_INTERPRETER, params, pool_sizes=(size,), repeats=rounds, consumer=cores
+        )
+        return report, cores
     host = RunHost(python=info.path)
     try:
+        host.start()
+        cores.pid = host.pid
         request = RunRequest(ONE_INTERPRETER, params, (size,), rounds, None)
-        return host.submit(request, lambda _batch: None, CancelToken())
+        return host.submit(request, cores, CancelToken()), cores
     finally:
         host.shutdown()
 
@@ -85,7 +125,7 @@ def main() -> None:
         if wanted and info.short not in wanted:
             continue
         before = os.getloadavg()[0]
-        report = measure(info, params, args.rounds, args.size)
+        report, cores = measure(info, params, args.rounds, args.size)
         after = os.getloadavg()[0]
         gil = report.environment.get("gil", {})
         row = {
@@ -97,15 +137,22 @@ def main() -> None:
             "load_before": before,
             "load_after": after,
             **speedups(report, info.short),
+            "threads_cores_used": cores.samples,
         }
         results.append(row)
         cells = ", ".join(
             f"{b} {v['speedup']:.2f}x ({v['ratio_min']:.2f}-{v['ratio_max']:.2f})"
             for b, v in row["backends"].items()
         )
+        used = cores.samples
+        used_text = (
+            f"threads used {statistics.median(used):.2f} cores ({min(used):.2f}-{max(used):.2f})"
+            if used
+            else "threads' cores not sampled"
+        )
         print(
-            f"{info.short:6} serial {row['serial_median_s']:.3f} s; {cells}; {row['gil']}; "
-            f"load {before:.1f}->{after:.1f}"
+            f"{info.short:6} serial {row['serial_median_s']:.3f} s; {cells}; {used_text}; "
+            f"{row['gil']}; load {before:.1f}->{after:.1f}"
         )
     write_results("gil_speedups", {"args": vars(args), "interpreters": results})
 
