@@ -238,7 +238,7 @@ def _restore_handlers(previous: dict[int, Any]) -> None:
 
 
 def _child_pids() -> set[int]:
-    import psutil
+    from ..engine.process_info import psutil
 
     try:
         return {child.pid for child in psutil.Process().children(recursive=True)}

@@ -71,3 +71,23 @@ def test_the_gil_lesson_from_the_cli_names_what_it_could_not_show():
     assert len({row[0] for row in doc["table"]["rows"]}) == 1
     if not doc["environment"]["gil"]["free_threaded_build"]:
         assert any("No free-threaded interpreter ran here" in n for n in doc["notes"])
+
+
+def test_the_cli_itself_runs_under_a_bare_python_and_only_the_history_is_skipped():
+    """The headless CLI on another interpreter's standard library alone (no psutil, no NumPy):
+    the run completes; saving to the history, which needs NumPy, is one warning line."""
+    python = needs(pyenv_python(12), "pyenv Python 3.12")
+    import desktop_app
+
+    root = str(Path(desktop_app.__file__).resolve().parents[1])
+    code = (
+        f"import sys; sys.path.insert(0, {root!r}); from desktop_app.cli.commands import main; "
+        "sys.exit(main(['run', 'pool-timing', '--set', 'n=4', '--pool-sizes', '2']))"
+    )
+    done = subprocess.run(
+        [python, "-I", "-c", code], capture_output=True, text=True, timeout=RUN_TIMEOUT_S
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "warning: the run was not saved to the history: it needs numpy" in done.stderr
+    assert "Python 3.12." in done.stdout
