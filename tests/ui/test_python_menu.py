@@ -4,6 +4,7 @@ the status bar and the timeline's header show that run's interpreter and GIL ver
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from _window_helpers import run_to_end
 from engine.other_pythons import needs, pyenv_python
@@ -90,3 +91,28 @@ def test_the_interpreter_cannot_change_during_a_run(qtbot, lab_window):
     assert "A run is in progress" in lab_window.statusBar().currentMessage()
     checked = [a for a in menu.group.actions() if a.isChecked()]
     assert checked[0].text().endswith("(this app's Python)")
+
+
+def test_a_saved_run_shows_its_own_interpreter_and_verdict_in_the_timeline(
+    qtbot, lab_window, tmp_path
+):
+    import json
+
+    lab_window.select_scenario("pool-timing")
+    for name, value in QUICK["pool-timing"].items():
+        lab_window.set_param(name, value)
+    report = run_to_end(qtbot, lab_window)
+    qtbot.waitUntil(lambda: not lab_window.is_running())
+    (saved,) = lab_window.export("json", str(tmp_path / "run.json"))
+    header = lab_window.ui.timeline.interpreter_label
+    with qtbot.waitSignal(lab_window.run_finished, timeout=30_000):
+        assert lab_window.open_run(str(saved))
+    python, verdict = report.environment["python"], report.environment["gil"]["summary"]
+    assert header.text() == f"Saved run · Python {python} · {verdict}"
+    doc = json.loads(Path(saved).read_text(encoding="utf-8"))
+    del doc["environment"]["gil"]  # a file written before the verdict existed
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(doc))
+    with qtbot.waitSignal(lab_window.run_finished, timeout=30_000):
+        assert lab_window.open_run(str(older))
+    assert header.text() == ""
