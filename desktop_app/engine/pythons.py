@@ -78,6 +78,24 @@ def this_python() -> PythonInfo:
     )
 
 
+def child_environment(environ: dict[str, str] | None = None) -> dict[str, str] | None:
+    """The environment to start another interpreter with (None: this process's own).
+
+    A frozen app's bootloader points ``LD_LIBRARY_PATH`` at the bundle's libraries and keeps
+    the user's value in ``LD_LIBRARY_PATH_ORIG`` (PyInstaller); another interpreter must load
+    its own libraries, so it gets the user's value back.
+    """
+    if not getattr(sys, "frozen", False):
+        return None
+    env = dict(os.environ if environ is None else environ)
+    original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:
+        env.pop("LD_LIBRARY_PATH", None)
+    else:
+        env["LD_LIBRARY_PATH"] = original
+    return env
+
+
 def probe(path: str, source: str = "given") -> PythonInfo | None:
     """Ask the interpreter at ``path`` what it is; None when it does not run or answer."""
     try:
@@ -87,6 +105,7 @@ def probe(path: str, source: str = "given") -> PythonInfo | None:
             text=True,
             timeout=PROBE_TIMEOUT_S,
             check=False,
+            env=child_environment(),
         )
         version, implementation, gil_disabled, executable = json.loads(done.stdout)
     except (OSError, ValueError, subprocess.SubprocessError):

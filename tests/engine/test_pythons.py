@@ -15,6 +15,7 @@ from desktop_app.engine.pythons import (
     PythonInfo,
     PythonNotFound,
     candidates,
+    child_environment,
     discover,
     newest_by_family,
     probe,
@@ -127,3 +128,11 @@ def test_procfs_answers_as_psutil_does():
         procfs.Process(child.pid)
     mine = [p for p in procfs.process_iter(["uids", "num_threads"]) if p.pid == os.getpid()]
     assert mine[0].info["uids"].real == os.getuid()
+
+
+def test_another_interpreter_gets_the_users_library_path_back_from_a_frozen_app(monkeypatch):
+    assert child_environment({"LD_LIBRARY_PATH": "/bundle"}) is None  # from source: as it is
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    frozen = {"LD_LIBRARY_PATH": "/bundle", "LD_LIBRARY_PATH_ORIG": "/usr/local/lib", "A": "1"}
+    assert child_environment(frozen) == {"LD_LIBRARY_PATH": "/usr/local/lib", "A": "1"}
+    assert child_environment({"LD_LIBRARY_PATH": "/bundle", "A": "1"}) == {"A": "1"}

@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ..pythons import child_environment
 from ..start_method import terminal_signals_blocked
 
 # What a run host imports (and all its children): the Qt-free packages of the app, nothing else.
@@ -120,6 +121,7 @@ def launch(python: str, nice: int = 0) -> tuple[ForeignProcess, Any, Any]:
                 [*args, str(nice)],
                 pass_fds=(host_reads, host_writes),
                 stdin=subprocess.DEVNULL,
+                env=child_environment(),  # a frozen app's library path is not for it
             )
     except BaseException:
         for fd in (we_write, we_read):
