@@ -45,7 +45,7 @@ def _count(text: str) -> int:
 def add_parser(commands: Any) -> None:
     """Register ``bench`` on the CLI's subparsers (its checks are ``run``'s)."""
     from . import commands as cli
-    from . import history
+    from . import history, pythons
     from .outputs import add_output_options
 
     bench = commands.add_parser(
@@ -89,6 +89,7 @@ def add_parser(commands: Any) -> None:
     )
     add_output_options(bench)
     bench.add_argument("--timeout", type=cli._timeout, metavar="S", help="fail after S seconds")
+    pythons.add_options(bench)
     bench.add_argument("-v", "--verbose", action="store_true", help="print every traceback")
     bench.add_argument("--no-save", action="store_true", help="do not save the run to the history")
     history.add_data_dir(bench)
@@ -104,6 +105,7 @@ def main(args: argparse.Namespace) -> int:
         resolve_function,
     )
     from ..experiments.scenario import describe, experiment_scenario
+    from . import pythons
     from .commands import UsageError
     from .outputs import OutputPathError, plan_outputs
     from .run import CliRunRequest, execute
@@ -130,6 +132,10 @@ def main(args: argparse.Namespace) -> int:
             scheduler = check_address(args.scheduler)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    try:
+        python = pythons.chosen(args.python)
+    except pythons.PythonNotFound as exc:
+        raise UsageError(str(exc)) from None
     scenario = experiment_scenario(info, args.inputs, args.pool_sizes, items)  # made once
     chosen = {kind: kind in args.executors for kind in kind_names() if kind != "serial"}
     params = scenario.resolve({**chosen, "n": args.n or 0, "chunksize": args.chunksize or 0})
@@ -144,5 +150,6 @@ def main(args: argparse.Namespace) -> int:
         save=not args.no_save,
         data_dir=args.data_dir,
         scheduler=scheduler,
+        python=python,
     )
     return execute(request)

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..engine.limits import MAX_POOL_SIZE, MAX_REPEATS, MIN_POOL_SIZE, MIN_REPEATS
-from . import bench, history
+from . import bench, history, pythons
 from .cluster_options import add_cluster_options, apply_cluster_options
 from .outputs import OutputPathError, StdoutFailed, add_output_options, plan_outputs, print_out
 
@@ -127,9 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-save", action="store_true", help="do not save the run to the history")
     add_cluster_options(run)
+    pythons.add_options(run)
     history.add_data_dir(run)
     history.add_parser(commands)
     bench.add_parser(commands)
+    pythons.add_parser(commands)
     show_run = commands.add_parser(
         "show-run", help="print the report of a run saved with --json (or File > Save run)"
     )
@@ -154,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return bench.main(args)
         if args.command == "show-run":
             return cmd_show_run(args.path, args.verbose)
+        if args.command == "pythons":
+            return pythons.cmd_pythons()
         return cmd_run(args)
     except UsageError as exc:
         _fail(str(exc))
@@ -264,6 +268,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         outputs = plan_outputs(args)
     except OutputPathError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        python = pythons.chosen(args.python)
+    except pythons.PythonNotFound as exc:
+        raise UsageError(str(exc)) from None
     from .run import CliRunRequest, execute
 
     request = CliRunRequest(
@@ -277,5 +285,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         save=not args.no_save,
         data_dir=args.data_dir,
         scheduler=scheduler,
+        python=python,
     )
     return execute(request)

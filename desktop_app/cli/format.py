@@ -144,6 +144,11 @@ def render_report(report: Any, scenario: Any, verbose: bool = False) -> str:
         f"Python {env.get('python')} on {env.get('platform')}, {env.get('cpu_count')} CPUs, "
         f"start method {env.get('start_method')}, GIL {'on' if env.get('gil_enabled') else 'off'}",
     ]
+    if env.get("executable") or env.get("gil"):
+        lines.append(
+            f"interpreter: {env.get('executable', '?')}; "
+            f"{(env.get('gil') or {}).get('summary', 'GIL verdict not recorded')}"
+        )
     lines += _section("Summary", _summary_lines(report.summary))
     lines += _output_lines(report.output)
     lines += _error_lines(report.errors, verbose)

@@ -133,9 +133,12 @@ def main(args: argparse.Namespace) -> int:
 def save_run(report: Any, data_dir: str | None, announce: Callable[[str], None]) -> int | None:
     """Save a finished run; hands the line naming its id to ``announce``, or prints one
     warning line on stderr."""
-    from ..history.paths import database_path
-    from ..history.store import HistoryError, Store
-
+    try:
+        from ..history.paths import database_path
+        from ..history.store import HistoryError, Store
+    except ImportError as exc:  # the CLI run by a Python without NumPy (or platformdirs)
+        _say("warning", f"the run was not saved to the history: it needs {exc.name} ({exc})")
+        return None
     store = Store(database_path(data_dir))
     try:
         run_id = store.save_report(report)

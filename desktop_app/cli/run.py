@@ -42,6 +42,7 @@ class CliRunRequest(RunRequest):
     verbose: bool = False
     save: bool = True  # to the run history (cli/history.py)
     data_dir: str | None = None  # the history's folder (--data-dir)
+    python: str | None = None  # run in a run host under this interpreter (--python)
 
 
 @dataclass
@@ -125,6 +126,9 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
     pools.watch(cancel)  # a pool that is starting gives up on Ctrl-C / SIGTERM too
 
     def target() -> None:
+        if getattr(request, "python", None):
+            outcome.report = _run_in_host(request, progress, cancel)
+            return
         outcome.report = run_scenario(
             request.scenario,
             request.params,
@@ -166,6 +170,21 @@ def _run(request: RunRequest, progress: ProgressLine | None) -> _Outcome:
         runner.join(GRACE_S)  # the pools are gone now: the run returns at once
     outcome.stuck = runner.is_alive()
     return outcome
+
+
+def _run_in_host(request: Any, progress: ProgressLine | None, cancel: CancelToken) -> RunReport:
+    """The run in a run host under ``request.python`` (another interpreter): the CLI's own
+    process only relays, as the window does; the host is stopped whatever happens."""
+    from ..engine.host.client import RunHost
+
+    host = RunHost(python=request.python)
+    plain = RunRequest(
+        request.scenario, dict(request.params), request.pool_sizes, request.repeats, request.timeout
+    )
+    try:
+        return host.submit(plain, progress or (lambda _batch: None), cancel)
+    finally:
+        host.shutdown()
 
 
 def _wait(
@@ -220,7 +239,7 @@ def _restore_handlers(previous: dict[int, Any]) -> None:
 
 
 def _child_pids() -> set[int]:
-    import psutil
+    from ..engine.process_info import psutil
 
     try:
         return {child.pid for child in psutil.Process().children(recursive=True)}

@@ -20,6 +20,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from .gil import gil_enabled_now
 from .parent_watch import exit_with_parent
 from .records import ErrorRecord
 
@@ -178,7 +179,17 @@ class ChunkResult:
     end in ``error_ends``, taken before its traceback is formatted.
     """
 
-    __slots__ = ("first", "pid", "thread", "results", "marks", "errors", "error_ends", "output")
+    __slots__ = (
+        "first",
+        "pid",
+        "thread",
+        "results",
+        "marks",
+        "errors",
+        "error_ends",
+        "output",
+        "gil",  # whether the GIL was on at the chunk's end, after its tasks' imports (gil.py)
+    )
 
     def __init__(self, first: int, pid: int, thread: str) -> None:
         self.first = first
@@ -190,6 +201,7 @@ class ChunkResult:
         self.errors: list[tuple[int, str, str, str]] = []
         self.error_ends: dict[int, float] = {}
         self.output = ""
+        self.gil: bool | None = None
 
     def __getstate__(self) -> tuple:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -249,6 +261,7 @@ def run_chunk(
         if board is not None:
             board[base + 1] = -1
         chunk.output = _end_capture()
+        chunk.gil = gil_enabled_now()
     return chunk
 
 

@@ -28,6 +28,8 @@ from .events import (
     TasksFinished,
 )
 from .executors import MapHooks, MapOutcome, PoolStartError
+from .gil import OBSERVED as GIL_OBSERVED
+from .gil import run_verdict
 from .outputs.report import RunEntry, RunReport
 from .pools import PoolManager
 from .records import ErrorRecord, Measurement, SpanTable, measurement_label
@@ -249,6 +251,7 @@ def run_scenario(
     set_scheduler(scheduler)  # the dask kind's cluster for this run (None: the environment's)
     own_pools = pools is None
     pools = pools or PoolManager()
+    GIL_OBSERVED.clear()  # this run's workers report afresh (environment["gil"])
     sizes = tuple(pool_sizes or scenario.pool_sizes)
     sink = EventSink(consumer)
     ctx = RunContext(
@@ -282,6 +285,7 @@ def run_scenario(
         if ctx._dropped_lines:
             report.output.append(f"… {ctx._dropped_lines} more lines of output were dropped")
         report.summary = summarize(entry.measurement for entry in report.runs)
+        report.environment["gil"] = run_verdict()
         sink.emit(RunFinished(report))
         sink.close()
         if own_pools:

@@ -29,7 +29,7 @@ def kill_tree(
     them, dies with the tree; left alone they stay in /dev/shm until reboot. Only for a tree
     whose semaphores nobody else shares (the run host's).
     """
-    import psutil
+    from .process_info import psutil
 
     try:
         root = psutil.Process(pid)
@@ -53,7 +53,7 @@ def _wait_gone(victims: list, timeout: float) -> None:
     """Wait for the killed: our own children are reaped (psutil waits on them); the others
     count as gone once they are zombies, which their new parent may reap late or never (a
     container's init): waiting on those cost the full timeout every time."""
-    import psutil
+    from .process_info import psutil
 
     ours = [v for v in victims if _ppid(v) == os.getpid()]
     others = [v for v in victims if v not in ours]
@@ -66,7 +66,7 @@ def _wait_gone(victims: list, timeout: float) -> None:
 
 
 def _ppid(process) -> int | None:
-    import psutil
+    from .process_info import psutil
 
     try:
         return process.ppid()
@@ -75,7 +75,7 @@ def _ppid(process) -> int | None:
 
 
 def _running(process) -> bool:
-    import psutil
+    from .process_info import psutil
 
     try:
         return process.status() != psutil.STATUS_ZOMBIE
@@ -108,7 +108,7 @@ def _release(path: str) -> None:
 
 def _shm_entries(processes: Iterable) -> set[str]:
     """The /dev/shm files mapped by ``processes`` (read before they die: after, it is gone)."""
-    import psutil
+    from .process_info import psutil
 
     found: set[str] = set()
     for process in processes:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 from ..engine.host.client import RunHost
 from ..engine.limits import REPEATS_RANGE, check_pool_size, is_repeats
 from ..engine.outputs.report import RunReport
+from ..engine.pythons import PythonInfo
 from ..engine.records import ErrorRecord
 from ..scenarios.base import ParamError, Preset, Scenario
 from ..scenarios.registry import all_scenarios, get_scenario
@@ -181,6 +182,22 @@ class MainWindow(RunLifecycle, QMainWindow):
     def warm_up_host(self) -> None:
         """Start the run host on a pool thread, so the first Run finds it ready."""
         QThreadPool.globalInstance().start(self._start_host_quietly)
+
+    def use_python(self, info: PythonInfo) -> bool:
+        """Run the next runs under ``info`` (Run ▸ Python interpreter); refused mid-run. The
+        run host is replaced on a pool thread, now, so the next Run finds it ready."""
+        if self.is_running():
+            self.statusBar().showMessage(
+                "A run is in progress: choose the interpreter after it ends", 6000
+            )
+            return False
+        self.host.use_python(None if info.source == "this" else info.path)
+        status = self.statusBar()
+        if isinstance(status, StatusBar):
+            status.set_interpreter(info)
+        self.ui.timeline.set_interpreter(f"{info.short} · GIL verdict after a run")
+        self.warm_up_host()
+        return True
 
     def _start_host_quietly(self) -> None:
         try:

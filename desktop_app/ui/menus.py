@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QV
 
 from .. import __version__
 from .help_texts import READING_THE_VIEWS, about_html, shortcuts_html
+from .python_menu import PythonMenu
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -77,6 +78,7 @@ class WindowMenus:
         menu.addActions([window.run_action, window.cancel_action])
         menu.addSeparator()
         window.scheduler_action = window.scheduler_setting.add_to(menu)
+        self.python_menu = PythonMenu(window, menu)  # which Python the run host runs under
 
     def _build_lesson_menu(self, menu: QMenu) -> None:
         window = self.window

@@ -97,6 +97,9 @@ def replay_into(window: Any, report: RunReport, path: str) -> None:
     ui.output.append_lines([f"— {saved_run_label(report, path)} —"])
     feed.apply(replay_events(report))
     feed.finish(report.state, report.duration_s)
+    verdict = (report.environment.get("gil") or {}).get("summary")  # absent in older files
+    python = report.environment.get("python", "?")
+    ui.timeline.set_interpreter(f"Saved run · Python {python} · {verdict}" if verdict else "")
     ui.results.show_report(report)
     tail = [f"— run {report.state} in {report.duration_s:.2f} s —"]
     ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])

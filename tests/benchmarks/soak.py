@@ -51,6 +51,17 @@ PLAN: dict[str, dict[str, Any]] = {
     "sharing-data": {"tool": "all", "messages": 10, "msg_kb": 1},
     "thread-pool-factorial": {"n": 12},
     "pool-timing": {"n": 10, "workload": "square"},
+    # with a second interpreter (pyenv's 3.12 where there is one): a host of its own each run
+    "gil-interpreters": {
+        "n": 2,
+        "cpu_ms": 1,
+        "io_ms": 1,
+        "py311": False,
+        "py312": True,
+        "py313": False,
+        "py314": False,
+        "free_threaded": False,
+    },
 }
 SWEEP_SIZES = (1, POOL_SIZE)
 RUN_TIMEOUT_S = 120.0

@@ -93,6 +93,7 @@ UNDER_WAY = {
     "exceptions": lambda ev: _started(ev, "fault") and _task_running(ev),
     "thread-pool-factorial": lambda ev: _tasks_done(ev),
     "pool-timing": lambda ev: _running_on(ev, "pool"),
+    "gil-interpreters": lambda ev: _tasks_done(ev) and _task_running(ev),
 }
 LONG_RUNS = {name: (BUSY[name], under_way) for name, under_way in UNDER_WAY.items()}
 

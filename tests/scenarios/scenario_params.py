@@ -21,6 +21,17 @@ QUICK: dict[str, dict[str, Any]] = {
     "exceptions": {"fault": "none"},
     "thread-pool-factorial": {"n": 12},
     "pool-timing": {"n": 20, "workload": "square"},
+    # this interpreter only: the other interpreters have tests of their own (test_gil_interpreters)
+    "gil-interpreters": {
+        "n": 1,
+        "cpu_ms": 5,
+        "io_ms": 5,
+        "py311": False,
+        "py312": False,
+        "py313": False,
+        "py314": False,
+        "free_threaded": False,
+    },
 }
 
 BUSY: dict[str, dict[str, Any]] = {
@@ -32,4 +43,14 @@ BUSY: dict[str, dict[str, Any]] = {
     "exceptions": {"fault": "hang", "timeout": 120.0},
     "thread-pool-factorial": {"n": 5000},
     "pool-timing": {"n": 16, "workload": "cpu", "cpu_ms": 150},  # serial first, then the pool
+    "gil-interpreters": {
+        "n": 64,
+        "cpu_ms": 2000,
+        "io_ms": 2000,
+        "py311": False,
+        "py312": False,
+        "py313": False,
+        "py314": False,
+        "free_threaded": False,
+    },
 }

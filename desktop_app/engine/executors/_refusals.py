@@ -58,7 +58,7 @@ def _open_files() -> int:
 
 def _user_tasks() -> int:
     """Threads of every process of this user (what ``RLIMIT_NPROC`` counts, on Linux)."""
-    import psutil
+    from ..process_info import psutil
 
     uid, total = os.getuid(), 0
     for process in psutil.process_iter(["uids", "num_threads"]):

@@ -27,6 +27,7 @@ from .._worker import (
     describe_exception,
     install_stdout_capture,
 )
+from ..gil import gil_enabled_now
 from .base import Executor
 
 JOIN_S = 2.0  # how long a cancel waits for the loop thread; a blocking plain task may outlast it
@@ -110,6 +111,7 @@ class AsyncioExecutor(Executor):
             finally:
                 chunk.marks.append(clock())
                 self._now.pop(slot, None)
+                chunk.gil = gil_enabled_now()
             chunk.output = _end_capture()
             _begin_capture()
             return chunk

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from .._worker import ChunkResult, describe_exception
 from ..cancel import CancelToken
+from ..gil import OBSERVED as GIL_OBSERVED
 from ..limits import PoolSizeError as PoolSizeError  # re-exported: limits.py owns the bounds
 from ..limits import check_pool_size
 from ..records import ErrorRecord, SpanTable, worker_label
@@ -290,6 +291,7 @@ class _Dispatch:
         table.extend_chunk(first, chunk.pid, chunk.thread, *chunk.span_columns())
         self.spans.extend(table)
         self.done += size
+        GIL_OBSERVED.note(chunk.pid, chunk.thread, chunk.gil)
         worker = worker_label(chunk.pid, chunk.thread)
         for task, name, message, text in chunk.errors:
             self.errors.append(

@@ -33,7 +33,7 @@ class Loss:
 def orphaned(processes: Sequence[Any]) -> list[int]:
     """Pids of ``processes`` that still run although their sentinel says they exited: a
     forkserver's workers after the forkserver died."""
-    import psutil
+    from ..process_info import psutil
 
     out = []
     for process in processes:
@@ -48,7 +48,7 @@ def orphaned(processes: Sequence[Any]) -> list[int]:
 def gone(processes: Sequence[Any]) -> list[Any]:
     """Those of ``processes`` that no longer run (or are zombies), whatever their sentinel
     says yet: a forkserver writes a worker's status to the sentinel only after reaping it."""
-    import psutil
+    from ..process_info import psutil
 
     out = []
     for process in processes:
@@ -72,7 +72,7 @@ def idle_dead(processes: Sequence[Any]) -> list[Any]:
 
 def kill_pids(pids: Sequence[int], timeout: float = 1.0) -> None:
     """SIGKILL processes that are no longer our children (waited for with psutil)."""
-    import psutil
+    from ..process_info import psutil
 
     victims = []
     for pid in pids:

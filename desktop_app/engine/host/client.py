@@ -25,6 +25,7 @@ from ..outputs.report import RunReport
 from ..process_tree import kill_tree
 from ..records import ErrorRecord
 from ..start_method import get_host_context
+from . import foreign
 from .protocol import (
     CancelCall,
     EventBatch,
@@ -56,8 +57,11 @@ class HostDied(Exception):
 class RunHost:
     """Starts, feeds and stops the run host; one run at a time; thread-safe."""
 
-    def __init__(self, nice: int = 0) -> None:
+    def __init__(self, nice: int = 0, python: str | None = None) -> None:
         self._nice = nice
+        # Another interpreter's path to run the host under (engine/pythons.py); None: this one.
+        self.python = python
+        self._launched_python: str | None = None  # what the running host runs under
         self._lock = threading.Lock()  # start/stop, and every send
         self._process: Any = None
         self._requests: Any = None  # our sending end
@@ -81,24 +85,24 @@ class RunHost:
             if self._closed:
                 raise HostDied("the run host was shut down")
             if self._process is not None and self._process.is_alive():
-                return 0.0
+                if self._launched_python == self.python:
+                    return 0.0
+                self._retire()  # another interpreter was chosen since: this host goes
             self._discard()
             began = time.perf_counter()
             self._launch()
             return time.perf_counter() - began
 
     def _launch(self) -> None:
-        mp = get_host_context()
-        their_requests, requests = mp.Pipe(duplex=False)
-        events, their_events = mp.Pipe(duplex=False)
-        # Not a daemon: a daemonic process may not have children, and the host starts pools.
-        process = mp.Process(
-            target=serve, args=(their_requests, their_events, self._nice), name="run-host"
-        )
-        process.start()
-        their_requests.close()
-        their_events.close()
+        if self.python is None:
+            process, requests, events = self._spawn()
+        else:  # another interpreter: a subprocess on its standard library (foreign.py)
+            try:
+                process, requests, events = foreign.launch(self.python, self._nice)
+            except OSError as exc:
+                raise HostDied(f"the run host could not start under {self.python}: {exc}") from None
         self._process, self._requests, self._events, self._pools = process, requests, events, []
+        self._launched_python = self.python
         if not events.poll(READY_TIMEOUT_S):
             self._discard()
             raise HostDied(f"the run host did not start within {READY_TIMEOUT_S:.0f} s")
@@ -113,6 +117,37 @@ class RunHost:
             raise HostDied(
                 f"the run host ended while starting ({exit_description(code)})"
             ) from None
+
+    def use_python(self, python: str | None) -> None:
+        """Run the next runs under ``python`` (a path; None: this interpreter). The host now
+        running is replaced at the next start, on whichever thread starts it (never the GUI
+        thread: a run's thread, or the warm-up's). Refused while a run is in progress."""
+        with self._lock:
+            if self._running is not None:
+                raise RuntimeError("a run is in progress: the interpreter changes after it")
+            self.python = python
+
+    def _retire(self) -> None:
+        """Stop the idle host politely (it stops its pools), killing it if it lingers."""
+        try:
+            self._requests.send(ShutdownCall())
+        except (OSError, ValueError):
+            pass
+        self._process.join(STOP_WAIT_S)
+        self._discard(0.0)
+
+    def _spawn(self) -> tuple[Any, Any, Any]:
+        mp = get_host_context()
+        their_requests, requests = mp.Pipe(duplex=False)
+        events, their_events = mp.Pipe(duplex=False)
+        # Not a daemon: a daemonic process may not have children, and the host starts pools.
+        process = mp.Process(
+            target=serve, args=(their_requests, their_events, self._nice), name="run-host"
+        )
+        process.start()
+        their_requests.close()
+        their_events.close()
+        return process, requests, events
 
     def _discard(self, wait: float = 0.1) -> None:
         """Forget the host, closing our ends of its pipes; one still running (it never became
@@ -303,7 +338,7 @@ class HostFrozen(Exception):
 
 def _stopped(pid: int | None) -> bool:
     """Whether ``pid`` is stopped (SIGSTOP): it will answer nothing until continued."""
-    import psutil
+    from ..process_info import psutil
 
     try:
         return pid is not None and psutil.Process(pid).status() == psutil.STATUS_STOPPED

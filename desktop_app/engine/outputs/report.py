@@ -39,6 +39,7 @@ def environment() -> dict[str, Any]:
         "start_method": START_METHOD,
         "gil_enabled": gil_enabled(),
         "pid": os.getpid(),  # the process that ran the run: the run host, or the CLI itself
+        "executable": sys.executable,  # which Python: the run host may run under another one
     }
 
 

@@ -100,6 +100,32 @@ class StatusBar(QStatusBar):
             label.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(label)
 
+    def set_interpreter(self, info: Any) -> None:
+        """The chosen interpreter (a ``PythonInfo``), before any run under it says more."""
+        env = environment()
+        build = "free-threaded build" if info.free_threaded else "GIL build"
+        self.environment_label.setText(
+            f"Python {info.short} ({info.source}) · {env['cpu_count']} cores · "
+            f"start method {env['start_method']} · {build}, GIL verdict after a run"
+        )
+        self.environment_label.setToolTip(f"The run host runs under {info.path}")
+
+    def set_run_environment(self, env: dict[str, Any]) -> None:
+        """The interpreter and GIL verdict of the run that just ended (its report's
+        ``environment``): what really ran, which the chosen one only promised."""
+        verdict = (env.get("gil") or {}).get("summary")
+        if not verdict:
+            return
+        self.environment_label.setText(
+            f"Python {env.get('python', '?')} · {env.get('cpu_count', '?')} cores · "
+            f"start method {env.get('start_method', '?')} · {verdict}"
+        )
+        self.environment_label.setToolTip(
+            f"The last run ran under {env.get('executable', '?')}\n{verdict}: whether the build "
+            "is free-threaded (Py_GIL_DISABLED == 1) and whether the GIL was off in every "
+            "worker after its imports (sys._is_gil_enabled())"
+        )
+
     def set_pools(self, pools: list[tuple[str, int, bool]]) -> None:
         text = describe_pools(pools)
         if text != self.pools_label.full_text:

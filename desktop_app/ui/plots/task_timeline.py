@@ -91,6 +91,8 @@ class TaskTimeline(QWidget):
         self._count = QLabel(self)
         self._hover = QLabel(self)
         self._hover.setObjectName("timelineHover")
+        self.interpreter_label = QLabel(self)  # the run's Python and its GIL verdict
+        self.interpreter_label.setObjectName("timelineInterpreter")
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 2, 6, 2)
         bar.addWidget(QLabel("Measurement:", self))
@@ -100,6 +102,7 @@ class TaskTimeline(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self._count)
         bar.addStretch(1)
+        bar.addWidget(self.interpreter_label)
         bar.addWidget(self._hover)
         self._view = pg.PlotWidget()
         self._plot = self._view.getPlotItem()
@@ -119,6 +122,15 @@ class TaskTimeline(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self._view, 1)
+
+    def set_interpreter(self, text: str) -> None:
+        """The header's "Python 3.13t · GIL off while tasks ran" (from the run's report)."""
+        self.interpreter_label.setText(text)
+        self.interpreter_label.setMinimumWidth(self.interpreter_label.sizeHint().width())
+        self.interpreter_label.setToolTip(
+            "The interpreter the run host ran under, and whether the GIL was on while the tasks "
+            "ran (checked in every worker after its imports)"
+        )
 
     def _apply_theme(self) -> None:
         plot_style.style_view(self._view, self)
