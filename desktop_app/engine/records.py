@@ -1,21 +1,30 @@
 """Immutable records a run produces: task spans, error records and measurements.
 
 Spans are stored column-wise (:class:`SpanTable`) because a run may hold a million of them: a
-span then costs 8 + 8 + 8 + 4 + 2 + 1 = 31 bytes instead of a few hundred for an object.
+span then costs 8 + 8 + 8 + 8 + 4 + 2 + 1 = 39 bytes instead of a few hundred for an object.
+
+A span's ``cpu`` is the CPU time its worker thread spent on the task (``time.thread_time``), so
+``cpu / duration`` is the task's on-CPU share and the rest is waiting (for the GIL, for I/O, for
+a lock). ``NO_CPU`` (-1) where the worker measured none (asyncio coroutines, a lesson's own
+threads): a number, not NaN, so spans still compare equal to themselves.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+NO_CPU = -1.0  # a span's ``cpu`` when its worker did not measure it
+
 
 @dataclass(frozen=True, slots=True)
 class TaskSpan:
-    """One task: which worker ran it, and when, on ``time.perf_counter()``."""
+    """One task: which worker ran it, and when, on ``time.perf_counter()``; and ``cpu``, the
+    CPU seconds its thread spent on it (``NO_CPU`` when not measured)."""
 
     task: int
     pid: int
@@ -23,6 +32,7 @@ class TaskSpan:
     start: float
     end: float
     ok: bool
+    cpu: float = NO_CPU
 
     @property
     def worker(self) -> str:
@@ -32,6 +42,30 @@ class TaskSpan:
     @property
     def duration(self) -> float:
         return self.end - self.start
+
+    @property
+    def cpu_share(self) -> float:
+        """Fraction of the task's wall time its thread was on a CPU (``NaN`` if unknown)."""
+        return cpu_share(self.cpu, self.end - self.start)
+
+
+def cpu_ns(cpu: float) -> float:
+    """A task's CPU seconds to the nanosecond, as every file holds them.
+
+    The thread clock counts whole nanoseconds, and a short task's share of its run's CPU time
+    is an estimate anyway; rounding here (not in the worker's hot loop) lets the run history's
+    span codec keep them as integers and still give back exactly what the JSON says.
+    """
+    return round(cpu * 1e9) / 1e9
+
+
+def cpu_share(cpu: float, wall: float) -> float:
+    """``cpu / wall`` clipped to [0, 1]: the two clocks tick apart by a few microseconds, so a
+    fully busy short task may read a hair above 1. ``NaN`` when either is unknown (negative
+    ``cpu``: not measured)."""
+    if not wall > 0 or not cpu >= 0:
+        return math.nan
+    return min(1.0, max(0.0, cpu / wall))
 
 
 def worker_label(pid: int, thread: str) -> str:
@@ -43,7 +77,18 @@ def worker_label(pid: int, thread: str) -> str:
 class SpanTable:
     """Column store of task spans; appends are cheap and the memory per span is fixed."""
 
-    __slots__ = ("task", "pid", "thread_index", "start", "end", "ok", "threads", "_thread_ids")
+    __slots__ = (
+        "task",
+        "pid",
+        "thread_index",
+        "start",
+        "end",
+        "ok",
+        "cpu",
+        "threads",
+        "_thread_ids",
+    )
+    COLUMNS = ("task", "pid", "thread_index", "start", "end", "ok", "cpu")
 
     def __init__(self) -> None:
         self.task = array("q")
@@ -52,6 +97,7 @@ class SpanTable:
         self.start = array("d")
         self.end = array("d")
         self.ok = array("b")
+        self.cpu = array("d")
         self.threads: list[str] = []
         self._thread_ids: dict[str, int] = {}
 
@@ -72,11 +118,20 @@ class SpanTable:
         self.start.append(span.start)
         self.end.append(span.end)
         self.ok.append(1 if span.ok else 0)
+        self.cpu.append(span.cpu)
 
     def extend_chunk(
-        self, first: int, pid: int, thread: str, starts: array, ends: array, ok: array
+        self,
+        first: int,
+        pid: int,
+        thread: str,
+        starts: array,
+        ends: array,
+        ok: array,
+        cpu: array | None = None,
     ) -> None:
-        """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker."""
+        """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker
+        (``cpu``: their CPU seconds; ``None`` when the worker measured none)."""
         count = len(starts)
         self.task.extend(array("q", range(first, first + count)))
         self.pid.extend(array("i", [pid]) * count)
@@ -84,6 +139,7 @@ class SpanTable:
         self.start.extend(starts)
         self.end.extend(ends)
         self.ok.extend(ok)
+        self.cpu.extend(cpu if cpu is not None else array("d", [NO_CPU]) * count)
 
     def extend(self, other: SpanTable) -> None:
         """Append every span of ``other`` (column-wise, without building span objects)."""
@@ -97,6 +153,7 @@ class SpanTable:
         self.start.extend(other.start)
         self.end.extend(other.end)
         self.ok.extend(other.ok)
+        self.cpu.extend(other.cpu)
 
     def __getitem__(self, index: int) -> TaskSpan:
         return TaskSpan(
@@ -106,6 +163,7 @@ class SpanTable:
             self.start[index],
             self.end[index],
             bool(self.ok[index]),
+            self.cpu[index],
         )
 
     def __iter__(self) -> Iterator[TaskSpan]:
@@ -117,13 +175,13 @@ class SpanTable:
         out = SpanTable()
         out.threads = list(self.threads)
         out._thread_ids = dict(self._thread_ids)
-        for name in ("task", "pid", "thread_index", "start", "end", "ok"):
+        for name in self.COLUMNS:
             setattr(out, name, getattr(self, name)[first:stop])
         return out
 
     def nbytes(self) -> int:
         """Memory held by the columns (not counting the small thread-name list)."""
-        columns = (self.task, self.pid, self.thread_index, self.start, self.end, self.ok)
+        columns = [getattr(self, name) for name in self.COLUMNS]
         return sum(col.buffer_info()[1] * col.itemsize for col in columns)
 
 

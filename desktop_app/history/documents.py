@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
-from ..engine.records import SpanTable
+from ..engine.records import NO_CPU, SpanTable, cpu_ns
 
 _WORKER = re.compile(r"pid (-?\d+)(?: (.*))?\Z", re.S)
 
@@ -58,6 +58,8 @@ def spans_from_tasks(document: dict[str, Any]) -> list[SpanTable]:
             table.start.append(float(task["start_s"]))
             table.end.append(float(task["end_s"]))
             table.ok.append(1 if task.get("ok", True) else 0)
+            cpu = task.get("cpu_s")  # absent: not measured, or a document from before it
+            table.cpu.append(NO_CPU if cpu is None else float(cpu))
         tables.append(table)
     return tables
 
@@ -69,17 +71,22 @@ def with_tasks(document: dict[str, Any], spans: Sequence[SpanTable] | None) -> d
         return out
     origin = float(out.get("origin", 0.0))
     for run, table in zip(out.get("runs", []), spans, strict=False):
-        run["tasks"] = [
-            {
-                "id": table.task[i],
-                "worker": _label(table.pid[i], table.threads[table.thread_index[i]]),
-                "start_s": table.start[i] - origin,
-                "end_s": table.end[i] - origin,
-                "ok": bool(table.ok[i]),
-            }
-            for i in range(len(table))
-        ]
+        run["tasks"] = [_task(table, i, origin) for i in range(len(table))]
     return out
+
+
+def _task(table: SpanTable, i: int, origin: float) -> dict[str, Any]:
+    """One task as the report writes it: ``cpu_s`` only where it was measured."""
+    task: dict[str, Any] = {
+        "id": table.task[i],
+        "worker": _label(table.pid[i], table.threads[table.thread_index[i]]),
+        "start_s": table.start[i] - origin,
+        "end_s": table.end[i] - origin,
+        "ok": bool(table.ok[i]),
+    }
+    if table.cpu[i] >= 0:
+        task["cpu_s"] = cpu_ns(table.cpu[i])
+    return task
 
 
 def _label(pid: int, thread: str) -> str:

@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 from typing import TextIO
 
-from ..records import worker_label
+from ..records import cpu_ns, worker_label
 from .formats import RunFormat, register, same_path
 from .report import RunReport
 from .writers import Progress
@@ -46,11 +46,12 @@ def write_spans_csv(report: RunReport, handle: TextIO, progress: Progress | None
     if progress is not None:
         progress.add_total(sum(len(entry.spans) for entry in report.runs))
     writer = csv.writer(handle, lineterminator="\r\n")
-    writer.writerow([*SPAN_COLUMNS, "ok"])
+    writer.writerow([*SPAN_COLUMNS, "ok", "cpu_s"])
     origin = report.origin
     for entry in report.runs:
         m = entry.measurement
         spans = entry.spans
+        cpu = spans.cpu
         labels: dict[tuple[int, int], str] = {}
         for first in range(0, len(spans), CHUNK):
             stop = min(first + CHUNK, len(spans))
@@ -71,6 +72,7 @@ def write_spans_csv(report: RunReport, handle: TextIO, progress: Progress | None
                         repr(spans.start[i] - origin),
                         repr(spans.end[i] - origin),
                         spans.ok[i],
+                        "" if cpu[i] < 0 else repr(cpu_ns(cpu[i])),  # NO_CPU: not measured
                     )
                 )
             writer.writerows(rows)
