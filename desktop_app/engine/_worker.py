@@ -18,7 +18,6 @@ import time
 import traceback
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from operator import mul, sub
 from typing import Any
 
 from .parent_watch import exit_with_parent
@@ -183,8 +182,8 @@ class ChunkResult:
     Task times are kept as ``marks``: the start of every task, then the end of the last one.
     Task i ends where task i + 1 starts, so one clock call per task does the work of two (the
     few list appends between them count towards the next task). A failed task keeps its own
-    end in ``error_ends``, taken before its traceback is formatted. ``cpu`` holds each task's
-    thread CPU seconds (see :data:`CPU_STEP`), or ``None`` when the runner measured none.
+    end in ``error_ends``, taken before its traceback is formatted. ``on_cpu`` holds each
+    task's on-CPU share (see :data:`CPU_STEP`), or ``None`` when the runner measured none.
     """
 
     __slots__ = (
@@ -196,7 +195,7 @@ class ChunkResult:
         "errors",
         "error_ends",
         "output",
-        "cpu",
+        "on_cpu",
     )
 
     def __init__(self, first: int, pid: int, thread: str) -> None:
@@ -209,7 +208,7 @@ class ChunkResult:
         self.errors: list[tuple[int, str, str, str]] = []
         self.error_ends: dict[int, float] = {}
         self.output = ""
-        self.cpu: array | None = None
+        self.on_cpu: array | None = None
 
     def __getstate__(self) -> tuple:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -219,7 +218,7 @@ class ChunkResult:
             setattr(self, name, value)
 
     def span_columns(self) -> tuple[array, array, array, array | None]:
-        """(starts, ends, ok, cpu) of the chunk's tasks, for :meth:`SpanTable.extend_chunk`."""
+        """(starts, ends, ok, on_cpu) of the chunk's tasks, for :meth:`SpanTable.extend_chunk`."""
         count = len(self.results)
         starts = self.marks[:count]
         ends = self.marks[1 : count + 1]
@@ -228,27 +227,26 @@ class ChunkResult:
             ok[task - self.first] = 0
         for task, end in self.error_ends.items():
             ends[task - self.first] = end
-        cpu = self.cpu
-        if cpu is not None and len(cpu) != count:
-            cpu = None  # cannot happen with run_chunk; never mislabel a task
-        return starts, ends, ok, cpu
+        on_cpu = self.on_cpu
+        if on_cpu is not None and len(on_cpu) != count:
+            on_cpu = None  # cannot happen with run_chunk; never mislabel a task
+        return starts, ends, ok, on_cpu
 
 
-def task_cpu(marks: array, cpu_at: array, cpu_marks: array) -> array:
-    """Each task's CPU seconds from the sparse clock readings of a chunk.
+def task_shares(marks: array, cpu_at: array, cpu_marks: array) -> array:
+    """Each task's on-CPU share from the sparse thread-clock readings of a chunk.
 
-    ``cpu_marks[j]`` is the thread's CPU clock read at ``marks[cpu_at[j]]``. Between two
-    readings the CPU time is shared out in proportion to the tasks' wall times (a task with
-    readings of its own gets exactly its own). Two C-level maps, no Python loop per task.
+    ``cpu_marks[j]`` is the thread's CPU clock read at ``marks[cpu_at[j]]``; every task between
+    two readings gets the share measured between them (a task with readings of its own gets
+    exactly its own). One repeat of a one-item array per reading: no Python work per task.
     """
-    walls = array("d", map(sub, marks[1:], marks[:-1]))
-    ratios = array("d")
+    shares = array("d")
     for j in range(len(cpu_at) - 1):
         begin, stop = cpu_at[j], cpu_at[j + 1]
         wall = marks[stop] - marks[begin]
-        ratio = (cpu_marks[j + 1] - cpu_marks[j]) / wall if wall > 0 else 0.0
-        ratios.extend(array("d", [ratio]) * (stop - begin))
-    return array("d", map(mul, ratios, walls))
+        share = (cpu_marks[j + 1] - cpu_marks[j]) / wall if wall > 0 else 0.0
+        shares.extend(array("d", [share]) * (stop - begin))
+    return shares
 
 
 def run_chunk(
@@ -260,8 +258,7 @@ def run_chunk(
     """Run ``func`` on each item, timing each task; never raises for a task's exception.
 
     ``stop`` (thread workers only: they cannot be killed) ends the chunk between two tasks.
-    This is the hot loop of every benchmark: one clock call and two appends a task, lookups
-    hoisted, and the try block around the loop, not inside it (a failure resumes the loop).
+    The try block is around the loop, not inside it (a failure resumes the loop).
     """
     chunk = ChunkResult(first, os.getpid(), threading.current_thread().name)
     results = chunk.results
@@ -274,10 +271,7 @@ def run_chunk(
     try:
         while True:
             try:
-                if board is None and stop is None:
-                    _run_plain(func, remaining, chunk, readings)
-                else:
-                    _run_watched(func, remaining, chunk, readings, board, base, stop)
+                _run_tasks(func, remaining, chunk, readings, board, base, stop)
                 break
             except BaseException as exc:  # SystemExit too: it must not kill a pool worker
                 end = clock()
@@ -292,27 +286,11 @@ def run_chunk(
         if board is not None:
             board[base + 1] = -1
         chunk.output = _end_capture()
-    chunk.cpu = task_cpu(chunk.marks, *readings)
+    chunk.on_cpu = task_shares(chunk.marks, *readings)
     return chunk
 
 
-def _run_plain(func: Callable, items: Iterator, chunk: ChunkResult, readings: tuple) -> None:
-    """The loop without a board or a stop flag (the serial baseline's thread)."""
-    marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
-    mark, keep = marks.append, chunk.results.append
-    read_at, read = readings[0].append, readings[1].append
-    due = 0.0
-    for item in items:
-        now = clock()
-        mark(now)
-        if now >= due:
-            read_at(len(marks) - 1)
-            read(cpu_clock())
-            due = now + CPU_STEP
-        keep(func(item))
-
-
-def _run_watched(
+def _run_tasks(
     func: Callable,
     items: Iterator,
     chunk: ChunkResult,
@@ -321,25 +299,31 @@ def _run_watched(
     base: int,
     stop: threading.Event | None,
 ) -> None:
-    """The loop that also publishes the running task on the board and honours ``stop``."""
+    """The hot loop of every benchmark: per task one clock call, one comparison, two appends
+    and the board's task number. What need not be per task waits until ``CPU_STEP`` has passed
+    (every task, for tasks that long): the thread's CPU clock, the stop flag (a cancel ends the
+    chunk within 20 µs of work) and the board's start time (the running task's start, early
+    by at most 20 µs). Profiled in docs/benchmarks.md."""
     marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
     mark, keep = marks.append, chunk.results.append
     read_at, read = readings[0].append, readings[1].append
     task = chunk.first + len(chunk.results)
-    stopped = stop.is_set if stop is not None else None
+    stopped = stop.is_set if stop is not None else bool
+    if board is None:
+        board, base = [0.0] * 3, 0  # writing a scratch list is cheaper than testing per task
+    index = base + 1
     due = 0.0
     for item in items:
-        if stopped is not None and stopped():
-            return
         now = clock()
-        mark(now)
         if now >= due:
-            read_at(len(marks) - 1)
+            if stopped():
+                return
+            read_at(len(marks))
             read(cpu_clock())
-            due = now + CPU_STEP
-        if board is not None:
             board[base + 2] = now
-            board[base + 1] = task
+            due = now + CPU_STEP
+        mark(now)
+        board[index] = task
         task += 1
         keep(func(item))
 

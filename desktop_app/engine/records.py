@@ -3,10 +3,12 @@
 Spans are stored column-wise (:class:`SpanTable`) because a run may hold a million of them: a
 span then costs 8 + 8 + 8 + 8 + 4 + 2 + 1 = 39 bytes instead of a few hundred for an object.
 
-A span's ``cpu`` is the CPU time its worker thread spent on the task (``time.thread_time``), so
-``cpu / duration`` is the task's on-CPU share and the rest is waiting (for the GIL, for I/O, for
-a lock). ``NO_CPU`` (-1) where the worker measured none (asyncio coroutines, a lesson's own
-threads): a number, not NaN, so spans still compare equal to themselves.
+A span's ``on_cpu`` is the share of its wall time its worker thread spent on a CPU (from
+``time.thread_time``); the rest is waiting (for the GIL, for I/O, for a lock), and ``cpu`` is
+the CPU seconds. A share, not seconds, because that is what the worker measures over a run of
+short tasks (see ``engine/_worker.py``) and what the timeline draws. ``NO_CPU`` (-1) where the
+worker measured none (asyncio coroutines, a lesson's own threads): a number, not NaN, so spans
+still compare equal to themselves.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-NO_CPU = -1.0  # a span's ``cpu`` when its worker did not measure it
+NO_CPU = -1.0  # a span's ``on_cpu`` (and ``cpu``) when its worker did not measure it
 
 
 @dataclass(frozen=True, slots=True)
 class TaskSpan:
-    """One task: which worker ran it, and when, on ``time.perf_counter()``; and ``cpu``, the
-    CPU seconds its thread spent on it (``NO_CPU`` when not measured)."""
+    """One task: which worker ran it, and when, on ``time.perf_counter()``; and ``on_cpu``,
+    the share of that time its thread was on a CPU (``NO_CPU`` when not measured)."""
 
     task: int
     pid: int
@@ -32,7 +34,7 @@ class TaskSpan:
     start: float
     end: float
     ok: bool
-    cpu: float = NO_CPU
+    on_cpu: float = NO_CPU
 
     @property
     def worker(self) -> str:
@@ -44,34 +46,45 @@ class TaskSpan:
         return self.end - self.start
 
     @property
-    def cpu_share(self) -> float:
-        """Fraction of the task's wall time its thread was on a CPU (``NaN`` if unknown)."""
-        return cpu_share(self.cpu, self.end - self.start)
-
-
-def cpu_ns(cpu: float) -> float:
-    """A task's CPU seconds to the nanosecond, as every file holds them.
-
-    The thread clock counts whole nanoseconds, and a short task's share of its run's CPU time
-    is an estimate anyway; rounding here (not in the worker's hot loop) lets the run history's
-    span codec keep them as integers and still give back exactly what the JSON says.
-    """
-    return round(cpu * 1e9) / 1e9
-
-
-def cpu_share(cpu: float, wall: float) -> float:
-    """``cpu / wall`` clipped to [0, 1]: the two clocks tick apart by a few microseconds, so a
-    fully busy short task may read a hair above 1. ``NaN`` when either is unknown (negative
-    ``cpu``: not measured)."""
-    if not wall > 0 or not cpu >= 0:
-        return math.nan
-    return min(1.0, max(0.0, cpu / wall))
+    def cpu(self) -> float:
+        """CPU seconds the task's thread spent on it (``NO_CPU`` if not measured)."""
+        return cpu_seconds(self.on_cpu, self.end - self.start)
 
 
 def worker_label(pid: int, thread: str) -> str:
     if thread in ("", "MainThread"):
         return f"pid {pid}"
     return f"pid {pid} {thread}"
+
+
+def cpu_seconds(on_cpu: float, wall: float) -> float:
+    """CPU seconds from an on-CPU share and the wall time (``NO_CPU`` stays ``NO_CPU``)."""
+    return on_cpu * max(wall, 0.0) if on_cpu >= 0 else NO_CPU
+
+
+def on_cpu_of(cpu: float | None, wall: float) -> float:
+    """The on-CPU share of ``cpu`` seconds over ``wall`` (None or negative: ``NO_CPU``)."""
+    if cpu is None or not cpu >= 0:
+        return NO_CPU
+    return cpu / wall if wall > 0 else 0.0
+
+
+def cpu_ns(cpu: float) -> float:
+    """A task's CPU seconds to the nanosecond, as every file holds them.
+
+    The thread clock counts whole nanoseconds, and a short task's share of its run's CPU time
+    is an estimate anyway; rounding (here, not in the worker's hot loop) lets the run
+    history's span codec keep them as integers and give back exactly what the JSON says.
+    """
+    return round(cpu * 1e9) / 1e9
+
+
+def shown_share(on_cpu: float) -> float:
+    """``on_cpu`` clipped to [0, 1] for display: the two clocks tick apart by a few
+    microseconds, so a fully busy short task may read a hair above 1. ``NaN`` if unknown."""
+    if not on_cpu >= 0:
+        return math.nan
+    return min(1.0, on_cpu)
 
 
 class SpanTable:
@@ -84,11 +97,11 @@ class SpanTable:
         "start",
         "end",
         "ok",
-        "cpu",
+        "on_cpu",
         "threads",
         "_thread_ids",
     )
-    COLUMNS = ("task", "pid", "thread_index", "start", "end", "ok", "cpu")
+    COLUMNS = ("task", "pid", "thread_index", "start", "end", "ok", "on_cpu")
 
     def __init__(self) -> None:
         self.task = array("q")
@@ -97,7 +110,7 @@ class SpanTable:
         self.start = array("d")
         self.end = array("d")
         self.ok = array("b")
-        self.cpu = array("d")
+        self.on_cpu = array("d")
         self.threads: list[str] = []
         self._thread_ids: dict[str, int] = {}
 
@@ -118,7 +131,7 @@ class SpanTable:
         self.start.append(span.start)
         self.end.append(span.end)
         self.ok.append(1 if span.ok else 0)
-        self.cpu.append(span.cpu)
+        self.on_cpu.append(span.on_cpu)
 
     def extend_chunk(
         self,
@@ -128,10 +141,10 @@ class SpanTable:
         starts: array,
         ends: array,
         ok: array,
-        cpu: array | None = None,
+        on_cpu: array | None = None,
     ) -> None:
         """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker
-        (``cpu``: their CPU seconds; ``None`` when the worker measured none)."""
+        (``on_cpu``: their on-CPU shares; ``None`` when the worker measured none)."""
         count = len(starts)
         self.task.extend(array("q", range(first, first + count)))
         self.pid.extend(array("i", [pid]) * count)
@@ -139,7 +152,7 @@ class SpanTable:
         self.start.extend(starts)
         self.end.extend(ends)
         self.ok.extend(ok)
-        self.cpu.extend(cpu if cpu is not None else array("d", [NO_CPU]) * count)
+        self.on_cpu.extend(on_cpu if on_cpu is not None else array("d", [NO_CPU]) * count)
 
     def extend(self, other: SpanTable) -> None:
         """Append every span of ``other`` (column-wise, without building span objects)."""
@@ -153,7 +166,7 @@ class SpanTable:
         self.start.extend(other.start)
         self.end.extend(other.end)
         self.ok.extend(other.ok)
-        self.cpu.extend(other.cpu)
+        self.on_cpu.extend(other.on_cpu)
 
     def __getitem__(self, index: int) -> TaskSpan:
         return TaskSpan(
@@ -163,7 +176,7 @@ class SpanTable:
             self.start[index],
             self.end[index],
             bool(self.ok[index]),
-            self.cpu[index],
+            self.on_cpu[index],
         )
 
     def __iter__(self) -> Iterator[TaskSpan]:

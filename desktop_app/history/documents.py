@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
-from ..engine.records import NO_CPU, SpanTable, cpu_ns
+from ..engine.records import SpanTable, cpu_ns, cpu_seconds, on_cpu_of
 
 _WORKER = re.compile(r"pid (-?\d+)(?: (.*))?\Z", re.S)
 
@@ -58,8 +58,9 @@ def spans_from_tasks(document: dict[str, Any]) -> list[SpanTable]:
             table.start.append(float(task["start_s"]))
             table.end.append(float(task["end_s"]))
             table.ok.append(1 if task.get("ok", True) else 0)
-            cpu = task.get("cpu_s")  # absent: not measured, or a document from before it
-            table.cpu.append(NO_CPU if cpu is None else float(cpu))
+            # cpu_s absent: not measured, or a document from before it (NO_CPU)
+            wall = table.end[-1] - table.start[-1]
+            table.on_cpu.append(on_cpu_of(task.get("cpu_s"), wall))
         tables.append(table)
     return tables
 
@@ -84,8 +85,8 @@ def _task(table: SpanTable, i: int, origin: float) -> dict[str, Any]:
         "end_s": table.end[i] - origin,
         "ok": bool(table.ok[i]),
     }
-    if table.cpu[i] >= 0:
-        task["cpu_s"] = cpu_ns(table.cpu[i])
+    if table.on_cpu[i] >= 0:
+        task["cpu_s"] = cpu_ns(cpu_seconds(table.on_cpu[i], table.end[i] - table.start[i]))
     return task
 
 

@@ -39,7 +39,7 @@ def report() -> RunReport:
                     start,
                     start + 1.5e-6,
                     True,
-                    NO_CPU if task == 4 else 1.2e-6,
+                    NO_CPU if task == 4 else 0.8,
                 )
             )
         m = Measurement("cpu", backend, size, 0, 0.3 / size, 0.0, "completed", 5)

@@ -18,6 +18,7 @@ from desktop_app.engine.records import (
     SpanTable,
     TaskSpan,
     cpu_ns,
+    shown_share,
 )
 from desktop_app.engine.stats import SummaryRow
 
@@ -45,7 +46,7 @@ def span_tables(draw) -> SpanTable:
                 start,
                 start + draw(seconds),
                 draw(st.booleans()),
-                draw(st.one_of(st.just(NO_CPU), seconds)),
+                draw(st.one_of(st.just(NO_CPU), st.floats(0.0, 1.0))),
             )
         )
     return table
@@ -134,7 +135,9 @@ def test_json_to_report_and_back_is_lossless_and_fits_the_schema(report):
         assert list(after.spans.start) == list(before.spans.start)  # origin 0: exact floats
         assert [s.ok for s in after.spans] == [s.ok for s in before.spans]
         # CPU time to the nanosecond where it was measured, NO_CPU where not
-        assert list(after.spans.cpu) == [c if c < 0 else cpu_ns(c) for c in before.spans.cpu]
+        assert [s.cpu if s.cpu < 0 else cpu_ns(s.cpu) for s in after.spans] == [
+            s.cpu if s.cpu < 0 else cpu_ns(s.cpu) for s in before.spans
+        ]
         assert after.measurement == before.measurement
     assert again.errors == report.errors and again.summary == report.summary
 
@@ -188,11 +191,12 @@ def test_from_json_refuses_a_worker_it_cannot_read():
 def test_a_report_from_before_cpu_time_reads_back_with_none_measured(tmp_path):
     """A file written before ``cpu_s`` existed (schema 1 all the same) still opens."""
     spans = SpanTable()
-    spans.append(TaskSpan(0, 41, "MainThread", 100.25, 100.5, True, 0.125))
+    spans.append(TaskSpan(0, 41, "MainThread", 100.25, 100.5, True, 0.5))
     entry = RunEntry(Measurement("cpu", "processes", 1, 0, 0.5, 0.0, "completed", 1), spans, [1])
     doc = RunReport("x", {}, (1,), 1, origin=100.0, runs=[entry]).to_json()
     assert doc["runs"][0]["tasks"][0]["cpu_s"] == 0.125
     del doc["runs"][0]["tasks"][0]["cpu_s"]
     VALIDATOR.validate(doc)
     (span,) = RunReport.from_json(doc).runs[0].spans
-    assert span.cpu == NO_CPU and span.cpu_share != span.cpu_share  # NaN: unknown
+    assert span.cpu == span.on_cpu == NO_CPU
+    assert shown_share(span.on_cpu) != shown_share(span.on_cpu)  # NaN: unknown

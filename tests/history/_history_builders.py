@@ -33,7 +33,7 @@ def perf_spans(count: int, workers: int = 3, seed: int = 0, origin_ns: int = 5_0
                 start=int(start[index]) / 1e9,
                 end=int(start[index] + duration[index]) / 1e9,
                 ok=bool(index % 97),
-                cpu=int(duration[index] * share[index]) / 1e9,
+                on_cpu=float(share[index]),
             )
         )
     return table
@@ -56,8 +56,8 @@ def big_table(count: int, workers: int = 4, seed: int = 0) -> SpanTable:
             array("d", (start / 1e9).tolist()),
             array("d", ((start + duration) / 1e9).tolist()),
             array("b", [1]) * per,
-            # a CPU-bound pool: each task on a CPU for 90-100 % of its wall time, in whole ns
-            array("d", (np.rint(duration * rng.uniform(0.9, 1.0, per)) / 1e9).tolist()),
+            # a CPU-bound pool: each task on a CPU for 90-100 % of its wall time
+            array("d", rng.uniform(0.9, 1.0, per).tolist()),
         )
     return table
 

@@ -66,14 +66,16 @@ def _write_run(
             if worker is None:
                 label = worker_label(key[0], spans.threads[key[1]])
                 worker = workers[key] = json.dumps(label)
-            cpu = spans.cpu[i]
+            on_cpu, start, end = spans.on_cpu[i], spans.start[i], spans.end[i]
             parts.append(
                 f'{{"id": {spans.task[i]}, "worker": {worker}, '
-                f'"start_s": {_number(spans.start[i] - origin)}, '
-                f'"end_s": {_number(spans.end[i] - origin)}, '
+                f'"start_s": {_number(start - origin)}, '
+                f'"end_s": {_number(end - origin)}, '
                 f'"ok": {"true" if spans.ok[i] else "false"}'
                 + (
-                    "}" if cpu < 0 else f', "cpu_s": {_number(cpu_ns(cpu))}}}'
+                    "}"
+                    if on_cpu < 0
+                    else f', "cpu_s": {_number(cpu_ns(on_cpu * max(end - start, 0.0)))}}}'
                 )  # NO_CPU: not measured
             )
         handle.write(("\n      " if first == 0 else ",\n      ") + ",\n      ".join(parts))

@@ -176,6 +176,6 @@ def _task_json(span: TaskSpan, origin: float) -> dict[str, Any]:
         "end_s": span.end - origin,
         "ok": span.ok,
     }
-    if span.cpu >= 0:  # NO_CPU: not measured
+    if span.on_cpu >= 0:  # NO_CPU: not measured
         task["cpu_s"] = cpu_ns(span.cpu)
     return task

@@ -18,7 +18,7 @@ import json
 import os
 from typing import Any, TextIO
 
-from ..records import ErrorRecord, SpanTable, cpu_share, measurement_label
+from ..records import ErrorRecord, SpanTable, measurement_label, shown_share
 from .formats import RunFormat, register, same_path
 from .report import RunEntry, RunReport
 from .writers import Progress, write_atomically
@@ -165,14 +165,15 @@ def _task_chunks(entry: RunEntry, origin: float, tracks: _Tracks):
                 name, extra, cat = f"task {task}", "", category
             else:  # a name of its own (Perfetto colours by name) and chrome://tracing's red
                 name, extra, cat = f"FAILED task {task}", ', "cname": "terrible"', '"failed"'
-            cpu = spans.cpu[i]
-            cpu_args = "" if cpu < 0 else f', "cpu_ms": {round(cpu * 1e3, 6)}'  # NO_CPU
+            on_cpu = spans.on_cpu[i]
+            cpu_ms = on_cpu * max(end - start, 0.0) * 1e3
+            cpu_args = "" if on_cpu < 0 else f', "cpu_ms": {round(cpu_ms, 6)}'  # NO_CPU
             parts.append(
                 f'{{"ph": "X", "name": "{name}", "cat": {cat}, "ts": {ts}, "dur": {dur}, '
                 f'"pid": {pid}, "tid": {tid}{extra}, "args": {{"measurement": {label}, '
                 f'"task": {task}, "ok": {"true" if ok else "false"}{cpu_args}}}}}'
             )
-            if cpu >= 0:
+            if on_cpu >= 0:
                 parts.extend(_cpu_counter(spans, i, tid, ts, round((end - origin) * US, 3)))
         yield ",\n".join(parts), stop - first
 
@@ -182,9 +183,9 @@ def _cpu_counter(spans: SpanTable, i: int, tid: int, ts: float, end_us: float) -
     task's share from its start, back to 0 at its end unless the same thread's next task starts
     there. The rest of the task's bar is waiting (for the GIL, I/O or a lock)."""
     pid = spans.pid[i]
-    share = cpu_share(spans.cpu[i], spans.end[i] - spans.start[i])
+    share = shown_share(spans.on_cpu[i])
     head = f'{{"ph": "C", "name": "on-CPU share {tid}", "pid": {pid}, "tid": {tid}, "ts": '
-    events = [f'{head}{ts}, "args": {{"on_cpu": {round(share if share == share else 0.0, 4)}}}}}']
+    events = [f'{head}{ts}, "args": {{"on_cpu": {round(share, 4)}}}}}']
     following = i + 1 < len(spans) and spans.pid[i + 1] == pid
     if not (
         following
