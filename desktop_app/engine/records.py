@@ -146,7 +146,7 @@ class SpanTable:
         """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker
         (``on_cpu``: their on-CPU shares; ``None`` when the worker measured none)."""
         count = len(starts)
-        self.task.extend(array("q", range(first, first + count)))
+        self.task.extend(_task_ids(first, count))
         self.pid.extend(array("i", [pid]) * count)
         self.thread_index.extend(array("H", [self._thread_id(thread)]) * count)
         self.start.extend(starts)
@@ -196,6 +196,19 @@ class SpanTable:
         """Memory held by the columns (not counting the small thread-name list)."""
         columns = [getattr(self, name) for name in self.COLUMNS]
         return sum(col.buffer_info()[1] * col.itemsize for col in columns)
+
+
+def _task_ids(first: int, count: int) -> array:
+    """``array("q", range(first, first + count))``, made in C: built item by item it was the
+    largest single cost of a million-task map in the parent (docs/benchmarks.md). numpy is
+    imported here, in the parent only: workers never build span tables."""
+    if count < 1_000:
+        return array("q", range(first, first + count))
+    import numpy as np
+
+    out = array("q")
+    out.frombytes(np.arange(first, first + count, dtype=np.int64).tobytes())
+    return out
 
 
 @dataclass(frozen=True, slots=True)
