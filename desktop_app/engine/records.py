@@ -198,17 +198,20 @@ class SpanTable:
         return sum(col.buffer_info()[1] * col.itemsize for col in columns)
 
 
-def _task_ids(first: int, count: int) -> array:
-    """``array("q", range(first, first + count))``, made in C: built item by item it was the
-    largest single cost of a million-task map in the parent (docs/benchmarks.md). numpy is
-    imported here, in the parent only: workers never build span tables."""
-    if count < 1_000:
-        return array("q", range(first, first + count))
-    import numpy as np
+_IDS = array("q")  # 0, 1, 2, …: task ids are sliced from it, grown on demand
+_IDS_CAP = 1 << 21  # 16 MB at most; beyond it ids are made one by one
 
-    out = array("q")
-    out.frombytes(np.arange(first, first + count, dtype=np.int64).tobytes())
-    return out
+
+def _task_ids(first: int, count: int) -> array:
+    """``array("q", range(first, first + count))`` as a slice (a C copy) of a cached run of
+    ids: made item by item it was the largest single cost of a million-task map in the parent
+    (docs/benchmarks.md). Only the first map that reaches a new id pays for making it."""
+    stop = first + count
+    if first < 0 or stop > _IDS_CAP:
+        return array("q", range(first, stop))
+    if len(_IDS) < stop:
+        _IDS.extend(range(len(_IDS), min(_IDS_CAP, max(stop, 2 * len(_IDS)))))
+    return _IDS[first:stop]
 
 
 @dataclass(frozen=True, slots=True)
