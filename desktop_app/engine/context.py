@@ -89,7 +89,7 @@ class RunContext:
         executor = self.pools.get(backend, pool_size)
         size = executor.pool_size
         label = measurement_label(series, backend, size, repeat)
-        self._sink.emit(MeasurementStarted(series, backend, size, repeat, len(items)))
+        self._sink.emit(MeasurementStarted(series, backend, size, repeat, len(items), bound))
         startup = executor.start()
 
         def on_spans(table: SpanTable) -> None:

@@ -73,7 +73,7 @@ def replay_events(report: RunReport) -> list[Any]:
     for entry in report.runs:
         m = entry.measurement
         key = (m.series, m.backend, m.pool_size, m.repeat)
-        events.append(MeasurementStarted(*key, total=m.task_count))
+        events.append(MeasurementStarted(*key, total=m.task_count, bound=m.bound))
         if len(entry.spans):
             events.append(TasksFinished(*key, spans=entry.spans))
         events.append(MeasurementFinished(m))
