@@ -165,6 +165,8 @@ def render_report(report: Any, scenario: Any, verbose: bool = False) -> str:
 def _why_lines(report: Any) -> list[str]:
     """The "Why not N×" section (issue 14): imported here, after the run, because it needs
     numpy and ``list``/``show`` must start fast."""
+    if not getattr(report, "runs", None):  # a summary alone (no measurements) has no why
+        return []
     from ..engine.why_not import why_lines
 
     lines = why_lines(report)
