@@ -18,6 +18,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .executors import UnknownKindError, executor_class
 from .outputs.report import RunEntry, RunReport
 from .records import SpanTable
 from .scaling_fit import Fit, bootstrap_speedup, fit
@@ -73,11 +74,23 @@ def worker_seconds(spans: SpanTable, pool_size: int, wall: float, bound: str) ->
     return {"busy": busy, "waiting": waiting, "overhead": overhead, "imbalance": tail}
 
 
+def _one_task_at_a_time(backend: str) -> bool:
+    """Whether each worker of ``backend`` runs one task at a time on a thread of its own (not
+    asyncio's coroutines, which share one thread), as the worker-seconds account needs."""
+    try:
+        return executor_class(backend).workers in ("threads", "processes", "interpreters")
+    except UnknownKindError:
+        return False
+
+
 def gap_of(entry: RunEntry, serial_s: float, row: SummaryRow) -> Gap:
-    """The gap of one measurement (the caller picks a representative repeat)."""
+    """The gap of one measurement (the caller picks a representative repeat). Its parts are
+    left empty where the workers share a thread (asyncio): they have no worker-seconds."""
     m = entry.measurement
     n = max(m.pool_size, 1)
     ideal_s = serial_s / row.ideal_speedup if row.ideal_speedup > 0 else serial_s
+    if not _one_task_at_a_time(m.backend):
+        return Gap(m.series, m.backend, m.pool_size, m.wall_s, ideal_s, m.startup_s, {}, "", False)
     seconds = worker_seconds(entry.spans, n, m.wall_s, m.bound)
     parts = {
         "overhead": seconds["overhead"] / n,
@@ -167,13 +180,19 @@ def why_lines(report: RunReport) -> list[str]:
             )
         for gap in why.gaps:
             low, high = why.intervals.get(gap.pool_size, (float("nan"), float("nan")))
+            head = (
+                f"  × {gap.pool_size}: {_ms(gap.measured_s)} against an ideal {_ms(gap.ideal_s)} "
+                f"(speedup 95 % CI {low:.2f}–{high:.2f})"
+            )
             p = gap.parts
+            if not p:
+                lines.append(f"{head}; its workers share one thread: no split by worker")
+                continue
             waiting = (
                 f", waiting for {gap.waiting_for} {_ms(p['waiting'])}" if gap.waiting_for else ""
             )
             lines.append(
-                f"  × {gap.pool_size}: {_ms(gap.measured_s)} against an ideal {_ms(gap.ideal_s)} "
-                f"(speedup 95 % CI {low:.2f}–{high:.2f}); the gap of {_ms(gap.gap_s)} is "
+                f"{head}; the gap of {_ms(gap.gap_s)} is "
                 f"overhead (sending, pickling, queueing) {_ms(p['overhead'])}, load imbalance "
                 f"(workers idle at the end) {_ms(p['imbalance'])}{waiting}, the rest "
                 f"{_ms(p['rest'])}; starting the pool took {_ms(gap.startup_s)} besides."

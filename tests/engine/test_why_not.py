@@ -60,3 +60,13 @@ def test_the_parts_add_up_to_the_gap_and_name_the_gil():
     text = "\n".join(why_lines(_report()))
     assert "waiting for the GIL or a lock 300.0 ms" in text
     assert "load imbalance (workers idle at the end) 150.0 ms" in text
+
+
+def test_coroutines_sharing_one_thread_get_no_split_by_worker():
+    report = _report()
+    spans = [TaskSpan(i, 1, "loop", 0.0, 0.5, True) for i in range(2)]  # both at once, one thread
+    report.runs.append(_entry("asyncio", 2, 0.5, spans))
+    report.summary = summarize([entry.measurement for entry in report.runs], cores=2)
+    gaps = {why.backend: why.gaps[0] for why in explain(report)}
+    assert gaps["asyncio"].parts == {} and gaps["threads"].parts
+    assert "share one thread" in "\n".join(why_lines(report))
