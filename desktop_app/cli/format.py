@@ -165,11 +165,11 @@ def render_report(report: Any, scenario: Any, verbose: bool = False) -> str:
 def _why_lines(report: Any) -> list[str]:
     """The "Why not N×" section (issue 14): imported here, after the run, because it needs
     numpy and ``list``/``show`` must start fast."""
-    if not getattr(report, "runs", None):  # a summary alone (no measurements) has no why
-        return []
-    from ..engine.why_not import why_lines
+    lines = getattr(report, "why", None)
+    if not lines and getattr(report, "runs", None):  # a report read back: make them again
+        from ..engine.why_not import why_lines
 
-    lines = why_lines(report)
+        lines = why_lines(report)
     return _section("Why not N×", lines) if lines else []
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._worker import describe_exception
+from ._worker import caught_record, describe_exception
 from .cancel import CancelToken, RunCancelled
 from .events import (
     Consumer,
@@ -270,8 +270,21 @@ def run_scenario(
         if ctx._dropped_lines:
             report.output.append(f"… {ctx._dropped_lines} more lines of output were dropped")
         report.summary = summarize(entry.measurement for entry in report.runs)
+        report.why = _why(report)
         sink.emit(RunFinished(report))
         sink.close()
         if own_pools:
             pools.shutdown()
     return report
+
+
+def _why(report: RunReport) -> list[str]:
+    """The report's "Why not N×" lines. A fault in making them is an error record with its
+    traceback, never a failed run: they explain the measurements, they are not one."""
+    from .why_not import why_lines  # numpy: imported when a run ends, not when a child starts
+
+    try:
+        return why_lines(report)
+    except Exception as exc:
+        report.errors.append(caught_record(exc, worker="run host", context="why not N×"))
+        return []

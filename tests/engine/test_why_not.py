@@ -70,3 +70,22 @@ def test_coroutines_sharing_one_thread_get_no_split_by_worker():
     gaps = {why.backend: why.gaps[0] for why in explain(report)}
     assert gaps["asyncio"].parts == {} and gaps["threads"].parts
     assert "share one thread" in "\n".join(why_lines(report))
+
+
+def test_a_real_sweep_ends_with_its_why_and_ten_squares_are_mostly_overhead():
+    from desktop_app.engine.context import run_scenario
+    from desktop_app.engine.pools import PoolManager
+    from desktop_app.scenarios.registry import get_scenario
+
+    scenario = get_scenario("pool-timing")
+    pools = PoolManager()
+    try:
+        params = scenario.resolve({"n": 10})
+        report = run_scenario(scenario, params, pool_sizes=(1, 2), repeats=2, pools=pools)
+    finally:
+        pools.shutdown()
+    assert report.state == "completed" and not report.errors
+    assert report.why and report.why[0].startswith("square on pool:")
+    (why,) = explain(report)
+    for gap in why.gaps:  # ten squares: the pool's own work is nearly all of the time
+        assert gap.parts["overhead"] + gap.parts["imbalance"] > 0.5 * gap.measured_s, gap

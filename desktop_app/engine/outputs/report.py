@@ -69,6 +69,9 @@ class RunReport:
     duration_s: float = 0.0
     environment: dict[str, Any] = field(default_factory=environment)
     started_at: float = field(default_factory=time.time)  # time.time() at about ``origin``
+    # "Why not N×" in plain words (engine/why_not.py), made at the end of a run; not in the
+    # JSON: anything that reads a report back can make it again from the spans.
+    why: list[str] = field(default_factory=list)
 
     def to_json(self, with_runs: bool = True) -> dict[str, Any]:
         """The report as plain data (docs/report-format.md); ``runs`` left out on request,
