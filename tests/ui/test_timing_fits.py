@@ -39,3 +39,16 @@ def test_one_pool_size_draws_no_fit(plot):
     plot.add_measurement(_m("processes", 2, 0.6))
     plot.refresh()
     assert plot._fits.fits == {}
+
+
+def test_each_speedup_gets_its_bootstrap_interval_as_an_error_bar(plot):
+    for repeat, jitter in enumerate((0.0, 0.05, -0.04, 0.02)):
+        plot.add_measurement(_m("serial", 1, 1.0 + jitter, repeat))
+        for size in (2, 4):
+            plot.add_measurement(_m("processes", size, 1.0 / size + jitter / 4, repeat))
+    plot.refresh()
+    intervals = plot._fits.intervals[("cpu", "processes")]
+    assert len(intervals) == 2
+    for (low, high), speedup in zip(intervals, (2.0, 4.0), strict=True):
+        assert low < high and low <= speedup * 1.1 and speedup * 0.9 <= high
+    assert plot._fits.bars[("cpu", "processes")].isVisible()

@@ -110,7 +110,11 @@ class TimingPlot(QWidget):
         self._tabs.addTab(self._wall_view, "Wall time")
         self._tabs.addTab(self._speed_view, "Speedup && efficiency")
         self._tabs.setTabToolTip(0, "Median wall time per pool size; bars span min to max")
-        self._tabs.setTabToolTip(1, "Speedup over the serial run, and speedup per worker")
+        self._tabs.setTabToolTip(
+            1,
+            "Speedup over the serial run (bars: its 95 % bootstrap interval over the repeats; "
+            "dotted: Amdahl's law fitted), and speedup per worker",
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._tabs)
@@ -364,7 +368,9 @@ class TimingPlot(QWidget):
         self._curve("speedup", key, colour, many).line.setData(sx, speedups)
         self._curve("efficiency", key, colour, many).line.setData(sx, efficiencies)
         self._marks["speedup"].set_points(key, sx, speedups, scaled, "speedup (×)")
-        self._fits.draw(key, [size_of(row) for row in scaled], speedups, colour, many)
+        sizes = [size_of(row) for row in scaled]
+        self._fits.draw(key, sizes, speedups, colour, many)
+        self._fits.draw_intervals(key, sizes, speedups, self._measurements, colour)
         self._marks["efficiency"].set_points(key, sx, efficiencies, scaled, "efficiency (%)")
 
     def _draw_ideal(
