@@ -167,10 +167,19 @@ def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: 
     with counter.get_lock():
         _local.slot = counter.value % slots
         counter.value += 1
-    _local.board = board
+    _local.board = _writable_view(board)
     board[3 * _local.slot] = os.getpid()
     board[3 * _local.slot + 1] = -1
     ready.release()
+
+
+def _writable_view(board: Any) -> Any:
+    """The shared board as a flat memoryview of doubles: the hot loop writes the running
+    task's number every task, and a ctypes array's item assignment costs 33 ns against 18."""
+    try:
+        return memoryview(board).cast("B").cast("d")
+    except (TypeError, ValueError):  # not a buffer of doubles: write through the array itself
+        return board
 
 
 # --- the chunk runner ----------------------------------------------------------------------
