@@ -228,8 +228,8 @@ class ChunkResult:
         for name, value in zip(self.__slots__, state, strict=True):
             setattr(self, name, value)
 
-    def span_columns(self) -> tuple[array, array, array, array | None]:
-        """(starts, ends, ok, on_cpu) of the chunk's tasks, for :meth:`SpanTable.extend_chunk`."""
+    def span_columns(self) -> tuple[array, array, array]:
+        """(starts, ends, ok) of the chunk's tasks, for :meth:`SpanTable.extend_chunk`."""
         count = len(self.results)
         starts = self.marks[:count]
         ends = self.marks[1 : count + 1]
@@ -238,10 +238,15 @@ class ChunkResult:
             ok[task - self.first] = 0
         for task, end in self.error_ends.items():
             ends[task - self.first] = end
-        on_cpu = task_shares(self.marks, *self.readings) if self.readings is not None else None
-        if on_cpu is not None and len(on_cpu) != count:
-            on_cpu = None  # cannot happen with run_chunk; never mislabel a task
-        return starts, ends, ok, on_cpu
+        return starts, ends, ok
+
+    def span_on_cpu(self) -> array | None:
+        """Each task's on-CPU share (``extend_chunk``'s ``on_cpu``), or ``None`` when the runner
+        took no readings. Apart from :meth:`span_columns`, whose three columns callers unpack."""
+        if self.readings is None:
+            return None
+        on_cpu = task_shares(self.marks, *self.readings)
+        return on_cpu if len(on_cpu) == len(self.results) else None  # never mislabel a task
 
 
 def task_shares(marks: array, cpu_at: array, cpu_marks: array) -> array:
