@@ -150,6 +150,7 @@ def render_report(report: Any, scenario: Any, verbose: bool = False) -> str:
             f"{(env.get('gil') or {}).get('summary', 'GIL verdict not recorded')}"
         )
     lines += _section("Summary", _summary_lines(report.summary))
+    lines += _why_lines(report)
     lines += _output_lines(report.output)
     lines += _error_lines(report.errors, verbose)
     if report.table_columns:
@@ -164,6 +165,17 @@ def render_report(report: Any, scenario: Any, verbose: bool = False) -> str:
             notes += ["- " + wrapped[0], *("  " + rest for rest in wrapped[1:])]
         lines += _section("Notes", notes)
     return "\n".join(lines)
+
+
+def _why_lines(report: Any) -> list[str]:
+    """The "Why not N×" section (issue 14): imported here, after the run, because it needs
+    numpy and ``list``/``show`` must start fast."""
+    lines = getattr(report, "why", None)
+    if not lines and getattr(report, "runs", None):  # a report read back: make them again
+        from ..engine.why_not import why_lines
+
+        lines = why_lines(report)
+    return _section("Why not N×", lines) if lines else []
 
 
 def _summary_lines(summary: Sequence[Any]) -> list[str]:

@@ -27,6 +27,13 @@ from .records import ErrorRecord
 # Captured output per chunk is capped so a worker printing megabytes cannot flood the app.
 OUTPUT_LIMIT = 64 * 1024
 
+# The thread's CPU clock is read at a task's start when at least this much wall time has passed
+# since its last reading (and always at a chunk's first start and last end). A reading costs
+# about 0.5 µs (a system call: the kernel has no vDSO fast path for a thread's CPU clock), three
+# times a trivial task; every task of 20 µs or more gets readings of its own, and a run of
+# shorter tasks shares the CPU share measured over the run.
+CPU_STEP = 20e-6
+
 _local = threading.local()
 
 
@@ -161,10 +168,19 @@ def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: 
     with counter.get_lock():
         _local.slot = counter.value % slots
         counter.value += 1
-    _local.board = board
+    _local.board = _writable_view(board)
     board[3 * _local.slot] = os.getpid()
     board[3 * _local.slot + 1] = -1
     ready.release()
+
+
+def _writable_view(board: Any) -> Any:
+    """The shared board as a flat memoryview of doubles: the hot loop writes the running
+    task's number every task, and a ctypes array's item assignment costs 33 ns against 18."""
+    try:
+        return memoryview(board).cast("B").cast("d")
+    except (TypeError, ValueError):  # not a buffer of doubles: write through the array itself
+        return board
 
 
 # --- the chunk runner ----------------------------------------------------------------------
@@ -176,7 +192,10 @@ class ChunkResult:
     Task times are kept as ``marks``: the start of every task, then the end of the last one.
     Task i ends where task i + 1 starts, so one clock call per task does the work of two (the
     few list appends between them count towards the next task). A failed task keeps its own
-    end in ``error_ends``, taken before its traceback is formatted.
+    end in ``error_ends``, taken before its traceback is formatted. ``readings`` are the
+    thread-clock readings (mark index, CPU seconds; see :data:`CPU_STEP`), or ``None`` when the
+    runner took none; the parent turns them into each task's on-CPU share, so a worker ships
+    a few bytes per 20 µs instead of eight per task.
     """
 
     __slots__ = (
@@ -189,6 +208,7 @@ class ChunkResult:
         "error_ends",
         "output",
         "gil",  # whether the GIL was on at the chunk's end, after its tasks' imports (gil.py)
+        "readings",
     )
 
     def __init__(self, first: int, pid: int, thread: str) -> None:
@@ -202,6 +222,7 @@ class ChunkResult:
         self.error_ends: dict[int, float] = {}
         self.output = ""
         self.gil: bool | None = None
+        self.readings: tuple[array, array] | None = None
 
     def __getstate__(self) -> tuple:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -222,6 +243,30 @@ class ChunkResult:
             ends[task - self.first] = end
         return starts, ends, ok
 
+    def span_on_cpu(self) -> array | None:
+        """Each task's on-CPU share (``extend_chunk``'s ``on_cpu``), or ``None`` when the runner
+        took no readings. Apart from :meth:`span_columns`, whose three columns callers unpack."""
+        if self.readings is None:
+            return None
+        on_cpu = task_shares(self.marks, *self.readings)
+        return on_cpu if len(on_cpu) == len(self.results) else None  # never mislabel a task
+
+
+def task_shares(marks: array, cpu_at: array, cpu_marks: array) -> array:
+    """Each task's on-CPU share from the sparse thread-clock readings of a chunk.
+
+    ``cpu_marks[j]`` is the thread's CPU clock read at ``marks[cpu_at[j]]``; every task between
+    two readings gets the share measured between them (a task with readings of its own gets
+    exactly its own). One repeat of a one-item array per reading: no Python work per task.
+    """
+    shares = array("d")
+    for j in range(len(cpu_at) - 1):
+        begin, stop = cpu_at[j], cpu_at[j + 1]
+        wall = marks[stop] - marks[begin]
+        share = (cpu_marks[j + 1] - cpu_marks[j]) / wall if wall > 0 else 0.0
+        shares.extend(array("d", [share]) * (stop - begin))
+    return shares
+
 
 def run_chunk(
     func: Callable[[Any], Any],
@@ -232,8 +277,7 @@ def run_chunk(
     """Run ``func`` on each item, timing each task; never raises for a task's exception.
 
     ``stop`` (thread workers only: they cannot be killed) ends the chunk between two tasks.
-    This is the hot loop of every benchmark: one clock call and two appends a task, lookups
-    hoisted, and the try block around the loop, not inside it (a failure resumes the loop).
+    The try block is around the loop, not inside it (a failure resumes the loop).
     """
     chunk = ChunkResult(first, os.getpid(), threading.current_thread().name)
     results = chunk.results
@@ -241,14 +285,12 @@ def run_chunk(
     base = 3 * _local.slot if board is not None else 0
     clock = time.perf_counter
     remaining = iter(items)
+    readings = (array("q"), array("d"))  # (mark index, thread CPU clock) pairs
     _begin_capture()
     try:
         while True:
             try:
-                if board is None and stop is None:
-                    _run_plain(func, remaining, results, chunk.marks, clock)
-                else:
-                    _run_watched(func, remaining, chunk, board, base, stop)
+                _run_tasks(func, remaining, chunk, readings, board, base, stop)
                 break
             except BaseException as exc:  # SystemExit too: it must not kill a pool worker
                 end = clock()
@@ -258,41 +300,50 @@ def run_chunk(
                 results.append(None)
     finally:
         chunk.marks.append(clock())
+        readings[0].append(len(chunk.marks) - 1)
+        readings[1].append(time.thread_time())
         if board is not None:
             board[base + 1] = -1
         chunk.output = _end_capture()
         chunk.gil = gil_enabled_now()
+    chunk.readings = readings
     return chunk
 
 
-def _run_plain(func: Callable, items: Iterator, results: list, marks: array, clock) -> None:
-    """The loop without a board or a stop flag (the serial baseline's thread)."""
-    mark, keep = marks.append, results.append
-    for item in items:
-        mark(clock())
-        keep(func(item))
-
-
-def _run_watched(
+def _run_tasks(
     func: Callable,
     items: Iterator,
     chunk: ChunkResult,
+    readings: tuple,
     board: Any,
     base: int,
     stop: threading.Event | None,
 ) -> None:
-    """The loop that also publishes the running task on the board and honours ``stop``."""
-    mark, keep, clock = chunk.marks.append, chunk.results.append, time.perf_counter
+    """The hot loop of every benchmark: per task one clock call, one comparison, two appends
+    and the board's task number. What need not be per task waits until ``CPU_STEP`` has passed
+    (every task, for tasks that long): the thread's CPU clock, the stop flag (a cancel ends the
+    chunk within 20 µs of work) and the board's start time (the running task's start, early
+    by at most 20 µs). Profiled in docs/benchmarks.md."""
+    marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
+    mark, keep = marks.append, chunk.results.append
+    read_at, read = readings[0].append, readings[1].append
     task = chunk.first + len(chunk.results)
-    stopped = stop.is_set if stop is not None else None
+    stopped = stop.is_set if stop is not None else bool
+    if board is None:
+        board, base = [0.0] * 3, 0  # writing a scratch list is cheaper than testing per task
+    index = base + 1
+    due = 0.0
     for item in items:
-        if stopped is not None and stopped():
-            return
         now = clock()
-        mark(now)
-        if board is not None:
+        if now >= due:
+            if stopped():
+                return
+            read_at(len(marks))
+            read(cpu_clock())
             board[base + 2] = now
-            board[base + 1] = task
+            due = now + CPU_STEP
+        mark(now)
+        board[index] = task
         task += 1
         keep(func(item))
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._worker import describe_exception
+from ._worker import caught_record, describe_exception
 from .cancel import CancelToken, RunCancelled
 from .events import (
     Consumer,
@@ -92,7 +92,7 @@ class RunContext:
         executor = self.pools.get(backend, pool_size)
         size = executor.pool_size
         label = measurement_label(series, backend, size, repeat)
-        self._sink.emit(MeasurementStarted(series, backend, size, repeat, len(items)))
+        self._sink.emit(MeasurementStarted(series, backend, size, repeat, len(items), bound))
         startup = executor.start()
 
         def on_spans(table: SpanTable) -> None:
@@ -286,8 +286,21 @@ def run_scenario(
             report.output.append(f"… {ctx._dropped_lines} more lines of output were dropped")
         report.summary = summarize(entry.measurement for entry in report.runs)
         report.environment["gil"] = run_verdict()
+        report.why = _why(report)
         sink.emit(RunFinished(report))
         sink.close()
         if own_pools:
             pools.shutdown()
     return report
+
+
+def _why(report: RunReport) -> list[str]:
+    """The report's "Why not N×" lines. A fault in making them is an error record with its
+    traceback, never a failed run: they explain the measurements, they are not one."""
+    from .why_not import why_lines  # numpy: imported when a run ends, not when a child starts
+
+    try:
+        return why_lines(report)
+    except Exception as exc:
+        report.errors.append(caught_record(exc, worker="run host", context="why not N×"))
+        return []

@@ -32,6 +32,7 @@ class MeasurementStarted:
     pool_size: int
     repeat: int
     total: int
+    bound: str = "cpu"  # what the tasks wait for when not on a CPU: the timeline names it
 
 
 @dataclass(frozen=True, slots=True)

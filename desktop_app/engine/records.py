@@ -1,21 +1,32 @@
 """Immutable records a run produces: task spans, error records and measurements.
 
 Spans are stored column-wise (:class:`SpanTable`) because a run may hold a million of them: a
-span then costs 8 + 8 + 8 + 4 + 2 + 1 = 31 bytes instead of a few hundred for an object.
+span then costs 8 + 8 + 8 + 8 + 4 + 2 + 1 = 39 bytes instead of a few hundred for an object.
+
+A span's ``on_cpu`` is the share of its wall time its worker thread spent on a CPU (from
+``time.thread_time``); the rest is waiting (for the GIL, for I/O, for a lock), and ``cpu`` is
+the CPU seconds. A share, not seconds, because that is what the worker measures over a run of
+short tasks (see ``engine/_worker.py``) and what the timeline draws. ``NO_CPU`` (-1) where the
+worker measured none (asyncio coroutines, a lesson's own threads): a number, not NaN, so spans
+still compare equal to themselves.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+NO_CPU = -1.0  # a span's ``on_cpu`` (and ``cpu``) when its worker did not measure it
+
 
 @dataclass(frozen=True, slots=True)
 class TaskSpan:
-    """One task: which worker ran it, and when, on ``time.perf_counter()``."""
+    """One task: which worker ran it, and when, on ``time.perf_counter()``; and ``on_cpu``,
+    the share of that time its thread was on a CPU (``NO_CPU`` when not measured)."""
 
     task: int
     pid: int
@@ -23,6 +34,7 @@ class TaskSpan:
     start: float
     end: float
     ok: bool
+    on_cpu: float = NO_CPU
 
     @property
     def worker(self) -> str:
@@ -33,6 +45,11 @@ class TaskSpan:
     def duration(self) -> float:
         return self.end - self.start
 
+    @property
+    def cpu(self) -> float:
+        """CPU seconds the task's thread spent on it (``NO_CPU`` if not measured)."""
+        return cpu_seconds(self.on_cpu, self.end - self.start)
+
 
 def worker_label(pid: int, thread: str) -> str:
     if thread in ("", "MainThread"):
@@ -40,10 +57,51 @@ def worker_label(pid: int, thread: str) -> str:
     return f"pid {pid} {thread}"
 
 
+def cpu_seconds(on_cpu: float, wall: float) -> float:
+    """CPU seconds from an on-CPU share and the wall time (``NO_CPU`` stays ``NO_CPU``)."""
+    return on_cpu * max(wall, 0.0) if on_cpu >= 0 else NO_CPU
+
+
+def on_cpu_of(cpu: float | None, wall: float) -> float:
+    """The on-CPU share of ``cpu`` seconds over ``wall`` (None or negative: ``NO_CPU``)."""
+    if cpu is None or not cpu >= 0:
+        return NO_CPU
+    return cpu / wall if wall > 0 else 0.0
+
+
+def cpu_ns(cpu: float) -> float:
+    """A task's CPU seconds to the nanosecond, as every file holds them.
+
+    The thread clock counts whole nanoseconds, and a short task's share of its run's CPU time
+    is an estimate anyway; rounding (here, not in the worker's hot loop) lets the run
+    history's span codec keep them as integers and give back exactly what the JSON says.
+    """
+    return round(cpu * 1e9) / 1e9
+
+
+def shown_share(on_cpu: float) -> float:
+    """``on_cpu`` clipped to [0, 1] for display: the two clocks tick apart by a few
+    microseconds, so a fully busy short task may read a hair above 1. ``NaN`` if unknown."""
+    if not on_cpu >= 0:
+        return math.nan
+    return min(1.0, on_cpu)
+
+
 class SpanTable:
     """Column store of task spans; appends are cheap and the memory per span is fixed."""
 
-    __slots__ = ("task", "pid", "thread_index", "start", "end", "ok", "threads", "_thread_ids")
+    __slots__ = (
+        "task",
+        "pid",
+        "thread_index",
+        "start",
+        "end",
+        "ok",
+        "on_cpu",
+        "threads",
+        "_thread_ids",
+    )
+    COLUMNS = ("task", "pid", "thread_index", "start", "end", "ok", "on_cpu")
 
     def __init__(self) -> None:
         self.task = array("q")
@@ -52,6 +110,7 @@ class SpanTable:
         self.start = array("d")
         self.end = array("d")
         self.ok = array("b")
+        self.on_cpu = array("d")
         self.threads: list[str] = []
         self._thread_ids: dict[str, int] = {}
 
@@ -72,18 +131,28 @@ class SpanTable:
         self.start.append(span.start)
         self.end.append(span.end)
         self.ok.append(1 if span.ok else 0)
+        self.on_cpu.append(span.on_cpu)
 
     def extend_chunk(
-        self, first: int, pid: int, thread: str, starts: array, ends: array, ok: array
+        self,
+        first: int,
+        pid: int,
+        thread: str,
+        starts: array,
+        ends: array,
+        ok: array,
+        on_cpu: array | None = None,
     ) -> None:
-        """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker."""
+        """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker
+        (``on_cpu``: their on-CPU shares; ``None`` when the worker measured none)."""
         count = len(starts)
-        self.task.extend(array("q", range(first, first + count)))
+        self.task.extend(_task_ids(first, count))
         self.pid.extend(array("i", [pid]) * count)
         self.thread_index.extend(array("H", [self._thread_id(thread)]) * count)
         self.start.extend(starts)
         self.end.extend(ends)
         self.ok.extend(ok)
+        self.on_cpu.extend(on_cpu if on_cpu is not None else array("d", [NO_CPU]) * count)
 
     def extend(self, other: SpanTable) -> None:
         """Append every span of ``other`` (column-wise, without building span objects)."""
@@ -97,6 +166,7 @@ class SpanTable:
         self.start.extend(other.start)
         self.end.extend(other.end)
         self.ok.extend(other.ok)
+        self.on_cpu.extend(other.on_cpu)
 
     def __getitem__(self, index: int) -> TaskSpan:
         return TaskSpan(
@@ -106,6 +176,7 @@ class SpanTable:
             self.start[index],
             self.end[index],
             bool(self.ok[index]),
+            self.on_cpu[index],
         )
 
     def __iter__(self) -> Iterator[TaskSpan]:
@@ -117,14 +188,30 @@ class SpanTable:
         out = SpanTable()
         out.threads = list(self.threads)
         out._thread_ids = dict(self._thread_ids)
-        for name in ("task", "pid", "thread_index", "start", "end", "ok"):
+        for name in self.COLUMNS:
             setattr(out, name, getattr(self, name)[first:stop])
         return out
 
     def nbytes(self) -> int:
         """Memory held by the columns (not counting the small thread-name list)."""
-        columns = (self.task, self.pid, self.thread_index, self.start, self.end, self.ok)
+        columns = [getattr(self, name) for name in self.COLUMNS]
         return sum(col.buffer_info()[1] * col.itemsize for col in columns)
+
+
+_IDS = array("q")  # 0, 1, 2, …: task ids are sliced from it, grown on demand
+_IDS_CAP = 1 << 21  # 16 MB at most; beyond it ids are made one by one
+
+
+def _task_ids(first: int, count: int) -> array:
+    """``array("q", range(first, first + count))`` as a slice (a C copy) of a cached run of
+    ids: made item by item it was the largest single cost of a million-task map in the parent
+    (docs/benchmarks.md). Only the first map that reaches a new id pays for making it."""
+    stop = first + count
+    if first < 0 or stop > _IDS_CAP:
+        return array("q", range(first, stop))
+    if len(_IDS) < stop:
+        _IDS.extend(range(len(_IDS), min(_IDS_CAP, max(stop, 2 * len(_IDS)))))
+    return _IDS[first:stop]
 
 
 @dataclass(frozen=True, slots=True)

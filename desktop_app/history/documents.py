@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
-from ..engine.records import SpanTable
+from ..engine.records import SpanTable, cpu_ns, cpu_seconds, on_cpu_of
 
 _WORKER = re.compile(r"pid (-?\d+)(?: (.*))?\Z", re.S)
 
@@ -58,6 +58,9 @@ def spans_from_tasks(document: dict[str, Any]) -> list[SpanTable]:
             table.start.append(float(task["start_s"]))
             table.end.append(float(task["end_s"]))
             table.ok.append(1 if task.get("ok", True) else 0)
+            # cpu_s absent: not measured, or a document from before it (NO_CPU)
+            wall = table.end[-1] - table.start[-1]
+            table.on_cpu.append(on_cpu_of(task.get("cpu_s"), wall))
         tables.append(table)
     return tables
 
@@ -69,17 +72,22 @@ def with_tasks(document: dict[str, Any], spans: Sequence[SpanTable] | None) -> d
         return out
     origin = float(out.get("origin", 0.0))
     for run, table in zip(out.get("runs", []), spans, strict=False):
-        run["tasks"] = [
-            {
-                "id": table.task[i],
-                "worker": _label(table.pid[i], table.threads[table.thread_index[i]]),
-                "start_s": table.start[i] - origin,
-                "end_s": table.end[i] - origin,
-                "ok": bool(table.ok[i]),
-            }
-            for i in range(len(table))
-        ]
+        run["tasks"] = [_task(table, i, origin) for i in range(len(table))]
     return out
+
+
+def _task(table: SpanTable, i: int, origin: float) -> dict[str, Any]:
+    """One task as the report writes it: ``cpu_s`` only where it was measured."""
+    task: dict[str, Any] = {
+        "id": table.task[i],
+        "worker": _label(table.pid[i], table.threads[table.thread_index[i]]),
+        "start_s": table.start[i] - origin,
+        "end_s": table.end[i] - origin,
+        "ok": bool(table.ok[i]),
+    }
+    if table.on_cpu[i] >= 0:
+        task["cpu_s"] = cpu_ns(cpu_seconds(table.on_cpu[i], table.end[i] - table.start[i]))
+    return task
 
 
 def _label(pid: int, thread: str) -> str:

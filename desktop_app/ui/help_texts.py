@@ -29,7 +29,11 @@ took the CPU. Run more repeats, or close other programs, before trusting its num
 tasks alternate in shade so two tasks in a row never look like one long one. Green is a task
 that finished, red one that failed, amber one still running. The timeline shows one measurement
 at a time: choose it in the Measurement box above the plot. A gap in a row is a worker
-waiting: for the next task, for the GIL, or for its process to start.</p>
+waiting: for the next task, for the GIL, or for its process to start. Each finished bar is
+filled from its bottom edge to the share of its time its worker was on a CPU; the pale rest of
+the bar is time the task waited: for the GIL (CPU-bound tasks on threads take turns, so their
+bars are about half full), for I/O (a sleeping or downloading task is almost empty), or for a
+core another program held. Hover a bar for its numbers.</p>
 <h4>CPU</h4>
 <p>How many cores were busy over the last minute, sampled four times a second while the view
 shows or a run goes on: the lab's own processes (this window, the run host, its workers) in

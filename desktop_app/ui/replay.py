@@ -31,6 +31,7 @@ from ..engine.events import (
 )
 from ..engine.outputs.report import RunReport
 from ..engine.outputs.saved_runs import SavedRunError, read_report
+from ..engine.why_not import why_lines
 from ..scenarios.registry import all_scenarios
 
 
@@ -55,6 +56,7 @@ class SavedRunLoader(QObject):
     def _read(self) -> None:
         try:
             report = read_report(self.path)
+            report.why = why_lines(report)  # here, off the GUI thread
         except SavedRunError as exc:
             self.failed.emit(f"{Path(self.path).name} is not a run this version can open: {exc}")
         except OSError as exc:
@@ -73,7 +75,7 @@ def replay_events(report: RunReport) -> list[Any]:
     for entry in report.runs:
         m = entry.measurement
         key = (m.series, m.backend, m.pool_size, m.repeat)
-        events.append(MeasurementStarted(*key, total=m.task_count))
+        events.append(MeasurementStarted(*key, total=m.task_count, bound=m.bound))
         if len(entry.spans):
             events.append(TasksFinished(*key, spans=entry.spans))
         events.append(MeasurementFinished(m))
@@ -103,6 +105,8 @@ def replay_into(window: Any, report: RunReport, path: str) -> None:
     ui.results.show_report(report)
     tail = [f"— run {report.state} in {report.duration_s:.2f} s —"]
     ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])
+    if report.why:
+        ui.output.append_lines(["Why not N×:", *report.why])
     ui.controls.progress.setFormat(
         f"Saved run · {report.state.capitalize()} in {report.duration_s:.2f} s"
     )

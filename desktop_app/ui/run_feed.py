@@ -29,6 +29,7 @@ from ..engine.events import (
 from ..engine.records import measurement_label
 from .panels.error_console import ErrorConsole
 from .panels.output_view import OutputView
+from .viewmodels.timeline_spans import waiting_for
 
 _Key = tuple[str, str, int, int]
 
@@ -100,7 +101,9 @@ class RunFeed:
 
     def _start_measurement(self, event: MeasurementStarted) -> None:
         key = (event.series, event.backend, event.pool_size, event.repeat)
-        self.timeline.begin_measurement(measurement_label(*key, self._repeats))
+        self.timeline.begin_measurement(
+            measurement_label(*key, self._repeats), waiting_for(event.backend, event.bound)
+        )
         labels = self.timeline.measurement_labels()
         self._labels[key] = labels[-1] if labels else ""
         self._done, self._total = 0, event.total

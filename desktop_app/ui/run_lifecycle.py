@@ -178,6 +178,8 @@ class RunLifecycle(_WindowBase):
         self.ui.results.show_report(report)
         tail = [f"— run {report.state} in {report.duration_s:.2f} s —"]
         self.ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])
+        if report.why:
+            self.ui.output.append_lines(["Why not N×:", *report.why])
         # One count: the console's, for this run (the Errors tab says the same number).
         count = self.ui.errors.run_count()
         errors = f", {count} error{'s' if count != 1 else ''}" if count else ""

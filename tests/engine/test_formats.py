@@ -18,7 +18,7 @@ from desktop_app.engine.outputs.csv_format import summary_path
 from desktop_app.engine.outputs.formats import get_format, run_formats
 from desktop_app.engine.outputs.report import RunEntry, RunReport, schema_path
 from desktop_app.engine.outputs.writers import ExportCancelled, Progress, with_suffix
-from desktop_app.engine.records import ErrorRecord, Measurement, SpanTable, TaskSpan
+from desktop_app.engine.records import NO_CPU, ErrorRecord, Measurement, SpanTable, TaskSpan
 from desktop_app.engine.stats import summarize
 
 
@@ -32,7 +32,15 @@ def report() -> RunReport:
             # 1.5 µs tasks: rounding to µs made start and end equal
             start = origin + 0.1 + task * 3.3e-6
             spans.append(
-                TaskSpan(task, 50 + task % size, "MainThread", start, start + 1.5e-6, True)
+                TaskSpan(
+                    task,
+                    50 + task % size,
+                    "MainThread",
+                    start,
+                    start + 1.5e-6,
+                    True,
+                    NO_CPU if task == 4 else 0.8,
+                )
             )
         m = Measurement("cpu", backend, size, 0, 0.3 / size, 0.0, "completed", 5)
         runs.append(RunEntry(m, spans, list(range(5))))
@@ -67,7 +75,12 @@ def test_every_format_writes_and_reads_back(report, tmp_path, key):
         jsonschema.validate(doc, json.loads(schema_path().read_text()))
         assert doc == report.to_json()
     if key == "trace":
-        assert sum(e["ph"] == "X" for e in json.loads(written[0].read_text())["traceEvents"]) == 15
+        events = json.loads(written[0].read_text())["traceEvents"]
+        assert sum(e["ph"] == "X" for e in events) == 15
+        measured = [e for e in events if e["ph"] == "X" and "cpu_ms" in e["args"]]
+        assert len(measured) == 12 and measured[0]["args"]["cpu_ms"] == pytest.approx(1.2e-3)
+        counters = [e for e in events if e["ph"] == "C"]
+        assert {e["args"]["on_cpu"] for e in counters} == {0.8, 0}  # 1.2 of 1.5 µs, then off
 
 
 def test_csv_keeps_full_precision_and_adds_the_ideal_speedup(report, tmp_path):
@@ -78,6 +91,7 @@ def test_csv_keeps_full_precision_and_adds_the_ideal_speedup(report, tmp_path):
     for row, span in zip(rows, originals, strict=True):
         assert float(row["start_s"]) == span.start - report.origin  # exactly, not to the µs
         assert float(row["end_s"]) > float(row["start_s"])
+        assert row["cpu_s"] == ("" if span.cpu < 0 else "1.2e-06")  # empty: not measured
     table = list(csv.DictReader(summary.open(newline="")))
     assert [float(r["ideal_speedup"]) for r in table] == [1.0, 2.0, 2.0]
     assert float(table[1]["speedup"]) == report.summary[1].speedup

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from desktop_app.engine.outputs.report import RunEntry, RunReport, schema_path
 from desktop_app.engine.outputs.saved_runs import SavedRunError, read_report, report_from_json
-from desktop_app.engine.records import ErrorRecord, Measurement, SpanTable, TaskSpan
+from desktop_app.engine.records import (
+    NO_CPU,
+    ErrorRecord,
+    Measurement,
+    SpanTable,
+    TaskSpan,
+    cpu_ns,
+    shown_share,
+)
 from desktop_app.engine.stats import SummaryRow
 
 SCHEMA = json.loads(schema_path().read_text())
@@ -38,6 +46,7 @@ def span_tables(draw) -> SpanTable:
                 start,
                 start + draw(seconds),
                 draw(st.booleans()),
+                draw(st.one_of(st.just(NO_CPU), st.floats(0.0, 1.0))),
             )
         )
     return table
@@ -125,6 +134,10 @@ def test_json_to_report_and_back_is_lossless_and_fits_the_schema(report):
     for before, after in zip(report.runs, again.runs, strict=True):
         assert list(after.spans.start) == list(before.spans.start)  # origin 0: exact floats
         assert [s.ok for s in after.spans] == [s.ok for s in before.spans]
+        # CPU time to the nanosecond where it was measured, NO_CPU where not
+        assert [s.cpu if s.cpu < 0 else cpu_ns(s.cpu) for s in after.spans] == [
+            s.cpu if s.cpu < 0 else cpu_ns(s.cpu) for s in before.spans
+        ]
         assert after.measurement == before.measurement
     assert again.errors == report.errors and again.summary == report.summary
 
@@ -173,3 +186,17 @@ def test_from_json_refuses_a_worker_it_cannot_read():
     ]
     with pytest.raises(SavedRunError, match="someone"):
         report_from_json(doc)
+
+
+def test_a_report_from_before_cpu_time_reads_back_with_none_measured(tmp_path):
+    """A file written before ``cpu_s`` existed (schema 1 all the same) still opens."""
+    spans = SpanTable()
+    spans.append(TaskSpan(0, 41, "MainThread", 100.25, 100.5, True, 0.5))
+    entry = RunEntry(Measurement("cpu", "processes", 1, 0, 0.5, 0.0, "completed", 1), spans, [1])
+    doc = RunReport("x", {}, (1,), 1, origin=100.0, runs=[entry]).to_json()
+    assert doc["runs"][0]["tasks"][0]["cpu_s"] == 0.125
+    del doc["runs"][0]["tasks"][0]["cpu_s"]
+    VALIDATOR.validate(doc)
+    (span,) = RunReport.from_json(doc).runs[0].spans
+    assert span.cpu == span.on_cpu == NO_CPU
+    assert shown_share(span.on_cpu) != shown_share(span.on_cpu)  # NaN: unknown

@@ -46,6 +46,8 @@ def test_real_run_has_a_track_per_worker_and_an_event_per_task(pool_report, tmp_
     for event in tasks:
         assert event["ts"] >= 0 and event["dur"] >= 0
         assert event["args"]["measurement"] == "square: pool × 2, repeat 1"
+        assert event["args"]["cpu_ms"] >= 0  # the worker's thread CPU time, per task
+    assert {e["tid"] for e in _by_phase(trace, "C")} == {e["tid"] for e in tasks}
     first = min(spans, key=lambda s: s.start)
     assert min(e["ts"] for e in tasks) == pytest.approx(
         (first.start - pool_report.origin) * 1e6, abs=1

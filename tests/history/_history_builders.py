@@ -21,6 +21,7 @@ def perf_spans(count: int, workers: int = 3, seed: int = 0, origin_ns: int = 5_0
     worker = rng.integers(0, workers, count)
     duration = rng.gamma(4.0, 40_000.0, count).astype(np.int64) + 1_000  # ns
     start = origin_ns + np.cumsum(rng.integers(1_000, 30_000, count))
+    share = rng.uniform(0.3, 1.0, count)  # on-CPU share: thread workers wait for the GIL
     table = SpanTable()
     for index in range(count):
         thread = "MainThread" if worker[index] else f"ThreadPoolExecutor-0_{index % 2}"
@@ -32,6 +33,7 @@ def perf_spans(count: int, workers: int = 3, seed: int = 0, origin_ns: int = 5_0
                 start=int(start[index]) / 1e9,
                 end=int(start[index] + duration[index]) / 1e9,
                 ok=bool(index % 97),
+                on_cpu=float(share[index]),
             )
         )
     return table
@@ -54,6 +56,8 @@ def big_table(count: int, workers: int = 4, seed: int = 0) -> SpanTable:
             array("d", (start / 1e9).tolist()),
             array("d", ((start + duration) / 1e9).tolist()),
             array("b", [1]) * per,
+            # a CPU-bound pool: each task on a CPU for 90-100 % of its wall time
+            array("d", rng.uniform(0.9, 1.0, per).tolist()),
         )
     return table
 

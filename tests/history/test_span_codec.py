@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import struct
+
 import pytest
 from _history_builders import big_table, perf_spans
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.engine.records import SpanTable, TaskSpan
+from desktop_app.engine.records import NO_CPU, SpanTable, TaskSpan
 from desktop_app.history.span_codec import (
     SpanCodecError,
     decode_spans,
@@ -19,10 +22,12 @@ COLUMNS = ("task", "pid", "thread_index", "start", "end", "ok")
 
 
 def assert_same(a: SpanTable, b: SpanTable) -> None:
+    """Every column exactly; CPU seconds to the nanosecond (the share back within rounding)."""
     for column in COLUMNS:
         assert getattr(a, column) == getattr(b, column), column
     assert a.threads == b.threads
-    assert list(a) == list(b)
+    assert [s.cpu < 0 for s in a] == [s.cpu < 0 for s in b]  # NO_CPU where it was
+    assert [s.cpu for s in b] == pytest.approx([s.cpu for s in a], rel=0, abs=0.6e-9)
 
 
 def test_perf_counter_spans_come_back_bit_for_bit_in_their_tables():
@@ -95,3 +100,36 @@ def test_a_damaged_blob_is_refused_with_a_codec_error():
         decode_spans(b"XXXX" + blob[4:])
     with pytest.raises(SpanCodecError, match="damaged"):
         decode_spans(blob[:-10])
+
+
+def test_cpu_times_come_back_to_the_nanosecond_and_unmeasured_as_no_cpu():
+    table = SpanTable()
+    for index, on_cpu in enumerate([0.0, 1.5e-6, 0.123456789, NO_CPU, 0.3000000004]):
+        table.append(TaskSpan(index, 1, "MainThread", index, index + 1.0, True, on_cpu))
+    table.append(TaskSpan(5, 1, "MainThread", 9.0, 9.0, True, 0.5))  # no time: no CPU time
+    (back,) = decode_spans(encode_spans([table]))
+    assert [span.cpu for span in back] == [0.0, 1.5e-6, 0.123456789, NO_CPU, 0.3, 0.0]
+
+
+def _as_format_1(blob: bytes) -> bytes:
+    """The blob the app wrote before the cpu column: same layout, old marker, no cpu column."""
+    (length,) = struct.unpack_from("<I", blob, 8)
+    header = json.loads(blob[12 : 12 + length])
+    offset, payloads, kept = 12 + length, [], []
+    for name, dtype, size in header["columns"]:
+        if name != "cpu":
+            kept.append([name, dtype, size])
+            payloads.append(blob[offset : offset + size])
+        offset += size
+    header["columns"] = kept
+    head = json.dumps(header).encode()
+    return b"".join([b"CLSPANS1", struct.pack("<I", len(head)), head, *payloads])
+
+
+def test_a_format_1_blob_still_reads_with_no_cpu_time():
+    table = perf_spans(40)
+    blob = _as_format_1(encode_spans([table]))
+    (back,) = decode_spans(blob)
+    assert list(back.on_cpu) == [NO_CPU] * 40
+    for column in ("task", "pid", "thread_index", "start", "end", "ok"):
+        assert getattr(back, column) == getattr(table, column), column

@@ -17,8 +17,15 @@ def _section(title: str) -> str:
 
 def test_timeline_section_names_every_outcome_colour_and_the_measurement_box():
     text = _section("Timeline")
-    assert set(outcome_colours(False)) == {"ok", "ok_alt", "failed", "running"}
-    for word in ("finished", "failed", "running", "Measurement box"):
+    assert set(outcome_colours(False)) == {
+        "ok",
+        "ok_alt",
+        "failed",
+        "running",
+        "waiting",
+        "waiting_alt",
+    }
+    for word in ("finished", "failed", "running", "Measurement box", "on a CPU", "the GIL"):
         assert word in text
     assert "names are on the left" not in text  # the old one-colour-per-measurement timeline
 

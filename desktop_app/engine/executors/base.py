@@ -288,7 +288,9 @@ class _Dispatch:
             return
         self.results[first : first + len(chunk.results)] = chunk.results
         table = SpanTable()
-        table.extend_chunk(first, chunk.pid, chunk.thread, *chunk.span_columns())
+        table.extend_chunk(
+            first, chunk.pid, chunk.thread, *chunk.span_columns(), on_cpu=chunk.span_on_cpu()
+        )
         self.spans.extend(table)
         self.done += size
         GIL_OBSERVED.note(chunk.pid, chunk.thread, chunk.gil)

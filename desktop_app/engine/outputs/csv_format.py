@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 from typing import TextIO
 
-from ..records import worker_label
+from ..records import cpu_ns, cpu_seconds, worker_label
 from .formats import RunFormat, register, same_path
 from .report import RunReport
 from .writers import Progress
@@ -46,11 +46,12 @@ def write_spans_csv(report: RunReport, handle: TextIO, progress: Progress | None
     if progress is not None:
         progress.add_total(sum(len(entry.spans) for entry in report.runs))
     writer = csv.writer(handle, lineterminator="\r\n")
-    writer.writerow([*SPAN_COLUMNS, "ok"])
+    writer.writerow([*SPAN_COLUMNS, "ok", "cpu_s"])
     origin = report.origin
     for entry in report.runs:
         m = entry.measurement
         spans = entry.spans
+        on_cpu = spans.on_cpu
         labels: dict[tuple[int, int], str] = {}
         for first in range(0, len(spans), CHUNK):
             stop = min(first + CHUNK, len(spans))
@@ -71,6 +72,7 @@ def write_spans_csv(report: RunReport, handle: TextIO, progress: Progress | None
                         repr(spans.start[i] - origin),
                         repr(spans.end[i] - origin),
                         spans.ok[i],
+                        _cpu_cell(on_cpu[i], spans.end[i] - spans.start[i]),
                     )
                 )
             writer.writerows(rows)
@@ -115,3 +117,8 @@ register(
         streams=((same_path, write_spans_csv), (summary_path, write_summary_csv)),
     )
 )
+
+
+def _cpu_cell(on_cpu: float, wall: float) -> str:
+    """A span's ``cpu_s`` cell: its CPU seconds to the nanosecond, empty where not measured."""
+    return "" if on_cpu < 0 else repr(cpu_ns(cpu_seconds(on_cpu, wall)))

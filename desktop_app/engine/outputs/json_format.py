@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..records import worker_label
+from ..records import cpu_ns, worker_label
 from .formats import RunFormat, register, same_path
 from .report import RunEntry, RunReport, jsonable
 from .writers import Progress
@@ -66,11 +66,17 @@ def _write_run(
             if worker is None:
                 label = worker_label(key[0], spans.threads[key[1]])
                 worker = workers[key] = json.dumps(label)
+            on_cpu, start, end = spans.on_cpu[i], spans.start[i], spans.end[i]
             parts.append(
                 f'{{"id": {spans.task[i]}, "worker": {worker}, '
-                f'"start_s": {_number(spans.start[i] - origin)}, '
-                f'"end_s": {_number(spans.end[i] - origin)}, '
-                f'"ok": {"true" if spans.ok[i] else "false"}}}'
+                f'"start_s": {_number(start - origin)}, '
+                f'"end_s": {_number(end - origin)}, '
+                f'"ok": {"true" if spans.ok[i] else "false"}'
+                + (
+                    "}"
+                    if on_cpu < 0
+                    else f', "cpu_s": {_number(cpu_ns(on_cpu * max(end - start, 0.0)))}}}'
+                )  # NO_CPU: not measured
             )
         handle.write(("\n      " if first == 0 else ",\n      ") + ",\n      ".join(parts))
         if progress is not None:

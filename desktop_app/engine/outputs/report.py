@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..records import ErrorRecord, Measurement, SpanTable
+from ..records import ErrorRecord, Measurement, SpanTable, TaskSpan, cpu_ns
 from ..start_method import START_METHOD
 from ..stats import SummaryRow, cpu_count
 
@@ -70,6 +70,9 @@ class RunReport:
     duration_s: float = 0.0
     environment: dict[str, Any] = field(default_factory=environment)
     started_at: float = field(default_factory=time.time)  # time.time() at about ``origin``
+    # "Why not N×" in plain words (engine/why_not.py), made at the end of a run; not in the
+    # JSON: anything that reads a report back can make it again from the spans.
+    why: list[str] = field(default_factory=list)
 
     def to_json(self, with_runs: bool = True) -> dict[str, Any]:
         """The report as plain data (docs/report-format.md); ``runs`` left out on request,
@@ -113,16 +116,7 @@ class RunReport:
     def _run_json(self, entry: RunEntry) -> dict[str, Any]:
         return {
             **self.run_head_json(entry),
-            "tasks": [
-                {
-                    "id": span.task,
-                    "worker": span.worker,
-                    "start_s": span.start - self.origin,
-                    "end_s": span.end - self.origin,
-                    "ok": span.ok,
-                }
-                for span in entry.spans
-            ],
+            "tasks": [_task_json(span, self.origin) for span in entry.spans],
             "results": [jsonable(value) for value in entry.results],
         }
 
@@ -175,3 +169,17 @@ def jsonable(value: Any) -> Any:
 def schema_path() -> Path:
     """The JSON Schema every report document follows (report.schema.json beside this module)."""
     return Path(__file__).with_name("report.schema.json")
+
+
+def _task_json(span: TaskSpan, origin: float) -> dict[str, Any]:
+    """One task of a run; ``cpu_s`` only where the worker measured it."""
+    task: dict[str, Any] = {
+        "id": span.task,
+        "worker": span.worker,
+        "start_s": span.start - origin,
+        "end_s": span.end - origin,
+        "ok": span.ok,
+    }
+    if span.on_cpu >= 0:  # NO_CPU: not measured
+        task["cpu_s"] = cpu_ns(span.cpu)
+    return task

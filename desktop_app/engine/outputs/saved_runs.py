@@ -16,7 +16,7 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from ..records import ErrorRecord, Measurement, SpanTable
+from ..records import ErrorRecord, Measurement, SpanTable, on_cpu_of
 from ..stats import SummaryRow
 from .report import SCHEMA_VERSION, RunEntry, RunReport
 
@@ -111,4 +111,11 @@ def spans_from_tasks(tasks: list[dict[str, Any]]) -> SpanTable:
     table.start = array("d", (float(task["start_s"]) for task in tasks))
     table.end = array("d", (float(task["end_s"]) for task in tasks))
     table.ok = array("b", (1 if task["ok"] else 0 for task in tasks))
+    table.on_cpu = array(
+        "d",
+        (
+            on_cpu_of(task.get("cpu_s"), end - start)
+            for task, start, end in zip(tasks, table.start, table.end, strict=True)
+        ),
+    )
     return table

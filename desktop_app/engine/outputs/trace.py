@@ -7,7 +7,9 @@ started its first task (the first of its spans in the run's order); inside a pro
 MainThread first, then threads by first task. A task
 is a complete ("X") event, in microseconds since the run started; a failed one is named
 "FAILED task N" in red, and each error record is an instant ("i") event on the failing task's
-track, or on the errors track.
+track, or on the errors track. Where the worker measured its CPU time, a task's arguments carry
+``cpu_ms`` and its thread gets a counter, "on-CPU share <tid>", from 0 to 1 over each task: the
+part of the bar spent waiting (for the GIL, I/O or a lock) is what the counter leaves out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import os
 from typing import Any, TextIO
 
-from ..records import ErrorRecord, measurement_label
+from ..records import ErrorRecord, SpanTable, measurement_label, shown_share
 from .formats import RunFormat, register, same_path
 from .report import RunEntry, RunReport
 from .writers import Progress, write_atomically
@@ -163,12 +165,35 @@ def _task_chunks(entry: RunEntry, origin: float, tracks: _Tracks):
                 name, extra, cat = f"task {task}", "", category
             else:  # a name of its own (Perfetto colours by name) and chrome://tracing's red
                 name, extra, cat = f"FAILED task {task}", ', "cname": "terrible"', '"failed"'
+            on_cpu = spans.on_cpu[i]
+            cpu_ms = on_cpu * max(end - start, 0.0) * 1e3
+            cpu_args = "" if on_cpu < 0 else f', "cpu_ms": {round(cpu_ms, 6)}'  # NO_CPU
             parts.append(
                 f'{{"ph": "X", "name": "{name}", "cat": {cat}, "ts": {ts}, "dur": {dur}, '
                 f'"pid": {pid}, "tid": {tid}{extra}, "args": {{"measurement": {label}, '
-                f'"task": {task}, "ok": {"true" if ok else "false"}}}}}'
+                f'"task": {task}, "ok": {"true" if ok else "false"}{cpu_args}}}}}'
             )
+            if on_cpu >= 0:
+                parts.extend(_cpu_counter(spans, i, tid, ts, round((end - origin) * US, 3)))
         yield ",\n".join(parts), stop - first
+
+
+def _cpu_counter(spans: SpanTable, i: int, tid: int, ts: float, end_us: float) -> list[str]:
+    """The on-CPU share of span ``i`` as a counter track of its thread ("on-CPU <tid>"): the
+    task's share from its start, back to 0 at its end unless the same thread's next task starts
+    there. The rest of the task's bar is waiting (for the GIL, I/O or a lock)."""
+    pid = spans.pid[i]
+    share = shown_share(spans.on_cpu[i])
+    head = f'{{"ph": "C", "name": "on-CPU share {tid}", "pid": {pid}, "tid": {tid}, "ts": '
+    events = [f'{head}{ts}, "args": {{"on_cpu": {round(share, 4)}}}}}']
+    following = i + 1 < len(spans) and spans.pid[i + 1] == pid
+    if not (
+        following
+        and spans.thread_index[i + 1] == spans.thread_index[i]
+        and spans.start[i + 1] == spans.end[i]
+    ):
+        events.append(f'{head}{end_us}, "args": {{"on_cpu": 0}}}}')
+    return events
 
 
 def _error_event(

@@ -1,8 +1,10 @@
-"""The task timeline: one row per worker, one bar per task, coloured by outcome.
+"""The task timeline: one row per worker, one bar per task, coloured by outcome, filled to the
+share of its time the worker's thread was on a CPU (the pale rest: waiting for the GIL, I/O or
+a core, as the lesson knows it).
 
 A run of 100,000 tiny tasks must not become 100,000 graphics items: spans are kept as numpy
-columns and drawn by four bar items (ok in two shades alternating along each row, so two
-neighbouring bars never merge into one without outlines; failed; running), each one
+columns and drawn by six bar items (waiting and ok, each in two shades alternating along each
+row, so two neighbouring bars never merge into one without outlines; failed; running), each one
 ``QPainter.drawRects`` call.
 Hover text is found with a vectorised search over the columns, not with per-bar items.
 
@@ -147,7 +149,8 @@ class TaskTimeline(QWidget):
         colours = outcome_colours(plot_style.is_dark(self))
         style_bars(self._bars, colours)
         self._hint.setColor(plot_style.palette_colours(self)[1])
-        self._legend.setText(legend_html(colours))
+        self._colours = colours
+        self._legend.setText(legend_html(colours, self._waiting_text()))
 
     def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
@@ -183,11 +186,12 @@ class TaskTimeline(QWidget):
         self._live = False
         self._dirty = True
 
-    def begin_measurement(self, label: str) -> None:
-        """Start collecting a new measurement and show it (unless the user picked an older one)."""
+    def begin_measurement(self, label: str, waiting: str = "waiting") -> None:
+        """Start collecting a new measurement and show it (unless the user picked an older one).
+        ``waiting``: what its tasks wait for when off a CPU (``waiting_for``)."""
         following = self._combo.currentIndex() in (-1, self._combo.count() - 1)
         label = self._unique(label or "measurement")
-        self._measurements[label] = MeasurementSpans(label)
+        self._measurements[label] = MeasurementSpans(label, waiting)
         self._current = label
         self._running = ()
         self._combo.addItem(label)
@@ -274,8 +278,13 @@ class TaskTimeline(QWidget):
         self._set_rows(list(shown.rows))  # a running task may be a new worker's first
         self._follow_tasks(running)
 
+    def _waiting_text(self) -> str:
+        shown = self._measurements.get(self.shown_measurement())
+        return shown.waiting if shown is not None else "waiting"
+
     def _refresh_all(self) -> None:
         self._dirty = self._running_dirty = False
+        self._legend.setText(legend_html(self._colours, self._waiting_text()))
         shown = self._measurements.get(self.shown_measurement())
         if shown is None:
             self._set_bars({})

@@ -1,7 +1,10 @@
-"""The timeline's four bar items (ok in two shades, failed, running) and their colours.
+"""The timeline's six bar items (waiting and ok, each in two shades; failed; running), coloured.
 
 Every bar of a kind is one ``BarGraphItem``, drawn with one ``QPainter.drawRects`` call, so
-100,000 spans cost four items, not 100,000 (task_timeline.py decides what they hold).
+100,000 spans cost six items, not 100,000 (task_timeline.py decides what they hold). A
+finished bar is filled from its bottom edge to its on-CPU share; the pale "waiting" bar behind
+it shows the rest of its wall time. Height, not length: the worker's CPU time is spread over
+the task, so a solid stretch at its start would claim a moment the data does not know.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from PySide6.QtGui import QColor, QPainterPath
 from . import plot_style
 
 BAR_HEIGHT = 0.72
-KINDS = ("ok", "ok_alt", "failed", "running")
+KINDS = ("waiting", "waiting_alt", "ok", "ok_alt", "failed", "running")  # drawn in order
 
 
 class SpanBars(pg.BarGraphItem):
@@ -37,19 +40,27 @@ def make_bar_items(plot: pg.PlotItem) -> dict[str, SpanBars]:
 
 
 def set_bar(item: SpanBars, bars: tuple[np.ndarray, ...]) -> None:
-    """Bars as (start, end, row): each row's bar is ``BAR_HEIGHT`` tall around its row."""
-    start, end, row = bars
-    top = np.asarray(row, float) - BAR_HEIGHT / 2
-    item.setOpts(x0=start, x1=end, y0=top, y1=top + BAR_HEIGHT)
+    """Bars as (start, end, row[, fill]): each row's bar is ``BAR_HEIGHT`` tall around its
+    row, or ``fill`` of that from its bottom edge (the view's y axis points down)."""
+    start, end, row = bars[:3]
+    bottom = np.asarray(row, float) + BAR_HEIGHT / 2
+    fill = np.asarray(bars[3], float) if len(bars) > 3 else np.ones(len(start))
+    item.setOpts(x0=start, x1=end, y0=bottom - BAR_HEIGHT * fill, y1=bottom)
 
 
 def outcome_colours(dark: bool) -> dict[str, QColor]:
     """The kinds' colours; the second ok shade is lighter on a dark background, darker on a
     light one, so it keeps its contrast against the first."""
     ok = QColor(plot_style.OUTCOME_COLOURS["ok"])
+    ok_alt = ok.lighter(125) if dark else ok.darker(118)
+    waiting, waiting_alt = QColor(ok), QColor(ok_alt)
+    waiting.setAlpha(70)
+    waiting_alt.setAlpha(70)
     return {
+        "waiting": waiting,
+        "waiting_alt": waiting_alt,
         "ok": ok,
-        "ok_alt": ok.lighter(125) if dark else ok.darker(118),
+        "ok_alt": ok_alt,
         "failed": QColor(plot_style.OUTCOME_COLOURS["failed"]),
         "running": QColor(plot_style.OUTCOME_COLOURS["running"]),
     }
@@ -64,8 +75,9 @@ def style_bars(items: dict[str, SpanBars], colours: dict[str, QColor]) -> None:
         item.setOpts(brush=pg.mkBrush(colours[name]), pen=pen)
 
 
-def legend_html(colours: dict[str, QColor]) -> str:
-    """The key above the timeline: both ok shades (they alternate along a row), failed, running."""
+def legend_html(colours: dict[str, QColor], waiting_text: str = "") -> str:
+    """The key above the timeline: both ok shades (they alternate along a row), failed,
+    running, and what the filled height and the pale rest of a bar mean."""
     ok = (
         f"<span style='color:{colours['ok'].name()}'>■</span>"
         f"<span style='color:{colours['ok_alt'].name()}'>■</span> ok (shades alternate)"
@@ -73,4 +85,7 @@ def legend_html(colours: dict[str, QColor]) -> str:
     chips = [
         f"<span style='color:{colours[key].name()}'>■</span> {key}" for key in ("failed", "running")
     ]
-    return "&nbsp;&nbsp;".join([ok, *chips])
+    waiting = colours["waiting"]
+    rgba = f"rgba({waiting.red()},{waiting.green()},{waiting.blue()},{waiting.alphaF():.2f})"
+    share = f"filled: on a CPU, <span style='color:{rgba}'>■</span> {waiting_text or 'waiting'}"
+    return "&nbsp;&nbsp;".join([ok, *chips, share])

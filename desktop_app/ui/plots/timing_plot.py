@@ -45,6 +45,7 @@ from .timing_axes import (
     wall_top,
 )
 from .timing_curves import KEPT_CURVES, Curve, PointMarks, hide_all, reuse
+from .timing_fits import FitCurves
 from .timing_ideal import IdealCurves
 from .timing_layout import arrange_speed, arrange_wall
 from .timing_rows import Key as _Key
@@ -109,7 +110,11 @@ class TimingPlot(QWidget):
         self._tabs.addTab(self._wall_view, "Wall time")
         self._tabs.addTab(self._speed_view, "Speedup && efficiency")
         self._tabs.setTabToolTip(0, "Median wall time per pool size; bars span min to max")
-        self._tabs.setTabToolTip(1, "Speedup over the serial run, and speedup per worker")
+        self._tabs.setTabToolTip(
+            1,
+            "Speedup over the serial run (bars: its 95 % bootstrap interval over the repeats; "
+            "dotted: Amdahl's law fitted), and speedup per worker",
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._tabs)
@@ -126,6 +131,7 @@ class TimingPlot(QWidget):
             for view in ("wall", "speedup", "efficiency")
         }
         self._ideals = IdealCurves(self._wall, self._speedup, self._efficiency)
+        self._fits = FitCurves(self._speedup)  # Amdahl per sweep (issue 14)
         self._core_lines = [
             core_line(plot) for plot in (self._wall, self._speedup, self._efficiency)
         ]
@@ -204,6 +210,7 @@ class TimingPlot(QWidget):
             hide_all(self._plot(view), curves)
             self._marks[view].clear()
         self._ideals.hide()
+        self._fits.hide()
         # The axes stay as they are until the new run needs them moved: a re-run of the same
         # sweep then never re-lays their text (5-10 ms a paint).
         self._drawn = {part: done for part, done in self._drawn.items() if part[0] in ("x", "y")}
@@ -361,6 +368,9 @@ class TimingPlot(QWidget):
         self._curve("speedup", key, colour, many).line.setData(sx, speedups)
         self._curve("efficiency", key, colour, many).line.setData(sx, efficiencies)
         self._marks["speedup"].set_points(key, sx, speedups, scaled, "speedup (×)")
+        sizes = [size_of(row) for row in scaled]
+        self._fits.draw(key, sizes, speedups, colour, many)
+        self._fits.draw_intervals(key, sizes, speedups, self._measurements, colour)
         self._marks["efficiency"].set_points(key, sx, efficiencies, scaled, "efficiency (%)")
 
     def _draw_ideal(

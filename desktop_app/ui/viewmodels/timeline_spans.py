@@ -1,20 +1,23 @@
 """The timeline's data side: one measurement's spans as numpy columns, the bars to draw (tasks
-narrower than a pixel merged, shades alternating along a row, running tasks) and the hover
-text. Plain numpy, kept apart from the widget (task_timeline.py).
+narrower than a pixel merged, shades alternating along a row, running tasks, each bar filled to
+its on-CPU share over a paler bar for its waiting) and the hover text. Plain numpy, kept apart
+from the widget (task_timeline.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ...engine.executors import UnknownKindError, executor_class
 from ...engine.records import SpanTable, worker_label
 
 
 class MeasurementSpans:
     """The spans of one measurement as numpy columns, with a stable row per worker."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, waiting: str = "waiting") -> None:
         self.label = label
+        self.waiting = waiting  # what the tasks waited for when off a CPU (waiting_for)
         self.rows: dict[str, int] = {}
         self.row_pids: list[int] = []
         # Rows made for a task still running before any span of its worker arrived, which
@@ -27,6 +30,7 @@ class MeasurementSpans:
         self.end = np.zeros(0)
         self.row = np.zeros(0, np.int32)
         self.ok = np.zeros(0, bool)
+        self.on_cpu = np.zeros(0)  # share of each task's time on a CPU; < 0: not measured
         self._order: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -81,10 +85,10 @@ class MeasurementSpans:
         new = self._columns(self._pending)
         self._pending = SpanTable()
         self._order = None
-        self.task, self.start, self.end, self.row, self.ok = (
+        self.task, self.start, self.end, self.row, self.ok, self.on_cpu = (
             np.concatenate([old, part])
             for old, part in zip(
-                (self.task, self.start, self.end, self.row, self.ok), new, strict=True
+                (self.task, self.start, self.end, self.row, self.ok, self.on_cpu), new, strict=True
             )
         )
 
@@ -110,6 +114,7 @@ class MeasurementSpans:
             np.array(table.end, float),
             self._rows_of(pid, thread, table.threads),
             np.array(table.ok, bool),
+            np.array(table.on_cpu, float),
         )
 
     def _rows_of(self, pid: np.ndarray, thread: np.ndarray, threads: list[str]) -> np.ndarray:
@@ -180,7 +185,41 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds * 1e6:.0f} µs"
 
 
-Bars = tuple[np.ndarray, np.ndarray, np.ndarray]  # start, end (s since the run's start), row
+# start, end (s since the run's start), row; the finished kinds add how much of the bar's
+# height to fill (its on-CPU share; 1 where not measured)
+Bars = tuple[np.ndarray, ...]
+
+
+def waiting_for(backend: str, bound: str) -> str:
+    """What a measurement's tasks waited for when not on a CPU, as far as the lesson knows."""
+    if bound == "io":
+        return "waiting for I/O"
+    try:
+        kind = executor_class(backend)
+    except UnknownKindError:
+        return "waiting"
+    if kind.workers == "threads" and kind.fixed_size != 1:
+        return "waiting for the GIL (the threads take turns)"
+    return "waiting for a core (other programs had it)"
+
+
+def segment_shares(
+    start: np.ndarray, end: np.ndarray, on_cpu: np.ndarray, first: np.ndarray
+) -> np.ndarray:
+    """The on-CPU share of each merged segment (spans ``first[i]`` up to ``first[i + 1]``):
+    its measured spans' CPU time over their wall time, clipped to [0, 1]; 1 where none of its
+    spans was measured (the bar is drawn full, as before CPU time was recorded)."""
+    if not len(first):
+        return np.zeros(0)
+    known = on_cpu >= 0
+    wall = np.where(known, np.maximum(end - start, 0.0), 0.0)
+    cpu = np.where(known, on_cpu, 0.0) * wall
+    seg_wall = np.add.reduceat(wall, first)
+    seg_cpu = np.add.reduceat(cpu, first)
+    seg_known = np.add.reduceat(known.astype(np.int64), first) > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(seg_wall > 0, seg_cpu / np.where(seg_wall > 0, seg_wall, 1.0), 1.0)
+    return np.where(seg_known, np.clip(share, 0.0, 1.0), 1.0)
 
 
 def lod_bars(shown: MeasurementSpans, origin: float, pixel: float) -> dict[str, Bars]:
@@ -192,17 +231,25 @@ def lod_bars(shown: MeasurementSpans, origin: float, pixel: float) -> dict[str, 
     """
     order = shown.sorted_order()
     start, end = shown.start[order] - origin, shown.end[order] - origin
-    row, ok = shown.row[order], shown.ok[order]
+    row, ok, on_cpu = shown.row[order], shown.ok[order], shown.on_cpu[order]
     data: dict[str, Bars] = {}
+    waiting: list[Bars] = []  # the pale full-height bars behind the filled ones
     for name, mask in (("ok", ok), ("failed", ~ok)):
-        s, e, r, _first, _single = merge_runs(start[mask], end[mask], row[mask], pixel)
+        s, e, r, first, _single = merge_runs(start[mask], end[mask], row[mask], pixel)
+        fill = segment_shares(start[mask], end[mask], on_cpu[mask], first)
         e = np.maximum(e, s + pixel)  # a microsecond task still shows as a pixel
         if name == "failed":
-            data[name] = (s, e, r)
+            data[name] = (s, e, r, fill)
+            waiting.append((s[fill < 1], e[fill < 1], r[fill < 1]))
             continue
         alt = alternate_in_row(r)
-        data["ok"] = (s[~alt], e[~alt], r[~alt])
-        data["ok_alt"] = (s[alt], e[alt], r[alt])
+        data["ok"] = (s[~alt], e[~alt], r[~alt], fill[~alt])
+        data["ok_alt"] = (s[alt], e[alt], r[alt], fill[alt])
+        # the waiting parts alternate too: tasks that mostly waited still read as separate bars
+        waits = fill < 1
+        waiting.append((s[waits & ~alt], e[waits & ~alt], r[waits & ~alt]))
+        data["waiting_alt"] = (s[waits & alt], e[waits & alt], r[waits & alt])
+    data["waiting"] = tuple(np.concatenate(parts) for parts in zip(*waiting, strict=True))
     return data
 
 
@@ -240,7 +287,15 @@ def describe_span(
     worker = list(shown.rows)[row]
     duration = shown.end[index] - shown.start[index]
     outcome = "ok" if shown.ok[index] else "failed"
+    share = shown.on_cpu[index]
+    cpu = ""
+    if share >= 0:
+        share = min(float(share), 1.0)
+        cpu = (
+            f" · on a CPU {share:.0%} ({format_seconds(share * max(duration, 0.0))}), "
+            f"{shown.waiting} {1 - share:.0%}"
+        )
     return (
-        f"task {shown.task[index]} · {worker} · {format_seconds(duration)} · {outcome} "
+        f"task {shown.task[index]} · {worker} · {format_seconds(duration)} · {outcome}{cpu} "
         f"({shown.start[index] - origin:.3f}–{shown.end[index] - origin:.3f} s)"
     )

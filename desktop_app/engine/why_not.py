@@ -1,0 +1,225 @@
+"""Why not N×: the gap between a measurement's ideal and measured wall time, split by cause.
+
+For a pool of ``n`` workers the worker-seconds of a map are ``n × wall``. Each worker spends
+them running tasks (on a CPU, or waiting inside a task: for the GIL or a lock on threads, for a
+core on processes when other programs hold them), idle before and between its tasks (the
+pool's overhead: sending tasks, pickling, queueing, collecting results), or idle after its last
+task while others still run (load imbalance, stragglers). Averaged over the workers these are
+seconds of the wall time; what they do not explain (tasks computing longer than in the serial
+run: shared caches, a slower core) is "the rest". Start-up (making the pool) is outside the
+timed map and is reported beside the gap, not in it.
+
+Qt-free: the CLI's "Why" section and the window read the same numbers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .executors import UnknownKindError, executor_class
+from .outputs.report import RunEntry, RunReport
+from .records import SpanTable
+from .scaling_fit import Fit, bootstrap_speedup, fit
+from .stats import SummaryRow, cpu_count
+
+PARTS = ("overhead", "imbalance", "waiting", "rest")
+OTHER_PROGRAMS_SHARE = 0.10  # waiting above this part of the wall on processes: flagged
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """One measurement's ideal and measured wall time and the gap's parts (seconds)."""
+
+    series: str
+    backend: str
+    pool_size: int
+    measured_s: float
+    ideal_s: float
+    startup_s: float
+    parts: dict[str, float]
+    waiting_for: str  # "the GIL or a lock", "a core (other programs)" or "" (I/O work)
+    other_programs: bool  # processes waited for cores: another program held them
+
+    @property
+    def gap_s(self) -> float:
+        return self.measured_s - self.ideal_s
+
+
+def worker_seconds(spans: SpanTable, pool_size: int, wall: float, bound: str) -> dict[str, float]:
+    """The parts of ``pool_size × wall`` worker-seconds, summed over the workers (see module).
+    Column-wise (numpy): a million spans take milliseconds, not a Python loop per span."""
+    if not len(spans):
+        return dict.fromkeys(("busy", "waiting", "overhead", "imbalance"), 0.0)
+    start = np.frombuffer(spans.start, np.float64)
+    end = np.frombuffer(spans.end, np.float64)
+    share = np.frombuffer(spans.on_cpu, np.float64)
+    key = np.frombuffer(spans.pid, np.int32).astype(np.int64) << 16
+    key |= np.frombuffer(spans.thread_index, np.uint16)
+    _, row = np.unique(key, return_inverse=True)
+    row = row.ravel()
+    workers = int(row.max()) + 1
+    duration = np.maximum(end - start, 0.0)
+    first, last = float(start.min()), float(end.max())
+    worked = np.bincount(row, duration, workers)
+    ends = np.full(workers, -np.inf)
+    np.maximum.at(ends, row, end)
+    waiting = 0.0
+    if bound == "cpu":
+        known = share >= 0
+        waiting = float(((1.0 - np.minimum(share, 1.0)) * duration)[known].sum())
+    outside = max(wall - (last - first), 0.0)  # dispatch before the first task, collection after
+    gaps = float(np.maximum(ends - first - worked, 0.0).sum())
+    tail = float((last - ends).sum()) + max(pool_size - workers, 0) * (last - first)
+    return {
+        "busy": float(worked.sum()),
+        "waiting": waiting,
+        "overhead": gaps + pool_size * outside,
+        "imbalance": tail,
+    }
+
+
+def _one_task_at_a_time(backend: str) -> bool:
+    """Whether each worker of ``backend`` runs one task at a time on a thread of its own (not
+    asyncio's coroutines, which share one thread), as the worker-seconds account needs."""
+    try:
+        return executor_class(backend).workers in ("threads", "processes", "interpreters")
+    except UnknownKindError:
+        return False
+
+
+def gap_of(entry: RunEntry, serial_s: float, row: SummaryRow) -> Gap:
+    """The gap of one measurement (the caller picks a representative repeat). Its parts are
+    left empty where the workers share a thread (asyncio): they have no worker-seconds."""
+    m = entry.measurement
+    n = max(m.pool_size, 1)
+    ideal_s = serial_s / row.ideal_speedup if row.ideal_speedup > 0 else serial_s
+    if not _one_task_at_a_time(m.backend):
+        return Gap(m.series, m.backend, m.pool_size, m.wall_s, ideal_s, m.startup_s, {}, "", False)
+    seconds = worker_seconds(entry.spans, n, m.wall_s, m.bound)
+    parts = {
+        "overhead": seconds["overhead"] / n,
+        "imbalance": seconds["imbalance"] / n,
+        "waiting": seconds["waiting"] / n,
+    }
+    parts["rest"] = (m.wall_s - ideal_s) - sum(parts.values())
+    threads = m.backend in ("threads",)
+    waiting_for = "" if m.bound != "cpu" else ("the GIL or a lock" if threads else "a core")
+    other = not threads and m.bound == "cpu" and parts["waiting"] > OTHER_PROGRAMS_SHARE * m.wall_s
+    return Gap(
+        m.series, m.backend, m.pool_size, m.wall_s, ideal_s, m.startup_s, parts, waiting_for, other
+    )
+
+
+def _median_entry(entries: Sequence[RunEntry]) -> RunEntry:
+    ordered = sorted(entries, key=lambda e: e.measurement.wall_s)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesWhy:
+    """Everything "why" knows about one (series, backend) sweep."""
+
+    series: str
+    backend: str
+    gaps: list[Gap]
+    intervals: dict[int, tuple[float, float]]  # pool size -> 95 % bootstrap speedup interval
+    amdahl: Fit | None
+    usl: Fit | None
+    serial_s: float = 0.0  # the serial baseline's median wall time
+    serial_waiting_s: float = 0.0  # and its own waiting for a core (other programs)
+
+
+def explain(report: RunReport) -> list[SeriesWhy]:
+    """Gaps, speedup intervals and fits for every (series, backend) with a serial baseline."""
+    done = [e for e in report.runs if e.measurement.state == "completed"]
+    serial: dict[str, list[float]] = {}
+    serial_waits: dict[str, list[float]] = {}
+    for entry in done:
+        m = entry.measurement
+        if m.backend == "serial":
+            serial.setdefault(m.series, []).append(m.wall_s)
+            waits = worker_seconds(entry.spans, 1, m.wall_s, m.bound)["waiting"]
+            serial_waits.setdefault(m.series, []).append(waits)
+    rows = {(r.series, r.backend, r.pool_size): r for r in report.summary}
+    groups: dict[tuple[str, str], dict[int, list[RunEntry]]] = {}
+    for entry in done:
+        m = entry.measurement
+        if m.backend != "serial" and m.series in serial:
+            groups.setdefault((m.series, m.backend), {}).setdefault(m.pool_size, []).append(entry)
+    out = []
+    for (series, backend), sizes in groups.items():
+        serial_s = statistics.median(serial[series])
+        gaps, intervals, points = [], {}, []
+        for size, entries in sorted(sizes.items()):
+            row = rows.get((series, backend, size))
+            if row is None:
+                continue
+            gaps.append(gap_of(_median_entry(entries), serial_s, row))
+            walls = [e.measurement.wall_s for e in entries]
+            intervals[size] = bootstrap_speedup(serial[series], walls)
+            points.append((size, serial_s / statistics.median(walls)))
+        amdahl = fit("amdahl", *zip(*points, strict=True)) if len(points) >= 2 else None
+        usl = fit("usl", *zip(*points, strict=True)) if len(points) >= 3 else None
+        baseline_wait = statistics.median(serial_waits[series])
+        out.append(
+            SeriesWhy(series, backend, gaps, intervals, amdahl, usl, serial_s, baseline_wait)
+        )
+    return out
+
+
+def _ms(value: float) -> str:
+    return f"{value * 1e3:.1f} ms"
+
+
+def why_lines(report: RunReport) -> list[str]:
+    """The CLI's short "Why" section: plain words, one block per sweep."""
+    lines: list[str] = []
+    cores = int(report.environment.get("cpu_count") or cpu_count())
+    for why in explain(report):
+        lines.append(f"{why.series} on {why.backend}:")
+        if why.serial_waiting_s > OTHER_PROGRAMS_SHARE * why.serial_s:
+            lines.append(
+                f"  the serial baseline itself waited {_ms(why.serial_waiting_s)} for a core: "
+                "other programs slowed both, so 'the rest' can come out negative"
+            )
+        for gap in why.gaps:
+            low, high = why.intervals.get(gap.pool_size, (float("nan"), float("nan")))
+            head = (
+                f"  × {gap.pool_size}: {_ms(gap.measured_s)} against an ideal {_ms(gap.ideal_s)} "
+                f"(speedup 95 % CI {low:.2f}–{high:.2f})"
+            )
+            p = gap.parts
+            if not p:
+                lines.append(f"{head}; its workers share one thread: no split by worker")
+                continue
+            waiting = (
+                f", waiting for {gap.waiting_for} {_ms(p['waiting'])}" if gap.waiting_for else ""
+            )
+            lines.append(
+                f"{head}; the gap of {_ms(gap.gap_s)} is "
+                f"overhead (sending, pickling, queueing) {_ms(p['overhead'])}, load imbalance "
+                f"(workers idle at the end) {_ms(p['imbalance'])}{waiting}, the rest "
+                f"{_ms(p['rest'])}; starting the pool took {_ms(gap.startup_s)} besides."
+            )
+            if gap.other_programs:
+                lines.append("    other programs held the cores: the processes waited for them")
+        if why.amdahl is not None:
+            s = why.amdahl.values[0]
+            low, high = why.amdahl.interval("serial_fraction")
+            limit = f"{1 / s:.1f}×" if s > 1e-3 else "no limit"
+            lines.append(
+                f"  Amdahl: serial fraction {s:.3f} (95 % {max(low, 0):.3f}–{min(high, 1):.3f}): "
+                f"at most {limit} however many workers ({cores} cores here)"
+            )
+        if why.usl is not None:
+            sigma, kappa = why.usl.values
+            note = " (negative: noisier than the model can say)" if min(sigma, kappa) < 0 else ""
+            lines.append(
+                f"  USL: contention {sigma:.3f} ± {why.usl.errors[0]:.3f}, coherence "
+                f"{kappa:.4f} ± {why.usl.errors[1]:.4f}{note}"
+            )
+    return lines

@@ -1,0 +1,96 @@
+"""Amdahl's law fitted to each sweep's speedups, drawn dotted beside the ideal curve, and each
+speedup's 95 % bootstrap interval as an error bar (engine/scaling_fit.py).
+
+The fit gives the serial fraction: the part of the work no number of workers shortens, with its
+95 % interval; the legend names both, so "why not N×" has a number. A sweep needs two pool
+sizes or more; each curve is kept between runs like the others. The interval resamples the
+serial and the pool's repeats (one repeat each: no bar, there is nothing to resample).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from ...engine.records import Measurement
+from ...engine.scaling_fit import Fit, bootstrap_speedup, fit
+from .timing_curves import Curve, hide_all, reuse
+
+
+class FitCurves:
+    """One dotted Amdahl curve per (series, backend) on the speedup plot."""
+
+    def __init__(self, speedup: pg.PlotItem) -> None:
+        self._plot = speedup
+        self.curves: dict[object, Curve] = {}
+        self.fits: dict[object, Fit] = {}
+        self.bars: dict[object, pg.ErrorBarItem] = {}
+        self.intervals: dict[object, list[tuple[float, float]]] = {}
+
+    def hide(self) -> None:
+        hide_all(self._plot, self.curves)
+        self.fits.clear()
+        self.intervals.clear()
+        for bars in self.bars.values():
+            bars.setVisible(False)
+
+    def draw_intervals(
+        self, key: tuple[str, str], sizes, speedups, measurements: list[Measurement], colour
+    ) -> None:
+        """Error bars spanning each speedup's 95 % bootstrap interval over the repeats."""
+        walls: dict[tuple[str, int], list[float]] = {}
+        for m in measurements:
+            if m.state == "completed" and m.series == key[0] and m.backend in ("serial", key[1]):
+                size = 1 if m.backend == "serial" else m.pool_size
+                walls.setdefault((m.backend, size), []).append(m.wall_s)
+        serial = [
+            w for (backend, _), values in walls.items() if backend == "serial" for w in values
+        ]
+        spans = []
+        for size in sizes:
+            repeats = walls.get((key[1], size), [])
+            if len(serial) > 1 and len(repeats) > 1:
+                spans.append(bootstrap_speedup(serial, repeats, rounds=1000))
+            else:
+                spans.append((float("nan"), float("nan")))
+        self.intervals[key] = spans
+        bars = self.bars.get(key)
+        if bars is None:
+            bars = self.bars[key] = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), beam=0.08)
+            self._plot.addItem(bars)
+        y = np.asarray(speedups, float)
+        low = np.array([s[0] for s in spans])
+        high = np.array([s[1] for s in spans])
+        shown = np.isfinite(low)
+        bars.setData(
+            x=np.log2(np.asarray(sizes, float))[shown],
+            y=y[shown],
+            top=np.maximum(high[shown] - y[shown], 0.0),
+            bottom=np.maximum(y[shown] - low[shown], 0.0),
+            pen=pg.mkPen(colour, width=1.5),
+        )
+        bars.setVisible(bool(shown.any()))
+
+    def draw(self, key: tuple[str, str], sizes, speedups, colour, many: bool) -> None:
+        """Fit and draw ``key``'s speedups at ``sizes`` (its curve hidden below two sizes)."""
+        if len(sizes) < 2:
+            curve = self.curves.get(key)
+            if curve is not None:
+                curve.set_visible(self._plot, False)
+            self.fits.pop(key, None)
+            return
+        result = self.fits[key] = fit("amdahl", sizes, speedups)
+        share = result.values[0]
+        low, high = result.interval("serial_fraction")
+        who = f"{key[0]} · {key[1]}" if many else key[1]
+        if share >= 1.0:  # more workers were no faster (or slower): nothing ran in parallel
+            name = f"Amdahl fit · {who}: no speedup (all serial)"
+        else:
+            name = (
+                f"Amdahl fit · {who}: serial {max(share, 0.0):.0%} "
+                f"(95 % {max(low, 0.0):.0%}–{min(high, 1.0):.0%})"
+            )
+        curve = reuse(self.curves, key, self._plot, name, colour, None, False, Qt.PenStyle.DotLine)
+        p = np.geomspace(1.0, float(max(sizes)), 48)
+        curve.line.setData(np.log2(p), result.speedup(p))

@@ -1,0 +1,118 @@
+"""Per-task cost of the worker's hot loop, part by part (issue 14; docs/benchmarks.md).
+
+Run: python tests/benchmarks/hot_loop_ablation.py
+Each variant is the loop with one more thing a task pays for, 100,000 squares, min over nine
+rounds in alternating order (forwards, then backwards). Prints ns a task.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+
+
+def sq(x: int) -> int:
+    return x * x
+
+
+items = list(range(100_000))
+clock = time.perf_counter
+cpu_clock = time.thread_time
+board = [0.0] * 3
+stop = threading.Event()
+
+
+def v_bare():
+    return [sq(x) for x in items]
+
+
+def v_loop_keep():
+    res: list = []
+    keep = res.append
+    for x in items:
+        keep(sq(x))
+
+
+def v_clock_mark():
+    m = array("d")
+    mark = m.append
+    res: list = []
+    keep = res.append
+    for x in items:
+        mark(clock())
+        keep(sq(x))
+
+
+def v_old_watched():
+    """main's loop: stop flag, board start and task number on every task."""
+    m = array("d")
+    mark = m.append
+    res: list = []
+    keep = res.append
+    task = 0
+    stopped = stop.is_set
+    for x in items:
+        if stopped():
+            return
+        now = clock()
+        mark(now)
+        board[2] = now
+        board[1] = task
+        task += 1
+        keep(sq(x))
+
+
+def v_new():
+    """this branch's loop (engine/_worker.py _run_tasks)."""
+    m = array("d")
+    mark = m.append
+    res: list = []
+    keep = res.append
+    task = 0
+    stopped = stop.is_set
+    at, rd = array("q"), array("d")
+    read_at, read = at.append, rd.append
+    due = 0.0
+    for x in items:
+        now = clock()
+        if now >= due:
+            if stopped():
+                return
+            read_at(len(m))
+            read(cpu_clock())
+            board[2] = now
+            due = now + 20e-6
+        mark(now)
+        board[1] = task
+        task += 1
+        keep(sq(x))
+
+
+def v_cpu_every_task():
+    m = array("d")
+    mark = m.append
+    res: list = []
+    keep = res.append
+    rd = array("d")
+    read = rd.append
+    for x in items:
+        mark(clock())
+        read(cpu_clock())
+        keep(sq(x))
+
+
+def main() -> None:
+    variants = [v_bare, v_loop_keep, v_clock_mark, v_old_watched, v_new, v_cpu_every_task]
+    best = {f.__name__: float("inf") for f in variants}
+    for index in range(9):
+        for f in variants if index % 2 == 0 else variants[::-1]:
+            began = clock()
+            f()
+            best[f.__name__] = min(best[f.__name__], clock() - began)
+    for name, value in best.items():
+        print(f"{name:18s} {value / len(items) * 1e9:6.0f} ns/task")
+
+
+if __name__ == "__main__":
+    main()

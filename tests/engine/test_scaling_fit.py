@@ -1,0 +1,78 @@
+"""Amdahl and USL fits against scipy's, a known serial fraction recovered, bootstrap intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from desktop_app.engine.scaling_fit import bootstrap_speedup, fit, t95
+
+optimize = pytest.importorskip("scipy.optimize")
+stats = pytest.importorskip("scipy.stats")
+
+SIZES = np.array([1, 2, 3, 4, 6, 8, 12, 16], float)
+
+
+def amdahl(n, s):
+    return 1.0 / (s + (1.0 - s) / n)
+
+
+def usl(n, sigma, kappa):
+    return n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0))
+
+
+def test_a_known_serial_fraction_is_recovered_within_its_stated_interval():
+    rng = np.random.default_rng(7)
+    truth = 0.12
+    speedups = amdahl(SIZES, truth) * rng.normal(1.0, 0.02, len(SIZES))
+    result = fit("amdahl", SIZES, speedups)
+    low, high = result.interval("serial_fraction")
+    assert low <= truth <= high, (low, high)
+    assert high - low < 0.05  # and the interval says something
+
+
+def test_amdahl_matches_scipy_curve_fit_values_and_errors():
+    rng = np.random.default_rng(3)
+    speedups = amdahl(SIZES, 0.2) + rng.normal(0, 0.05, len(SIZES))
+    ours = fit("amdahl", SIZES, speedups)
+    (s,), covariance = optimize.curve_fit(amdahl, SIZES, speedups, p0=[0.1])
+    assert ours.values[0] == pytest.approx(s, rel=1e-6)
+    assert ours.errors[0] == pytest.approx(np.sqrt(covariance[0, 0]), rel=1e-4)
+
+
+def test_usl_matches_scipy_curve_fit_values_and_errors():
+    rng = np.random.default_rng(5)
+    speedups = usl(SIZES, 0.05, 0.004) + rng.normal(0, 0.03, len(SIZES))
+    ours = fit("usl", SIZES, speedups)
+    values, covariance = optimize.curve_fit(usl, SIZES, speedups, p0=[0.05, 0.001])
+    assert ours.values == pytest.approx(tuple(values), rel=1e-5, abs=1e-9)
+    assert ours.errors == pytest.approx(tuple(np.sqrt(np.diag(covariance))), rel=1e-3)
+    assert ours.speedup(8.0) == pytest.approx(usl(8.0, *values), rel=1e-6)
+
+
+def test_t_quantiles_are_scipys():
+    for dof in (1, 2, 5, 10, 30):
+        assert t95(dof) == pytest.approx(stats.t.ppf(0.975, dof), abs=1e-3)
+
+
+def test_too_few_points_is_a_clear_error():
+    with pytest.raises(ValueError, match="usl needs at least 2 points"):
+        fit("usl", [2], [1.8])
+
+
+def test_bootstrap_interval_agrees_with_scipys_and_holds_the_ratio_of_medians():
+    rng = np.random.default_rng(11)
+    serial = rng.normal(1.0, 0.05, 15)
+    parallel = rng.normal(0.52, 0.03, 15)
+    low, high = bootstrap_speedup(serial, parallel, rounds=4000)
+    point = np.median(serial) / np.median(parallel)
+    assert low < point < high
+    reference = stats.bootstrap(
+        (serial, parallel),
+        lambda a, b, axis=-1: np.median(a, axis=axis) / np.median(b, axis=axis),
+        n_resamples=4000,
+        method="percentile",
+        random_state=np.random.default_rng(1),
+    ).confidence_interval
+    assert low == pytest.approx(reference.low, abs=0.05)
+    assert high == pytest.approx(reference.high, abs=0.05)

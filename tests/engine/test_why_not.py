@@ -1,0 +1,91 @@
+"""Why not N×: the gap between ideal and measured split into its measured parts."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.engine.outputs.report import RunEntry, RunReport
+from desktop_app.engine.records import Measurement, SpanTable, TaskSpan
+from desktop_app.engine.stats import summarize
+from desktop_app.engine.why_not import explain, why_lines, worker_seconds
+
+
+def _entry(backend: str, size: int, wall: float, spans: list[TaskSpan], repeat: int = 0):
+    table = SpanTable()
+    for span in spans:
+        table.append(span)
+    m = Measurement("cpu", backend, size, repeat, wall, 0.05, "completed", len(spans))
+    return RunEntry(m, table, [None] * len(spans))
+
+
+def _report() -> RunReport:
+    serial = [TaskSpan(i, 1, "MainThread", i * 0.25, (i + 1) * 0.25, True, 1.0) for i in range(4)]
+    threads = [
+        # worker a: two tasks back to back, each on a CPU half its time (the GIL)
+        TaskSpan(0, 1, "t-a", 0.00, 0.40, True, 0.5),
+        TaskSpan(1, 1, "t-a", 0.40, 0.80, True, 0.5),
+        # worker b: starts 0.1 s late (overhead), one task, then idle to the end (imbalance)
+        TaskSpan(2, 1, "t-b", 0.10, 0.50, True, 0.5),
+    ]
+    runs = [
+        _entry("serial", 1, 1.0, serial),
+        _entry("serial", 1, 1.0, serial, repeat=1),
+        _entry("threads", 2, 0.9, threads),
+        _entry("threads", 2, 0.9, threads, repeat=1),
+    ]
+    report = RunReport("io-vs-cpu", {}, (2,), 2, origin=0.0, runs=runs)
+    report.summary = summarize([entry.measurement for entry in runs], cores=2)
+    return report
+
+
+def test_worker_seconds_split_into_waiting_overhead_and_imbalance():
+    entry = _report().runs[2]
+    parts = worker_seconds(entry.spans, 2, 0.9, "cpu")
+    assert parts["busy"] == pytest.approx(1.2)
+    assert parts["waiting"] == pytest.approx(0.6)  # half of each task's 0.4 s
+    # dispatch and collection outside the tasks: 0.9 - 0.8 s for both workers; b starts late
+    assert parts["overhead"] == pytest.approx(2 * 0.1 + 0.1)
+    assert parts["imbalance"] == pytest.approx(0.3)  # b idle from 0.5 to 0.8 s
+
+
+def test_the_parts_add_up_to_the_gap_and_name_the_gil():
+    (why,) = explain(_report())
+    (gap,) = why.gaps
+    assert gap.ideal_s == pytest.approx(0.5) and gap.measured_s == pytest.approx(0.9)
+    assert sum(gap.parts.values()) == pytest.approx(gap.gap_s)
+    assert gap.parts["waiting"] == pytest.approx(0.3)
+    assert gap.waiting_for == "the GIL or a lock" and not gap.other_programs
+    low, high = why.intervals[2]
+    assert low <= 1.0 / 0.9 <= high
+    text = "\n".join(why_lines(_report()))
+    assert "waiting for the GIL or a lock 300.0 ms" in text
+    assert "load imbalance (workers idle at the end) 150.0 ms" in text
+
+
+def test_coroutines_sharing_one_thread_get_no_split_by_worker():
+    report = _report()
+    spans = [TaskSpan(i, 1, "loop", 0.0, 0.5, True) for i in range(2)]  # both at once, one thread
+    report.runs.append(_entry("asyncio", 2, 0.5, spans))
+    report.summary = summarize([entry.measurement for entry in report.runs], cores=2)
+    gaps = {why.backend: why.gaps[0] for why in explain(report)}
+    assert gaps["asyncio"].parts == {} and gaps["threads"].parts
+    assert "share one thread" in "\n".join(why_lines(report))
+
+
+def test_a_real_sweep_ends_with_its_why_and_ten_squares_are_mostly_overhead():
+    from desktop_app.engine.context import run_scenario
+    from desktop_app.engine.pools import PoolManager
+    from desktop_app.scenarios.registry import get_scenario
+
+    scenario = get_scenario("pool-timing")
+    pools = PoolManager()
+    try:
+        params = scenario.resolve({"n": 10})
+        report = run_scenario(scenario, params, pool_sizes=(1, 2), repeats=2, pools=pools)
+    finally:
+        pools.shutdown()
+    assert report.state == "completed" and not report.errors
+    assert report.why and report.why[0].startswith("square on pool:")
+    (why,) = explain(report)
+    for gap in why.gaps:  # ten squares: the pool's own work is nearly all of the time
+        assert gap.parts["overhead"] + gap.parts["imbalance"] > 0.5 * gap.measured_s, gap

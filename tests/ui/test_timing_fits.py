@@ -1,0 +1,54 @@
+"""The speedup plot's Amdahl fit: a dotted curve per sweep naming its serial fraction."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.engine.records import Measurement
+from desktop_app.ui.plots.timing_plot import TimingPlot
+
+
+def _m(backend: str, size: int, wall: float, repeat: int = 0) -> Measurement:
+    return Measurement("cpu", backend, size, repeat, wall, 0.0, "completed", 8)
+
+
+@pytest.fixture
+def plot(qtbot):
+    widget = TimingPlot()
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    widget.show()
+    widget.set_cores(8)
+    return widget
+
+
+def test_a_sweep_gets_an_amdahl_curve_that_recovers_its_serial_fraction(plot):
+    for repeat in range(3):
+        plot.add_measurement(_m("serial", 1, 1.0, repeat))
+        for size in (1, 2, 4, 8):
+            plot.add_measurement(_m("processes", size, 0.25 + 0.75 / size, repeat))
+    plot.refresh()
+    result = plot._fits.fits[("cpu", "processes")]
+    assert result.values[0] == pytest.approx(0.25, abs=1e-6)
+    names = [item.name() for item in plot._speedup.listDataItems() if item.isVisible()]
+    assert any(name and name.startswith("Amdahl fit · processes: serial 25%") for name in names)
+
+
+def test_one_pool_size_draws_no_fit(plot):
+    plot.add_measurement(_m("serial", 1, 1.0))
+    plot.add_measurement(_m("processes", 2, 0.6))
+    plot.refresh()
+    assert plot._fits.fits == {}
+
+
+def test_each_speedup_gets_its_bootstrap_interval_as_an_error_bar(plot):
+    for repeat, jitter in enumerate((0.0, 0.05, -0.04, 0.02)):
+        plot.add_measurement(_m("serial", 1, 1.0 + jitter, repeat))
+        for size in (2, 4):
+            plot.add_measurement(_m("processes", size, 1.0 / size + jitter / 4, repeat))
+    plot.refresh()
+    intervals = plot._fits.intervals[("cpu", "processes")]
+    assert len(intervals) == 2
+    for (low, high), speedup in zip(intervals, (2.0, 4.0), strict=True):
+        assert low < high and low <= speedup * 1.1 and speedup * 0.9 <= high
+    assert plot._fits.bars[("cpu", "processes")].isVisible()
