@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.cancel import CancelToken
-from ..engine.context import run_scenario
+from ..engine.context import WHY_UNWORKED, run_scenario
 from ..engine.host.protocol import RunRequest
 from ..engine.outputs.report import RunReport
 from ..engine.pools import PoolManager, stop_process_helpers
@@ -179,12 +179,22 @@ def _run_in_host(request: Any, progress: ProgressLine | None, cancel: CancelToke
 
     host = RunHost(python=request.python)
     plain = RunRequest(
-        request.scenario, dict(request.params), request.pool_sizes, request.repeats, request.timeout
+        request.scenario,
+        dict(request.params),
+        request.pool_sizes,
+        request.repeats,
+        request.timeout,
+        scheduler=request.scheduler,
     )
     try:
-        return host.submit(plain, progress or (lambda _batch: None), cancel)
+        report = host.submit(plain, progress or (lambda _batch: None), cancel)
     finally:
         host.shutdown()
+    if report.why and report.why[0].startswith(WHY_UNWORKED):  # that Python has no numpy
+        from ..engine.why_not import why_lines
+
+        report.why = why_lines(report)
+    return report
 
 
 def _wait(

@@ -294,11 +294,16 @@ def run_scenario(
     return report
 
 
+WHY_UNWORKED = "not worked out"  # a host without numpy: the caller may work it out itself
+
+
 def _why(report: RunReport) -> list[str]:
     """The report's "Why not N×" lines. A fault in making them is an error record with its
     traceback, never a failed run: they explain the measurements, they are not one."""
-    from .why_not import why_lines  # numpy: imported when a run ends, not when a child starts
-
+    try:
+        from .why_not import why_lines  # numpy: imported when a run ends, not when a child starts
+    except ImportError as exc:  # a run host under another Python with the stdlib alone
+        return [f"{WHY_UNWORKED} (the run host's Python has no {exc.name or 'numpy'})"]
     try:
         return why_lines(report)
     except Exception as exc:

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -81,6 +82,9 @@ class Store:
         self.max_pages = max_pages
         self.notices: list[str] = []
         self._ready = False
+        # The first call prepares the file (creates, migrates, switches to WAL): one thread at
+        # a time, so pool threads saving at once never race on a database being made.
+        self._preparing = threading.Lock()
 
     # --- writing -------------------------------------------------------------------------
 
@@ -303,11 +307,13 @@ class Store:
         call starts on a fresh database; the failing call raises :class:`DamagedDatabase`.
         """
         if not self._ready:
-            try:
-                self.notices += prepare(self.path)
-            except (OSError, sqlite3.Error) as exc:
-                raise HistoryError(self._cannot(exc)) from None
-            self._ready = True
+            with self._preparing:
+                if not self._ready:
+                    try:
+                        self.notices += prepare(self.path)
+                    except (OSError, sqlite3.Error) as exc:
+                        raise HistoryError(self._cannot(exc)) from None
+                    self._ready = True
         try:
             db = connect(self.path, self.max_pages)
         except sqlite3.Error as exc:

@@ -29,7 +29,7 @@ from ..engine.events import (
 from ..engine.records import measurement_label
 from .panels.error_console import ErrorConsole
 from .panels.output_view import OutputView
-from .viewmodels.timeline_spans import waiting_for
+from .viewmodels.waiting import waiting_for
 
 _Key = tuple[str, str, int, int]
 

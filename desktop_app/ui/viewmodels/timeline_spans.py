@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.executors import UnknownKindError, executor_class
 from ...engine.records import SpanTable, worker_label
 
 
@@ -188,19 +187,6 @@ def format_seconds(seconds: float) -> str:
 # start, end (s since the run's start), row; the finished kinds add how much of the bar's
 # height to fill (its on-CPU share; 1 where not measured)
 Bars = tuple[np.ndarray, ...]
-
-
-def waiting_for(backend: str, bound: str) -> str:
-    """What a measurement's tasks waited for when not on a CPU, as far as the lesson knows."""
-    if bound == "io":
-        return "waiting for I/O"
-    try:
-        kind = executor_class(backend)
-    except UnknownKindError:
-        return "waiting"
-    if kind.workers == "threads" and kind.fixed_size != 1:
-        return "waiting for the GIL (the threads take turns)"
-    return "waiting for a core (other programs had it)"
 
 
 def segment_shares(
