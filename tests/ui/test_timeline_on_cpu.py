@@ -14,12 +14,8 @@ from desktop_app.engine.executors import make_executor
 from desktop_app.engine.records import SpanTable, TaskSpan
 from desktop_app.ui.plots.task_timeline import TaskTimeline
 from desktop_app.ui.plots.timeline_bars import BAR_HEIGHT
-from desktop_app.ui.viewmodels.timeline_spans import (
-    MeasurementSpans,
-    lod_bars,
-    segment_shares,
-    waiting_for,
-)
+from desktop_app.ui.viewmodels.timeline_spans import MeasurementSpans, lod_bars, segment_shares
+from desktop_app.ui.viewmodels.waiting import waiting_for
 
 
 @pytest.fixture
