@@ -61,7 +61,10 @@ _UNUSED_PYTHON = (
     # and data, plus OpenSSL, which tornado and distributed.comm import at module level): the
     # packaged app lists the kind as unavailable (docs/packaging.md, "Dask is left out")
     "distributed dask tornado msgpack cloudpickle toolz tlz zict tblib partd locket fsspec "
-    "sortedcontainers"
+    "sortedcontainers "
+    # PyYAML (3 MB) came in with dask: only numpy.__config__.show() would import it, when
+    # asked to print YAML
+    "yaml _yaml"
 ).split()
 EXCLUDED_MODULES = [f"PySide6.{name}" for name in _QT_BINDINGS] + list(_UNUSED_PYTHON)
 
@@ -78,6 +81,8 @@ INTENDED_FALLBACKS = {
     "cluster library would add ~11 MB to an archive at its 50 MB budget; docs/packaging.md)",
     "distributed.diagnostics.plugin": "as distributed",
     "dask": "as distributed",
+    "yaml": "as distributed (Dask reads its configuration with it); numpy imports it only to "
+    "print its build configuration as YAML",
     "desktop_app.engine.executors._dask_worker": "runs only on Dask workers; imports distributed",
 }
 
@@ -104,6 +109,11 @@ _DROPPED_LIBS = re.compile(
     r"WaylandCompositor|WaylandEgl|WlShell|VirtualKeyboard|Multimedia|WebEngine|3D|Test|"
     r"PrintSupport|Concurrent|Xml|SvgWidgets)"
 )
+# D-Bus's client library and what it drags in through libsystemd (libgcrypt, lz4, gpg-error:
+# 2.8 MB, 1.2 MB packed). Qt's D-Bus module links it; every Linux desktop that runs a D-Bus
+# session has it (Debian: libdbus-1-3, libsystemd0, both installed with any desktop), so the
+# system's copy is used, as AppImage's exclude list assumes; the .deb depends on it.
+_SYSTEM_PROVIDED = re.compile(r"^lib(dbus-1|systemd|gcrypt|gpg-error|lz4)\.so")
 # pyqtgraph's own logo, which only pg.mkQApp() puts on a window (the app sets its icon itself)
 _DROPPED_DATA = re.compile(r"pyqtgraph[/\\]icons[/\\]peegee")
 
@@ -116,7 +126,7 @@ def keep_file(dest: str, trim: bool = True) -> bool:
         return False
     parts = Path(dest.replace("\\", "/")).parts
     if "PySide6" not in parts:
-        return True
+        return not (sys.platform.startswith("linux") and _SYSTEM_PROVIDED.match(parts[-1]))
     name = parts[-1]
     if "translations" in parts:
         return False  # the app installs no QTranslator: Qt loads none of these

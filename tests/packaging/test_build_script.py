@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,24 @@ def test_icns_header_length_is_the_file_length(tmp_path: Path) -> None:
 def test_trimming_keeps_what_the_app_needs(dest: str, kept: bool) -> None:
     assert build_spec.keep_file(dest) is kept
     assert build_spec.keep_file(dest, trim=False) is True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux system libraries")
+@pytest.mark.parametrize(
+    ("dest", "kept"),
+    [
+        ("libdbus-1.so.3", False),  # the system's: every desktop with a D-Bus session has it
+        ("libsystemd.so.0", False),
+        ("libgcrypt.so.20", False),
+        ("libgpg-error.so.0", False),
+        ("liblz4.so.1", False),
+        ("libzstd.so.1", True),  # Qt Core links it
+        ("libsqlite3.so.0", True),  # the run history
+        ("libX11.so.6", True),
+    ],
+)
+def test_dbus_and_what_libsystemd_drags_in_come_from_the_system(dest: str, kept: bool) -> None:
+    assert build_spec.keep_file(dest) is kept
 
 
 def test_version_and_archive_name() -> None:

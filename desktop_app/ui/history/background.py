@@ -5,7 +5,8 @@ millisecond to a second; none of them may hold the GUI thread. A :class:`Backgro
 a plain function on the pool (a bound method, not a QRunnable: bridge.py says why) and emits
 ``finished(result)`` or ``failed(message)``; the object lives on the GUI thread, so the emit
 is queued there. An exception that is not one of the expected failures is a bug: besides the
-message, ``crashed(record)`` carries its traceback to the window's error console. ``wait`` lets a closing window let a save end instead of cutting it.
+message, ``crashed(record)`` carries its traceback to the window's error console. ``wait``
+lets a closing window let a save end instead of cutting it.
 """
 
 from __future__ import annotations
@@ -49,14 +50,23 @@ class BackgroundCall(QObject):
             result = self._call()
         except (HistoryError, OSError, ValueError) as exc:
             self._done.set()
-            self.failed.emit(str(exc) or type(exc).__name__)
+            self._emit(self.failed, str(exc) or type(exc).__name__)
         except Exception as exc:  # a bug: a message and a record, never a dead pool thread
             self._done.set()
-            self.crashed.emit(caught_record(exc, worker="history", context="run history"))
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            self._emit(self.crashed, caught_record(exc, worker="history", context="run history"))
+            self._emit(self.failed, f"{type(exc).__name__}: {exc}")
         else:
             self._done.set()
-            self.finished.emit(result)
+            self._emit(self.finished, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: Any) -> None:
+        """Emit, unless the window closed meanwhile and took this object with it: nobody is
+        left to tell, and a traceback on the terminal would be the only trace (test_lifecycle)."""
+        try:
+            signal.emit(value)
+        except RuntimeError:  # "Signal source has been deleted"
+            pass
 
 
 class BackgroundCalls(QObject):
