@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..lock_events import LockLog
 from ..records import ErrorRecord, Measurement, SpanTable, TaskSpan, cpu_ns
 from ..start_method import START_METHOD
 from ..stats import SummaryRow, cpu_count
@@ -50,6 +51,7 @@ class RunEntry:
     measurement: Measurement
     spans: SpanTable
     results: list[Any]
+    locks: LockLog | None = None  # a lesson's lock holds and lost updates (lock_events.py)
 
 
 @dataclass
