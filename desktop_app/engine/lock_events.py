@@ -191,9 +191,12 @@ class TracedLock:
         return bool(ok)
 
     def release(self) -> None:
-        self._inner.release()
+        # Stamped while still held, as the acquisition is stamped once held: a recorded hold
+        # lies inside the real one, so two recorded holds overlap only if the real ones did.
+        released = time.perf_counter()
         self._owners.discard(threading.get_ident())
-        self._recorder.closed(self._key, self.name, time.perf_counter())
+        self._inner.release()
+        self._recorder.closed(self._key, self.name, released)
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -203,8 +206,8 @@ class TracedLock:
 
     # Condition's hooks: its wait() releases the lock and waits; that is waiting, not holding.
     def _release_save(self) -> Any:
-        self.release()
         self._waiting_since[threading.get_ident()] = time.perf_counter()
+        self.release()
 
     def _acquire_restore(self, _state: Any) -> None:
         self._inner.acquire()
