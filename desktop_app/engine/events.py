@@ -91,6 +91,7 @@ Event = (
     RunStarted
     | MeasurementStarted
     | TasksFinished
+    | LocksRecorded
     | Progress
     | OutputLine
     | ErrorRaised

@@ -22,7 +22,9 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .records import worker_label
@@ -69,14 +71,82 @@ class LostUpdate:
 
 @dataclass(frozen=True)
 class LockLog:
-    """What one measurement's locks and counters recorded (docs/report-format.md, ``locks``)."""
+    """What one measurement's locks and counters recorded (docs/report-format.md, ``locks``).
 
-    holds: tuple[LockHold, ...] = ()
-    lost_updates: tuple[LostUpdate, ...] = ()
+    Column-wise, as spans are (records.SpanTable): 40,000 holds as objects took 94 ms to
+    unpickle in the window (tests/benchmarks/lock_trace_overhead.py); as arrays they cross
+    from the run host in one copy. ``holds`` and ``lost_updates`` make the records on demand.
+    """
+
+    workers: tuple[tuple[int, str], ...] = ()  # (pid, thread) by index
+    locks: tuple[str, ...] = ()  # lock names by index
+    hold_worker: array = field(default_factory=lambda: array("H"))
+    hold_lock: array = field(default_factory=lambda: array("H"))
+    requested: array = field(default_factory=lambda: array("d"))
+    acquired: array = field(default_factory=lambda: array("d"))  # GAVE_UP: never acquired
+    released: array = field(default_factory=lambda: array("d"))
+    lost_worker: array = field(default_factory=lambda: array("H"))
+    lost_read: array = field(default_factory=lambda: array("d"))
+    lost_write: array = field(default_factory=lambda: array("d"))
     dropped: int = 0  # holds past HOLD_LIMIT, not kept
 
+    @classmethod
+    def build(
+        cls, holds: Iterable[LockHold], lost: Iterable[LostUpdate] = (), dropped: int = 0
+    ) -> LockLog:
+        workers: dict[tuple[int, str], int] = {}
+        locks: dict[str, int] = {}
+        columns: dict[str, array] = {name: array("H") for name in ("hw", "hl", "lw")}
+        times: dict[str, array] = {name: array("d") for name in ("rq", "aq", "rl", "rd", "wr")}
+        for hold in holds:
+            columns["hw"].append(workers.setdefault((hold.pid, hold.thread), len(workers)))
+            columns["hl"].append(locks.setdefault(hold.lock, len(locks)))
+            times["rq"].append(hold.requested)
+            times["aq"].append(hold.acquired)
+            times["rl"].append(hold.released)
+        for update in lost:
+            columns["lw"].append(workers.setdefault((update.pid, update.thread), len(workers)))
+            times["rd"].append(update.read)
+            times["wr"].append(update.write)
+        return cls(
+            tuple(workers),
+            tuple(locks),
+            columns["hw"],
+            columns["hl"],
+            times["rq"],
+            times["aq"],
+            times["rl"],
+            columns["lw"],
+            times["rd"],
+            times["wr"],
+            dropped,
+        )
+
+    @property
+    def holds(self) -> tuple[LockHold, ...]:
+        return tuple(
+            LockHold(self.locks[lock], self.workers[worker][1], self.workers[worker][0], *times)
+            for worker, lock, *times in zip(
+                self.hold_worker,
+                self.hold_lock,
+                self.requested,
+                self.acquired,
+                self.released,
+                strict=True,
+            )
+        )
+
+    @property
+    def lost_updates(self) -> tuple[LostUpdate, ...]:
+        return tuple(
+            LostUpdate(self.workers[worker][1], self.workers[worker][0], read, write, 1)
+            for worker, read, write in zip(
+                self.lost_worker, self.lost_read, self.lost_write, strict=True
+            )
+        )
+
     def __bool__(self) -> bool:
-        return bool(self.holds or self.lost_updates or self.dropped)
+        return bool(len(self.requested) or len(self.lost_write) or self.dropped)
 
 
 class LockRecorder:
@@ -112,7 +182,7 @@ class LockRecorder:
         items: queue.Queue = queue.Queue()
         items.mutex = self.lock(threading.Lock(), name)  # type: ignore[assignment]
         for attr in ("not_empty", "not_full", "all_tasks_done"):
-            setattr(items, attr, threading.Condition(items.mutex))  # type: ignore[arg-type]
+            setattr(items, attr, threading.Condition(items.mutex))
         return items
 
     def counter(self) -> TrackedList:
@@ -120,7 +190,7 @@ class LockRecorder:
         return TrackedList(self)
 
     def log(self) -> LockLog:
-        return LockLog(tuple(self._holds), self._lost_updates(), self.dropped)
+        return LockLog.build(self._holds, self._lost_updates(), self.dropped)
 
     # --- called by the traced primitives ----------------------------------------------------
 
@@ -334,7 +404,7 @@ def log_from_json(doc: dict[str, Any]) -> LockLog:
         )
         for item in doc.get("lost_updates", [])
     )
-    return LockLog(holds, lost, int(doc.get("dropped", 0)))
+    return LockLog.build(holds, lost, int(doc.get("dropped", 0)))
 
 
 def _worker_parts(label: str) -> tuple[str, int]:
