@@ -2,7 +2,7 @@
 
 Not a test: run ``python tests/benchmarks/render_lock_lanes.py [outdir]`` (default
 /tmp/lock-lanes/) and open the PNGs, one per measurement shown, light and dark. The README's
-"Running or waiting" screenshot is ``--readme``: the Semaphore(2) run, written to docs/.
+"Running or waiting" screenshot is ``--readme``: the Semaphore(2) run, light, written to docs/.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> int:
     for index, (scenario_id, params) in enumerate(runs):
         scenario = get_scenario(scenario_id)
         report = run_scenario(scenario, scenario.resolve(params))
-        for dark in (False, True):
+        for dark in (False,) if readme else (False, True):
             app.setPalette(
                 _dark_palette(QPalette, QColor) if dark else app.style().standardPalette()
             )

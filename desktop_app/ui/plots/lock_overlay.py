@@ -20,7 +20,7 @@ from .timeline_bars import BAR_HEIGHT, SpanBars
 
 KINDS = ("lock_wait", "lock_hold", "lock_gave_up", "lost")
 LANE_HEIGHT = 0.5  # a lane's bars are thinner than a task's: they are about the task rows
-LOST_HEIGHT = 1 - BAR_HEIGHT  # the strip above a worker's bars, up to the row's edge
+LOST_HEIGHT = (1 - BAR_HEIGHT) / 2  # the strip between the row's top edge and its bars
 HOLD_COLOUR = "#4e79a7"
 
 
