@@ -157,3 +157,15 @@ def test_the_trace_has_a_lock_track_per_thread_with_waits_and_holds(semaphore_re
     edges = sorted((t, step) for e in holds for t, step in ((e["ts"], 1), (e["ts"] + e["dur"], -1)))
     running = [sum(step for _, step in edges[: i + 1]) for i in range(len(edges))]
     assert max(running) == 2
+
+
+def test_the_history_keeps_the_lock_events_of_a_saved_run(tmp_path, semaphore_report):
+    from desktop_app.history.store import Store
+
+    store = Store(tmp_path / "history.db")
+    run_id = store.save_report(semaphore_report)
+    doc = store.load(run_id).to_json()
+    VALIDATOR.validate({key: value for key, value in doc.items() if key != "origin"})
+    again = RunReport.from_json(doc)
+    assert max_holders(again.runs[0].locks.holds, "Semaphore(2)") == 2
+    assert doc["runs"][0]["locks"] == json.loads(semaphore_report.dumps())["runs"][0]["locks"]
