@@ -19,7 +19,7 @@ from ._lesson_worker import process_entry, run_captured
 from ._worker import describe_exception
 from .cancel import RunCancelled
 from .executors.processes import exit_description, kill_and_reap
-from .lock_events import LockRecorder
+from .lock_events import LockRecorder, summary_lines
 from .records import ErrorRecord, SpanTable, TaskSpan
 from .start_method import get_context
 
@@ -279,6 +279,7 @@ def run_threads(
         o if o is not None else JobOutcome(job.name, _pid(), False)
         for o, job in zip(outcomes, jobs, strict=True)
     ]
+    log = recorder.log() if recorder is not None else None
     ctx.record(
         series,
         "threads",
@@ -287,8 +288,10 @@ def run_threads(
         spans,
         [o.result for o in done],
         time.perf_counter() - began,
-        locks=recorder.log() if recorder is not None else None,
+        locks=log,
     )
+    for line in summary_lines(log) if log is not None else ():
+        ctx.note(f"{series}: {line}")
     ctx.check_cancel()
     return done
 

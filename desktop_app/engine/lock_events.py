@@ -27,8 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import worker_label
-
 # A measurement keeps at most this many holds (a flat-out consumer spins on an empty list and
 # takes the lock hundreds of thousands of times); the rest are counted in ``dropped``.
 HOLD_LIMIT = 50_000
@@ -350,64 +348,26 @@ def max_holders(holds: tuple[LockHold, ...] | list[LockHold], lock: str) -> int:
     return most
 
 
-# --- the report's ``runs[].locks`` (docs/report-format.md) -------------------------------------
-
-
-def log_to_json(log: LockLog, origin: float) -> dict[str, Any]:
-    """``log`` as plain data, times in seconds since the run's start (``origin``)."""
-    return {
-        "holds": [
-            {
-                "lock": hold.lock,
-                "worker": worker_label(hold.pid, hold.thread),
-                "requested_s": hold.requested - origin,
-                "acquired_s": None if math.isnan(hold.acquired) else hold.acquired - origin,
-                "released_s": hold.released - origin,
-            }
-            for hold in log.holds
-        ],
-        "lost_updates": [
-            {
-                "worker": worker_label(update.pid, update.thread),
-                "read_s": None if math.isnan(update.read) else update.read - origin,
-                "write_s": update.write - origin,
-                "lost": update.lost,
-            }
-            for update in log.lost_updates
-        ],
-        "dropped": log.dropped,
-    }
-
-
-def log_from_json(doc: dict[str, Any]) -> LockLog:
-    """``log_to_json``'s output read back (the run's start becomes time 0)."""
-
-    def when(value: float | None) -> float:
-        return math.nan if value is None else float(value)
-
-    holds = tuple(
-        LockHold(
-            str(item["lock"]),
-            *_worker_parts(item["worker"]),
-            when(item["requested_s"]),
-            when(item["acquired_s"]),
-            when(item["released_s"]),
+def summary_lines(log: LockLog) -> list[str]:
+    """One line per traced lock for the run's notes (the CLI prints them): how many acquires,
+    the median and longest wait and hold, the most holders at once."""
+    holds = log.holds
+    lines = []
+    for lock in sorted({hold.lock for hold in holds}):
+        mine = [hold for hold in holds if hold.lock == lock]
+        waits = sorted(hold.waited for hold in mine)
+        held = sorted(hold.held for hold in mine if not math.isnan(hold.acquired))
+        gave_up = len(mine) - len(held)
+        lines.append(
+            f"{lock}: {len(mine):,} acquire(s); waited median {_ms(waits)} (longest "
+            f"{_ms(waits[-1:])}), held median {_ms(held)} (longest {_ms(held[-1:])}); "
+            f"at most {max_holders(mine, lock)} holder(s) at once"
+            + (f"; {gave_up} gave up" if gave_up else "")
+            + (f" ({log.dropped:,} more not kept)" if log.dropped else "")
         )
-        for item in doc.get("holds", [])
-    )
-    lost = tuple(
-        LostUpdate(
-            *_worker_parts(item["worker"]),
-            when(item["read_s"]),
-            when(item["write_s"]),
-            int(item["lost"]),
-        )
-        for item in doc.get("lost_updates", [])
-    )
-    return LockLog.build(holds, lost, int(doc.get("dropped", 0)))
+    return lines
 
 
-def _worker_parts(label: str) -> tuple[str, int]:
-    """``"pid 12 producer"`` as (thread, pid); the order LockHold and LostUpdate take them."""
-    _, pid, *thread = str(label).split(" ", 2)
-    return (thread[0] if thread else "MainThread"), int(pid)
+def _ms(values: list[float]) -> str:
+    """The middle of sorted ``values`` in milliseconds, three figures ('-' when none)."""
+    return f"{values[len(values) // 2] * 1e3:.3g} ms" if values else "-"

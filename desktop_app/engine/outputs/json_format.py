@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..lock_events import log_to_json
 from ..records import cpu_ns, worker_label
 from .formats import RunFormat, register, same_path
+from .lock_json import log_to_json
 from .report import RunEntry, RunReport, jsonable
 from .writers import Progress
 

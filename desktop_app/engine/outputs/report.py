@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..lock_events import LockLog, log_to_json
+from ..lock_events import LockLog
 from ..records import ErrorRecord, Measurement, SpanTable, TaskSpan, cpu_ns
 from ..start_method import START_METHOD
 from ..stats import SummaryRow, cpu_count
+from .lock_json import log_to_json
 
 SCHEMA_VERSION = 1
 

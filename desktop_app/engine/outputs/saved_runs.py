@@ -16,9 +16,9 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from ..lock_events import log_from_json
 from ..records import ErrorRecord, Measurement, SpanTable, on_cpu_of
 from ..stats import SummaryRow
+from .lock_json import log_from_json
 from .report import SCHEMA_VERSION, RunEntry, RunReport
 
 _WORKER = re.compile(r"pid (-?\d+)(?: (.*))?\Z", re.DOTALL)
