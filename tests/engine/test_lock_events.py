@@ -53,6 +53,8 @@ def test_a_semaphore_of_two_never_has_three_holders(semaphore_report):
     assert max_holders(holds, "Semaphore(2)") == 2  # two at once, visibly, and never three
     # Six threads want a permit held 30 ms: four of them must have waited for one.
     assert sum(h.waited > 0.01 for h in holds) >= 4
+    (note,) = [n for n in semaphore_report.notes if n.startswith("threading.Semaphore(2): ")]
+    assert "6 acquire(s)" in note and "at most 2 holder(s) at once" in note
 
 
 def test_many_threads_on_a_semaphore_of_two_never_make_three():
