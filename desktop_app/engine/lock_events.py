@@ -234,7 +234,8 @@ class LockRecorder:
 
 
 class TracedLock:
-    """A Lock, RLock or Semaphore that records its acquires; a Condition can wrap it."""
+    """A Lock, RLock or Semaphore that records its acquires. A Condition can wrap one over a
+    plain Lock (``LockRecorder.condition``): the hooks below assume one level of holding."""
 
     def __init__(self, inner: Any, name: str, recorder: LockRecorder) -> None:
         self._inner, self.name, self._recorder = inner, name, recorder

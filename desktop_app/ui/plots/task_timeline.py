@@ -302,9 +302,9 @@ class TaskTimeline(QWidget):
     def _refresh_all(self) -> None:
         self._dirty = self._running_dirty = False
         shown = self._measurements.get(self.shown_measurement())
-        self._locks.draw(None, [], self._origin, 1.0)
-        self._legend.setText(legend_html(self._colours, self._waiting_text()))
         if shown is None:
+            self._locks.draw(None, [], self._origin, 1.0)
+            self._legend.setText(legend_html(self._colours, self._waiting_text()))
             self._set_bars({})
             self._set_rows([])
             self._show_empty()
