@@ -19,6 +19,7 @@ from .events import (
     Consumer,
     ErrorRaised,
     EventSink,
+    LocksRecorded,
     MeasurementFinished,
     MeasurementStarted,
     OutputLine,
@@ -30,6 +31,7 @@ from .events import (
 from .executors import MapHooks, MapOutcome, PoolStartError
 from .gil import OBSERVED as GIL_OBSERVED
 from .gil import run_verdict
+from .lock_events import LockLog
 from .outputs.report import RunEntry, RunReport
 from .pools import PoolManager
 from .records import ErrorRecord, Measurement, SpanTable, measurement_label
@@ -143,17 +145,21 @@ class RunContext:
         *,
         emit_spans: bool = True,
         bound: str = "cpu",
+        locks: LockLog | None = None,
     ) -> Measurement:
-        """Add one measured run (a lesson's own threads or processes, or a map)."""
+        """Add one measured run (a lesson's own threads or processes, or a map); ``locks``:
+        what its traced locks and counters recorded."""
         measurement = Measurement(
             series, backend, pool_size, repeat, wall_s, startup_s, state, len(spans), bound
         )
         with self._lock:
-            self.report.runs.append(RunEntry(measurement, spans, list(results)))
+            self.report.runs.append(RunEntry(measurement, spans, list(results), locks or None))
         if emit_spans and len(spans):
             handed_over = SpanTable()  # the sink may merge into it: never hand it our own
             handed_over.extend(spans)
             self._sink.emit(TasksFinished(series, backend, pool_size, repeat, handed_over))
+        if locks:
+            self._sink.emit(LocksRecorded(series, backend, pool_size, repeat, locks))
         self._sink.emit(MeasurementFinished(measurement))
         return measurement
 

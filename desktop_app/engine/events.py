@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .lock_events import LockLog
 from .records import ErrorRecord, Measurement, SpanTable
 
 
@@ -44,6 +45,17 @@ class TasksFinished:
     pool_size: int
     repeat: int
     spans: SpanTable
+
+
+@dataclass(frozen=True, slots=True)
+class LocksRecorded:
+    """A lesson's lock holds and lost updates for one measurement (engine/lock_events.py)."""
+
+    series: str
+    backend: str
+    pool_size: int
+    repeat: int
+    locks: LockLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +91,7 @@ Event = (
     RunStarted
     | MeasurementStarted
     | TasksFinished
+    | LocksRecorded
     | Progress
     | OutputLine
     | ErrorRaised

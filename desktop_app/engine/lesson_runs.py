@@ -19,6 +19,7 @@ from ._lesson_worker import process_entry, run_captured
 from ._worker import describe_exception
 from .cancel import RunCancelled
 from .executors.processes import exit_description, kill_and_reap
+from .lock_events import LockRecorder, summary_lines
 from .records import ErrorRecord, SpanTable, TaskSpan
 from .start_method import get_context
 
@@ -236,9 +237,15 @@ def _outcome(
 
 
 def run_threads(
-    ctx: Any, series: str, jobs: list[Job], *, report_errors: bool = True
+    ctx: Any,
+    series: str,
+    jobs: list[Job],
+    *,
+    report_errors: bool = True,
+    recorder: LockRecorder | None = None,
 ) -> list[JobOutcome]:
-    """``start()`` every job's ``Thread``, then ``join()`` them; spans, output, errors recorded.
+    """``start()`` every job's ``Thread``, then ``join()`` them; spans, output, errors recorded
+    (and what ``recorder``'s traced locks and counters saw).
 
     A job's exception is caught in its own thread (where the traceback lives) and reported
     with origin ``thread``. Threads cannot be killed: jobs should check ``ctx.cancel``.
@@ -272,6 +279,7 @@ def run_threads(
         o if o is not None else JobOutcome(job.name, _pid(), False)
         for o, job in zip(outcomes, jobs, strict=True)
     ]
+    log = recorder.log() if recorder is not None else None
     ctx.record(
         series,
         "threads",
@@ -280,7 +288,10 @@ def run_threads(
         spans,
         [o.result for o in done],
         time.perf_counter() - began,
+        locks=log,
     )
+    for line in summary_lines(log) if log is not None else ():
+        ctx.note(f"{series}: {line}")
     ctx.check_cancel()
     return done
 

@@ -100,7 +100,7 @@ class Store:
         light = replace(
             report,
             runs=[
-                RunEntry(e.measurement, SpanTable(), [] if ints is not None else e.results)
+                RunEntry(e.measurement, SpanTable(), [] if ints is not None else e.results, e.locks)
                 for e, ints in zip(report.runs, packable, strict=True)
             ],
         )

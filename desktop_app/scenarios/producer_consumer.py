@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.cancel import CancelToken, RunCancelled
 from ..engine.lesson_runs import Job, run_threads
+from ..engine.lock_events import LockRecorder, TrackedValue
 from .base import Param, Preset, Scenario
 from .registry import register
 
@@ -37,6 +38,19 @@ class SharedList:
         self.lock: Any = threading.Lock() if use_lock else contextlib.nullcontext()
         self.operations = 0  # every append and removal adds one, by read-modify-write
         self.producer_done = threading.Event()
+
+
+class TracedShared(SharedList):
+    """The lab's SharedList: its lock traced and its counter's reads and writes noted, so the
+    timeline can show who waited and held, and mark each lost update where it happened."""
+
+    operations = TrackedValue()
+
+    def __init__(self, use_lock: bool, recorder: LockRecorder) -> None:
+        self.update_recorder = recorder
+        super().__init__(use_lock)
+        if use_lock:
+            self.lock = recorder.lock(self.lock, "Lock")
 
 
 def count_operation(shared: SharedList) -> None:
@@ -114,14 +128,15 @@ def run_phase(
     ctx: RunContext, phase: str, n: int, delays_ms: tuple[float, float], logged: bool
 ) -> list[Any]:
     """Run producer and consumer in two real threads; one table row of what happened."""
-    shared = SharedList(ctx.params["lock"])
+    recorder = LockRecorder()
+    shared = TracedShared(ctx.params["lock"], recorder)
     began = time.perf_counter()
     log = _logger(ctx, began, logged)
     jobs = [
         Job("producer", producer, (shared, n, delays_ms[0] / 1000, log, ctx.cancel)),
         Job("consumer", consumer, (shared, n, delays_ms[1] / 1000, log, ctx.cancel)),
     ]
-    outcomes = run_threads(ctx, phase, jobs)
+    outcomes = run_threads(ctx, phase, jobs, recorder=recorder)
     wall_ms = (time.perf_counter() - began) * 1000
     done = {o.name: o.result or 0 for o in outcomes}
     added, removed = done.get("producer", 0), done.get("consumer", 0)

@@ -8,7 +8,6 @@ comparison measures what each channel between processes costs.
 from __future__ import annotations
 
 import contextlib
-import queue
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .. import lesson_workers
 from ..engine.cancel import CancelToken
 from ..engine.lesson_runs import Job, run_threads
+from ..engine.lock_events import LockRecorder
 from . import _sharing_processes as processes
 from ._sharing_processes import WAIT_S, record_holds
 from .base import Param, ParamUse, Preset, Scenario
@@ -116,12 +116,14 @@ def demo_lock(ctx: RunContext) -> list[list[Any]]:
     threads, times = 4, 200
     rows = []
     for guarded in (False, True):
-        counter = [0]
-        lock = threading.Lock() if guarded else contextlib.nullcontext()
+        recorder = LockRecorder()  # the lab's: who waited, who held, which updates were lost
+        counter = recorder.counter()  # [0]
+        lock = recorder.lock(threading.Lock(), "Lock") if guarded else contextlib.nullcontext()
         jobs = [
             Job(f"adder-{i}", add_many, (lock, counter, times, ctx.cancel)) for i in range(threads)
         ]
-        run_threads(ctx, f"threading.Lock ({'with' if guarded else 'without'})", jobs)
+        series = f"threading.Lock ({'with' if guarded else 'without'})"
+        run_threads(ctx, series, jobs, recorder=recorder)
         how = "with the Lock" if guarded else "without a lock"
         text = f"{threads} threads × {times} increments {how}: counter = {counter[0]}"
         rows.append(_row("threading.Lock", f"{text} (expected {threads * times})"))
@@ -129,11 +131,12 @@ def demo_lock(ctx: RunContext) -> list[list[Any]]:
 
 
 def demo_rlock(ctx: RunContext) -> list[list[Any]]:
+    recorder = LockRecorder()
     jobs = [
-        Job("rlock-owner", reenter, (threading.RLock(), 3)),
-        Job("lock-owner", plain_lock_twice, (threading.Lock(), 0.1)),
+        Job("rlock-owner", reenter, (recorder.lock(threading.RLock(), "RLock"), 3)),
+        Job("lock-owner", plain_lock_twice, (recorder.lock(threading.Lock(), "Lock"), 0.1)),
     ]
-    results = _results(run_threads(ctx, "threading.RLock", jobs))
+    results = _results(run_threads(ctx, "threading.RLock", jobs, recorder=recorder))
     depth, again = results.get("rlock-owner"), results.get("lock-owner")
     text = (
         f"RLock taken {depth} times by the same thread; a plain Lock's second acquire "
@@ -143,9 +146,10 @@ def demo_rlock(ctx: RunContext) -> list[list[Any]]:
 
 
 def demo_semaphore(ctx: RunContext) -> list[list[Any]]:
-    semaphore = threading.Semaphore(2)
+    recorder = LockRecorder()
+    semaphore = recorder.lock(threading.Semaphore(2), "Semaphore(2)")
     jobs = [Job(f"permit-{i}", hold_permit, (semaphore, 0.03, ctx.cancel)) for i in range(6)]
-    outcomes = run_threads(ctx, "threading.Semaphore(2)", jobs)
+    outcomes = run_threads(ctx, "threading.Semaphore(2)", jobs, recorder=recorder)
     holds = [(o.name, o.pid, o.result) for o in outcomes if o.result]
     most = record_holds(ctx, "Semaphore(2): permit held", "threads", holds)
     ctx.note(
@@ -155,20 +159,23 @@ def demo_semaphore(ctx: RunContext) -> list[list[Any]]:
 
 
 def demo_condition(ctx: RunContext) -> list[list[Any]]:
-    condition, box = threading.Condition(), list[Any]()
+    recorder = LockRecorder()
+    condition, box = recorder.condition("Condition"), list[Any]()
     jobs = [
         Job("waiter", wait_for_data, (condition, box, WAIT_S)),
         Job("publisher", publish_data, (condition, box, 0.03)),
     ]
-    got = _results(run_threads(ctx, "threading.Condition", jobs)).get("waiter")
+    outcomes = run_threads(ctx, "threading.Condition", jobs, recorder=recorder)
+    got = _results(outcomes).get("waiter")
     return [_row("threading.Condition", f"waiter slept until notified and got {got!r}")]
 
 
 def demo_event(ctx: RunContext) -> list[list[Any]]:
-    event = threading.Event()
+    recorder = LockRecorder()
+    event = recorder.event("Event")
     jobs = [Job(f"waiter-{i}", wait_for_event, (event, WAIT_S)) for i in range(3)]
     jobs.append(Job("setter", set_event_later, (event, 0.03)))
-    results = _results(run_threads(ctx, "threading.Event", jobs))
+    results = _results(run_threads(ctx, "threading.Event", jobs, recorder=recorder))
     set_at = results.pop("setter", None)
     woke = [t for t in results.values() if t is not None]
     late = max((t - set_at) * 1000 for t in woke) if woke and set_at else float("nan")
@@ -181,9 +188,10 @@ def demo_event(ctx: RunContext) -> list[list[Any]]:
 
 
 def demo_queue(ctx: RunContext) -> list[list[Any]]:
-    items: queue.Queue = queue.Queue()
+    recorder = LockRecorder()
+    items = recorder.queue("Queue")
     jobs = [Job("putter", put_numbers, (items, 5)), Job("taker", take_until_none, (items, WAIT_S))]
-    taken = _results(run_threads(ctx, "queue.Queue", jobs)).get("taker")
+    taken = _results(run_threads(ctx, "queue.Queue", jobs, recorder=recorder)).get("taker")
     return [_row("queue.Queue", f"taker got {taken} in FIFO order")]
 
 

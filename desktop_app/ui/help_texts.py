@@ -33,7 +33,10 @@ waiting: for the next task, for the GIL, or for its process to start. Each finis
 filled from its bottom edge to the share of its time its worker was on a CPU; the pale rest of
 the bar is time the task waited: for the GIL (CPU-bound tasks on threads take turns, so their
 bars are about half full), for I/O (a sleeping or downloading task is almost empty), or for a
-core another program held. Hover a bar for its numbers.</p>
+core another program held. Hover a bar for its numbers. In the lessons that use locks, a lane
+per thread and lock below the workers shows when the thread waited for the lock (hatched) and
+held it (solid); without the lock, a red tick above a thread's bar marks each of its updates
+that another thread's write wiped out.</p>
 <h4>CPU</h4>
 <p>How many cores were busy over the last minute, sampled four times a second while the view
 shows or a run goes on: the lab's own processes (this window, the run host, its workers) in

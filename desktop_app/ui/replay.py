@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..engine.events import (
     ErrorRaised,
+    LocksRecorded,
     MeasurementFinished,
     MeasurementStarted,
     OutputLine,
@@ -78,6 +79,8 @@ def replay_events(report: RunReport) -> list[Any]:
         events.append(MeasurementStarted(*key, total=m.task_count, bound=m.bound))
         if len(entry.spans):
             events.append(TasksFinished(*key, spans=entry.spans))
+        if entry.locks:
+            events.append(LocksRecorded(*key, locks=entry.locks))
         events.append(MeasurementFinished(m))
     events.extend(OutputLine(line, "main") for line in report.output)
     events.extend(ErrorRaised(record) for record in report.errors)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QProgressBar
 
 from ..engine.events import (
     ErrorRaised,
+    LocksRecorded,
     MeasurementFinished,
     MeasurementStarted,
     OutputLine,
@@ -80,6 +81,10 @@ class RunFeed:
                 key = (event.series, event.backend, event.pool_size, event.repeat)
                 label = self._labels.get(key) or measurement_label(*key, self._repeats)
                 self.timeline.add_spans(event.spans, label)
+            elif isinstance(event, LocksRecorded):
+                key = (event.series, event.backend, event.pool_size, event.repeat)
+                label = self._labels.get(key) or measurement_label(*key, self._repeats)
+                self.timeline.add_locks(event.locks, label)
             elif isinstance(event, Progress):
                 self._done, self._total = event.done, event.total
                 self.timeline.set_running(event.running, time.perf_counter())

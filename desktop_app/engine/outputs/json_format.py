@@ -14,6 +14,7 @@ from typing import TextIO
 
 from ..records import cpu_ns, worker_label
 from .formats import RunFormat, register, same_path
+from .lock_json import log_to_json
 from .report import RunEntry, RunReport, jsonable
 from .writers import Progress
 
@@ -89,7 +90,10 @@ def _write_run(
         handle.write((", " if first else "") + text)
         if progress is not None:
             progress.tick(len(chunk))
-    handle.write("]}")
+    handle.write("]")
+    if entry.locks:  # at most HOLD_LIMIT holds: one piece of text
+        handle.write(f', "locks": {json.dumps(log_to_json(entry.locks, origin))}')
+    handle.write("}")
 
 
 def _number(value: float) -> str:

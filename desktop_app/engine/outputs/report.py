@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..lock_events import LockLog
 from ..records import ErrorRecord, Measurement, SpanTable, TaskSpan, cpu_ns
 from ..start_method import START_METHOD
 from ..stats import SummaryRow, cpu_count
+from .lock_json import log_to_json
 
 SCHEMA_VERSION = 1
 
@@ -50,6 +52,7 @@ class RunEntry:
     measurement: Measurement
     spans: SpanTable
     results: list[Any]
+    locks: LockLog | None = None  # a lesson's lock holds and lost updates (lock_events.py)
 
 
 @dataclass
@@ -114,11 +117,14 @@ class RunReport:
         }
 
     def _run_json(self, entry: RunEntry) -> dict[str, Any]:
-        return {
+        doc = {
             **self.run_head_json(entry),
             "tasks": [_task_json(span, self.origin) for span in entry.spans],
             "results": [jsonable(value) for value in entry.results],
         }
+        if entry.locks:  # only the lessons that trace their locks have it
+            doc["locks"] = log_to_json(entry.locks, self.origin)
+        return doc
 
     def dumps(self) -> str:
         """The JSON document as text (the streaming writer's output, into memory)."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..records import ErrorRecord, Measurement, SpanTable, on_cpu_of
 from ..stats import SummaryRow
+from .lock_json import log_from_json
 from .report import SCHEMA_VERSION, RunEntry, RunReport
 
 _WORKER = re.compile(r"pid (-?\d+)(?: (.*))?\Z", re.DOTALL)
@@ -86,7 +87,8 @@ def _run(run: dict[str, Any]) -> RunEntry:
         task_count=run.get("task_count", len(tasks)),
         bound=run.get("bound", "cpu"),  # absent from files written before it existed
     )
-    return RunEntry(measurement, spans_from_tasks(tasks), list(run["results"]))
+    locks = log_from_json(run["locks"]) if "locks" in run else None  # lessons that trace locks
+    return RunEntry(measurement, spans_from_tasks(tasks), list(run["results"]), locks)
 
 
 def spans_from_tasks(tasks: list[dict[str, Any]]) -> SpanTable:

@@ -10,6 +10,10 @@ is a complete ("X") event, in microseconds since the run started; a failed one i
 track, or on the errors track. Where the worker measured its CPU time, a task's arguments carry
 ``cpu_ms`` and its thread gets a counter, "on-CPU share <tid>", from 0 to 1 over each task: the
 part of the bar spent waiting (for the GIL, I/O or a lock) is what the counter leaves out.
+A lesson that traces its locks (engine/lock_events.py) adds a track per thread and lock,
+"producer: Lock", with a "wait Lock" slice from each request to the acquisition and a "hold
+Lock" slice to the release, and a "LOST UPDATE" instant on a thread's track where a write of
+its was overwritten.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ def write_trace_json(report: RunReport, handle: TextIO, progress: Progress | Non
             handle.write(",\n" + chunk[0])
             if progress is not None:
                 progress.tick(chunk[1])
+        for text in _lock_chunks(entry, report.origin, tracks):
+            handle.write(",\n" + text)
     for record in report.errors:
         handle.write(",\n" + json.dumps(_error_event(record, report, tracks, failed)))
     handle.write("\n]}\n")
@@ -98,6 +104,10 @@ class _Tracks:
                     self._first[key] = min(start, self._first.get(key, start))
                     if not remaining:
                         break
+        for entry in report.runs:  # a traced lock: one track per thread and lock, "T: lock"
+            for hold in entry.locks.holds if entry.locks else ():
+                key = (hold.pid, lock_track(hold.thread, hold.lock))
+                self._first[key] = min(hold.requested, self._first.get(key, hold.requested))
         for pid, thread in sorted(self._first, key=self._first.__getitem__):
             self.tid(pid, thread)
 
@@ -176,6 +186,67 @@ def _task_chunks(entry: RunEntry, origin: float, tracks: _Tracks):
             if on_cpu >= 0:
                 parts.extend(_cpu_counter(spans, i, tid, ts, round((end - origin) * US, 3)))
         yield ",\n".join(parts), stop - first
+
+
+def lock_track(thread: str, lock: str) -> str:
+    """The name of the track of ``thread``'s waits for and holds of ``lock``."""
+    return f"{thread or 'MainThread'}: {lock}"
+
+
+def _lock_chunks(entry: RunEntry, origin: float, tracks: _Tracks):
+    """The entry's traced locks as text, ``CHUNK`` holds at a time: per hold a "wait" slice
+    (requested to acquired, or to giving up) and a "hold" slice on the thread's lock track;
+    each lost update an instant on the thread's own track, where its write landed."""
+    if not entry.locks:
+        return
+    label = json.dumps(entry_label(entry))
+    holds = entry.locks.holds
+    for first in range(0, len(holds), CHUNK):
+        parts = []
+        for hold in holds[first : first + CHUNK]:
+            tid = tracks.tid(hold.pid, lock_track(hold.thread, hold.lock))
+            head = f'"cat": "lock", "pid": {hold.pid}, "tid": {tid}'
+            lock = json.dumps(hold.lock)
+            gave_up = hold.acquired != hold.acquired  # NaN: it never got the lock
+            until = hold.released if gave_up else hold.acquired
+            if until > hold.requested or gave_up:
+                name = f"gave up on {hold.lock}" if gave_up else f"wait {hold.lock}"
+                parts.append(_slice(name, head, hold.requested, until, origin, lock, label))
+            if not gave_up:
+                name = f"hold {hold.lock}"
+                parts.append(_slice(name, head, hold.acquired, hold.released, origin, lock, label))
+        yield ",\n".join(parts)
+    lost = [
+        json.dumps(
+            {
+                "ph": "i",
+                "s": "t",
+                "name": "LOST UPDATE",
+                "cat": "lock",
+                "cname": "terrible",
+                "pid": update.pid,
+                "tid": tracks.tid(update.pid, update.thread),
+                "ts": round((update.write - origin) * US, 3),
+                "args": {"measurement": entry_label(entry), "read_ms": _ms(update.read, origin)},
+            }
+        )
+        for update in entry.locks.lost_updates
+    ]
+    if lost:
+        yield ",\n".join(lost)
+
+
+def _slice(name: str, head: str, start: float, end: float, origin: float, lock: str, label: str):
+    ts, dur = round((start - origin) * US, 3), round(max(end - start, 0.0) * US, 3)
+    colour = "grey" if name.startswith("wait") else "bad" if name.startswith("gave") else "good"
+    return (
+        f'{{"ph": "X", "name": {json.dumps(name)}, {head}, "ts": {ts}, "dur": {dur}, '
+        f'"cname": "{colour}", "args": {{"lock": {lock}, "measurement": {label}}}}}'
+    )
+
+
+def _ms(when: float, origin: float) -> float | None:
+    return None if when != when else round((when - origin) * 1e3, 6)
 
 
 def _cpu_counter(spans: SpanTable, i: int, tid: int, ts: float, end_us: float) -> list[str]:

@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QPointF, QTimer
 from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from ...engine.lock_events import LockLog
 from ...engine.records import SpanTable
 from ..viewmodels.timeline_spans import (
     Bars,
@@ -33,6 +34,7 @@ from ..viewmodels.timeline_spans import (
     running_bars,
 )
 from . import plot_style
+from .lock_overlay import LockOverlay
 from .timeline_bars import (
     BAR_HEIGHT,
     legend_html,
@@ -113,6 +115,7 @@ class TaskTimeline(QWidget):
         self._plot.getViewBox().setMouseEnabled(x=True, y=False)
         self._plot.getViewBox().setDefaultPadding(0.02)
         self._bars = make_bar_items(self._plot)
+        self._locks = LockOverlay(self._plot)  # lanes of waiting for and holding locks
         self._hint = pg.TextItem("", anchor=(0.5, 0.5))
         self._plot.addItem(self._hint, ignoreBounds=True)
         self._view.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
@@ -148,6 +151,7 @@ class TaskTimeline(QWidget):
         self._axis_width = 0
         colours = outcome_colours(plot_style.is_dark(self))
         style_bars(self._bars, colours)
+        self._locks.style(plot_style.is_dark(self))
         self._hint.setColor(plot_style.palette_colours(self)[1])
         self._colours = colours
         self._legend.setText(legend_html(colours, self._waiting_text()))
@@ -170,6 +174,7 @@ class TaskTimeline(QWidget):
         starts: the time axis follows its tasks in steps until ``settle()``."""
         self._origin = origin
         self._measurements.clear()
+        self._locks.clear()
         self._current = ""
         self._running = ()
         self._combo.blockSignals(True)
@@ -213,6 +218,18 @@ class TaskTimeline(QWidget):
         if label == self.shown_measurement():
             self._dirty = True
         self._count_label()
+
+    def add_locks(self, log: LockLog, label: str = "") -> None:
+        """What a lesson's traced locks recorded in measurement ``label`` (lock lanes)."""
+        label = label or self._current
+        self._locks.add(label, log)
+        if label == self.shown_measurement():
+            self._dirty = True
+
+    def lane_labels(self) -> list[str]:
+        """The lock lanes of the shown measurement, as the worker axis names them."""
+        shown = self._measurements.get(self.shown_measurement())
+        return self._locks.lane_labels(shown.label, list(shown.rows)) if shown else []
 
     def set_running(self, running: Running, now: float) -> None:
         """Tasks running now as (pid, task, start); drawn from their start to ``now``."""
@@ -275,7 +292,7 @@ class TaskTimeline(QWidget):
             return
         running = self._running_bars(shown)
         self._set_bar("running", running)
-        self._set_rows(list(shown.rows))  # a running task may be a new worker's first
+        self._set_rows(self._all_rows(shown))  # a running task may be a new worker's first
         self._follow_tasks(running)
 
     def _waiting_text(self) -> str:
@@ -284,9 +301,10 @@ class TaskTimeline(QWidget):
 
     def _refresh_all(self) -> None:
         self._dirty = self._running_dirty = False
-        self._legend.setText(legend_html(self._colours, self._waiting_text()))
         shown = self._measurements.get(self.shown_measurement())
         if shown is None:
+            self._locks.draw(None, [], self._origin, 1.0)
+            self._legend.setText(legend_html(self._colours, self._waiting_text()))
             self._set_bars({})
             self._set_rows([])
             self._show_empty()
@@ -303,8 +321,20 @@ class TaskTimeline(QWidget):
         if running is not None:
             data["running"] = running
         self._set_bars(data)
-        self._set_rows(list(shown.rows))
+        workers = list(shown.rows)
+        self._locks.draw(
+            shown.label, workers, self._origin, self._pixel_width(shown.start, shown.end)
+        )
+        self._legend.setText(
+            legend_html(self._colours, self._waiting_text()) + self._locks.legend_html()
+        )
+        self._set_rows(self._all_rows(shown))
         self._count_label()
+
+    def _all_rows(self, shown: MeasurementSpans) -> list[str]:
+        """The worker rows, then the measurement's lock lanes."""
+        workers = list(shown.rows)
+        return workers + self._locks.lane_labels(shown.label, workers)
 
     # --- drawing --------------------------------------------------------------------------------
 
@@ -433,4 +463,7 @@ class TaskTimeline(QWidget):
         if shown is None:
             return ""
         pixel = self._plot.getViewBox().viewPixelSize()[0]
+        lock_text = self._locks.describe(point.x(), point.y(), pixel, self._origin)
+        if lock_text or point.y() > len(shown.rows) - 0.5:  # on a lane, or a lost update
+            return lock_text
         return describe_span(shown, point.x(), point.y(), pixel, self._origin, BAR_HEIGHT)
