@@ -236,3 +236,12 @@ def test_one_worker_row_keeps_a_plain_axis_label(timeline, qtbot):
     axis.updateAutoSIPrefix()
     assert "Worker" in axis.labelString()
     assert "x0" not in axis.labelString() and "(x" not in axis.labelString()
+
+
+def test_the_header_never_widens_the_tab(timeline, qtbot):
+    """A long interpreter verdict and legend wrap or clip: in one row they made the tab 1000+ px
+    wide and squeezed the window's chooser (seen at 1280×720 after an io-vs-cpu run)."""
+    timeline.begin_measurement("cpu: asyncio × 4", "waiting for a core (other programs had it)")
+    timeline.set_interpreter("Python 3.13.15 free-threaded · GIL off while the tasks ran (4/4)")
+    qtbot.wait(1)
+    assert timeline.minimumSizeHint().width() < 420  # was 1243

@@ -20,9 +20,17 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QTimer
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...engine.lock_events import LockLog
 from ...engine.records import SpanTable
@@ -97,17 +105,26 @@ class TaskTimeline(QWidget):
         self._hover.setObjectName("timelineHover")
         self.interpreter_label = QLabel(self)  # the run's Python and its GIL verdict
         self.interpreter_label.setObjectName("timelineInterpreter")
+        # Two rows: the legend wraps on its own, and no label may widen the tab (one long header
+        # row squeezed the chooser to 180 px at 1280×720 and cut the legend mid-word).
+        self._legend.setWordWrap(True)
+        for label in (self._legend, self.interpreter_label, self._hover):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.interpreter_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
         bar = QHBoxLayout()
-        bar.setContentsMargins(6, 2, 6, 2)
+        bar.setContentsMargins(6, 2, 6, 0)
         bar.addWidget(QLabel("Measurement:", self))
         bar.addWidget(self._combo)
         bar.addSpacing(12)
-        bar.addWidget(self._legend)
-        bar.addSpacing(12)
         bar.addWidget(self._count)
-        bar.addStretch(1)
-        bar.addWidget(self.interpreter_label)
-        bar.addWidget(self._hover)
+        bar.addSpacing(12)
+        bar.addWidget(self.interpreter_label, 1)
+        bar.addWidget(self._hover, 1)
+        legend_row = QHBoxLayout()
+        legend_row.setContentsMargins(6, 0, 6, 2)
+        legend_row.addWidget(self._legend, 1)
         self._view = pg.PlotWidget()
         self._plot = self._view.getPlotItem()
         self._plot.setMenuEnabled(False)
@@ -126,15 +143,15 @@ class TaskTimeline(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addLayout(legend_row)
         layout.addWidget(self._view, 1)
 
     def set_interpreter(self, text: str) -> None:
         """The header's "Python 3.13t · GIL off while tasks ran" (from the run's report)."""
         self.interpreter_label.setText(text)
-        self.interpreter_label.setMinimumWidth(self.interpreter_label.sizeHint().width())
         self.interpreter_label.setToolTip(
-            "The interpreter the run host ran under, and whether the GIL was on while the tasks "
-            "ran (checked in every worker after its imports)"
+            f"{text}: the interpreter the run host ran under, and whether the GIL was on while "
+            "the tasks ran (checked in every worker after its imports)"
         )
 
     def _apply_theme(self) -> None:
