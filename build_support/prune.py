@@ -80,6 +80,7 @@ INTENDED_FALLBACKS = {
     "distributed": "the dask executor kind lists itself as unavailable in the bundle (its "
     "cluster library would add ~11 MB to an archive at its 50 MB budget; docs/packaging.md)",
     "distributed.diagnostics.plugin": "as distributed",
+    "distributed.core": "as distributed",
     "dask": "as distributed",
     "yaml": "as distributed (Dask reads its configuration with it); numpy imports it only to "
     "print its build configuration as YAML",
