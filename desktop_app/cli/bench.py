@@ -33,13 +33,9 @@ def _executors(text: str) -> tuple[str, ...]:
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: use 1 to 1000000")
-    return value
+    from .commands import whole_number
+
+    return whole_number(text, 1, 1_000_000)
 
 
 def add_parser(commands: Any) -> None:

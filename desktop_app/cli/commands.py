@@ -57,16 +57,21 @@ def _pool_sizes(text: str) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def _repeat(text: str) -> int:
+def whole_number(text: str, low: int = 1, high: int | None = None) -> int:
+    """An option's whole number in ``low..high`` (no upper bound: None), or argparse's error
+    naming the allowed range: one check for the CLI's counts (repeats, --n, --limit)."""
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if not MIN_REPEATS <= value <= MAX_REPEATS:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not allowed: use a whole number from {MIN_REPEATS} to {MAX_REPEATS}"
-        )
+        value = low - 1
+    if value < low or (high is not None and value > high):
+        allowed = f"from {low} to {high}" if high is not None else f"from {low} up"
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: use a whole number {allowed}")
     return value
+
+
+def _repeat(text: str) -> int:
+    return whole_number(text, MIN_REPEATS, MAX_REPEATS)
 
 
 def _timeout(text: str) -> float:

@@ -52,13 +52,9 @@ def _run_id(text: str) -> int:
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: use a whole number above 0")
-    return value
+    from .commands import whole_number
+
+    return whole_number(text, 1)
 
 
 def add_data_dir(parser: argparse.ArgumentParser, inner: bool = False) -> None:
