@@ -240,15 +240,9 @@ def render_saved(saved: Any) -> list[str]:
 
 def _compare(store: Any, args: argparse.Namespace) -> int:
     from ..history.compare import compare_many, describe_test
+    from .history_report import report_ids
 
-    ids = list(dict.fromkeys(args.ids))
-    if args.previous:
-        if len(ids) != 1:
-            raise HistoryUsageError("--previous takes exactly one run id")
-        previous = store.previous_run(ids[0])
-        if previous is None:
-            raise HistoryUsageError(f"run {ids[0]} has no earlier run of the same scenario")
-        ids.insert(0, previous.id)
+    ids = report_ids(store, args.ids, args.previous)  # the baseline first, as a report has it
     if len(ids) < 2:
         raise HistoryUsageError("give two or more run ids to compare (or one with --previous)")
     loaded = [(run_id, store.load(run_id)) for run_id in ids]
