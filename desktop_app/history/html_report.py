@@ -167,8 +167,21 @@ def _params_table(runs: Sequence[ReportRun]) -> str:
 
 def _environment_table(runs: Sequence[ReportRun]) -> str:
     keys = list(dict.fromkeys(k for r in runs for k in r.report.environment))
-    rows = [[key] + [r.report.environment.get(key, "—") for r in runs] for key in keys]
+    rows = [
+        [key] + [_environment_value(r.report.environment.get(key, "—")) for r in runs]
+        for key in keys
+    ]
     return _table(["environment"] + [r.name for r in runs], rows)
+
+
+def _environment_value(value: Any) -> Any:
+    """A nested entry (the GIL verdict) as its summary, else as "key: value" pairs, not a
+    Python dict's repr."""
+    if isinstance(value, dict):
+        if "summary" in value:
+            return value["summary"]
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return value
 
 
 def curves(runs: Sequence[ReportRun]) -> list[Curve]:

@@ -71,6 +71,16 @@ def test_a_comparison_page_holds_every_section_and_the_verdicts(store):
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
 
 
+def test_the_environment_shows_the_gil_verdict_in_words_not_a_dict(store):
+    report = make_report()
+    report.environment["gil"] = {"free_threaded_build": False, "summary": "GIL on (standard build)"}
+    report.environment["extra"] = {"a": 1, "b": "two"}
+    page = render_html(_saved(store, report))
+    environment = page.split("<h2>Environment</h2>")[1].split("</table>")[0]
+    assert "GIL on (standard build)" in environment and "free_threaded_build" not in environment
+    assert "a: 1; b: two" in environment
+
+
 def test_the_page_needs_no_network(store):
     page = render_html(_saved(store, make_report()))
     tags = Tags()
