@@ -215,7 +215,8 @@ def render_saved(saved: Any) -> list[str]:
         lines.append(f"  note: {run.note}")
     summary = doc.get("summary", [])
     if summary:
-        columns = ["SERIES", "BACKEND", "POOL", "REPEATS", "MEDIAN", "MIN", "MAX", "SPEEDUP"]
+        columns = ["SERIES", "BACKEND", "POOL", "REPEATS", "MEDIAN", "MAD", "MIN", "MAX"]
+        columns += ["SPEEDUP", "NOISY"]
         rows = [
             [
                 row["series"],
@@ -223,13 +224,20 @@ def render_saved(saved: Any) -> list[str]:
                 row["pool_size"],
                 row["repeats"],
                 seconds(row["median_s"]),
+                seconds(row["mad_s"]) if row.get("mad_s") is not None else "—",
                 seconds(row["min_s"]),
                 seconds(row["max_s"]),
-                row.get("speedup"),
+                f"{row['speedup']:.2f}×" if row.get("speedup") is not None else "—",
+                "noisy" if row.get("noisy") else "",
             ]
             for row in summary
         ]
         lines += ["", *format_table(columns, rows)]
+        if any(row.get("noisy") for row in summary):
+            lines.append(
+                "⚠ noisy: the repeats disagree widely; rerun with more --repeat or on a quieter "
+                "machine before trusting the difference"
+            )
     errors = doc.get("errors", [])
     if errors:
         lines += ["", f"errors ({len(errors)}):"]

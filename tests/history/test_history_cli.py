@@ -135,6 +135,12 @@ def test_show_describes_the_run_and_its_environment(filled):
     for text in ("run 2: io-vs-cpu", "parameters: label=", "GIL on", "start method", "SERIES"):
         assert text in result.stdout
     assert "ValueError: bad input" in result.stdout
+    # every number with its spread and repeat count; the speedup as a factor, not a raw float
+    header = next(line for line in result.stdout.splitlines() if line.startswith("SERIES"))
+    assert header.split() == [
+        "SERIES", "BACKEND", "POOL", "REPEATS", "MEDIAN", "MAD", "MIN", "MAX", "SPEEDUP", "NOISY",
+    ]  # fmt: skip
+    assert "×" in result.stdout
 
 
 def test_compare_gives_ratio_interval_and_verdict_per_series(filled):
