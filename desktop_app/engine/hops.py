@@ -219,3 +219,57 @@ def summarize(hops: Iterable[ChunkHop]) -> HopBreakdown | None:
         sum(hop.result_bytes for hop in ordered),
         max(hop.received for hop in ordered) - min(hop.submitted for hop in ordered),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HopRow:
+    """One pool size's hops over its repeats: each part's share of the chunk-seconds (summed
+    over the repeats) with the lowest and highest share one repeat gave, the pool's start-up
+    (the longest: the cold one; warm repeats start nothing), and the medians of the bytes each
+    way, the bytes per second and the wall time."""
+
+    series: str
+    backend: str
+    pool_size: int
+    repeats: int
+    shares: dict[str, float]
+    share_range: dict[str, tuple[float, float]]
+    startup_s: float
+    args_bytes: float
+    result_bytes: float
+    bytes_per_s: float
+    wall_s: float
+
+
+def hop_rows(measurements: Iterable[Any]) -> list[HopRow]:
+    """A :class:`HopRow` per (series, backend, pool size) of the measurements with hops."""
+    from statistics import median
+
+    groups: dict[tuple[str, str, int], list[Any]] = {}
+    for m in measurements:
+        if getattr(m, "hops", None) is not None and m.hops.total_s > 0:
+            groups.setdefault((m.series, m.backend, m.pool_size), []).append(m)
+    rows = []
+    for (series, backend, size), group in groups.items():
+        total = sum(m.hops.total_s for m in group)
+        shares = {part: sum(m.hops.parts[part] for m in group) / total for part in PARTS}
+        ranges = {
+            part: (min(m.hops.share(part) for m in group), max(m.hops.share(part) for m in group))
+            for part in PARTS
+        }
+        rows.append(
+            HopRow(
+                series,
+                backend,
+                size,
+                len(group),
+                shares,
+                ranges,
+                max(m.startup_s for m in group),
+                median(m.hops.args_bytes for m in group),
+                median(m.hops.result_bytes for m in group),
+                median(m.hops.bytes_per_s() for m in group),
+                median(m.wall_s for m in group),
+            )
+        )
+    return sorted(rows, key=lambda row: (row.series, row.backend, row.pool_size))
