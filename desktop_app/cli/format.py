@@ -151,6 +151,7 @@ def render_report(report: Any, scenario: Any, verbose: bool = False) -> str:
         )
     lines += _section("Summary", _summary_lines(report.summary))
     lines += _why_lines(report)
+    lines += _hop_lines(report)
     lines += _output_lines(report.output)
     lines += _error_lines(report.errors, verbose)
     if report.table_columns:
@@ -176,6 +177,43 @@ def _why_lines(report: Any) -> list[str]:
 
         lines = why_lines(report)
     return _section("Why not N×", lines) if lines else []
+
+
+def _hop_lines(report: Any) -> list[str]:
+    """ "Where the time went" (issue 14): the process measurements' hops, as shares of the
+    chunks' time from submit to result received (engine/hops.py)."""
+    from ..engine.hops import PARTS, hop_rows
+
+    rows = hop_rows(entry.measurement for entry in getattr(report, "runs", ()))
+    if not rows:
+        return []
+    table = [
+        [row.series, row.backend, row.pool_size, row.repeats, seconds(row.startup_s)]
+        + [_share(row, part) for part in PARTS]
+        + [_size(row.args_bytes), _size(row.result_bytes), _size(row.bytes_per_s) + "/s"]
+        for row in rows
+    ]
+    columns = ["series", "backend", "pool size", "repeats", "startup"]
+    columns += ["queued", "pickle args", "transfer", "running", "pickle results", "returned"]
+    columns += ["sent", "received", "rate"]
+    note = (
+        "Each part's share of the chunks' time from submit to result received, over the "
+        "repeats (lowest–highest repeat); startup is apart, before the first chunk."
+    )
+    return _section("Where the time went", [*format_table(columns, table), *_wrap(note)])
+
+
+def _share(row: Any, part: str) -> str:
+    low, high = row.share_range[part]
+    return f"{100 * row.shares[part]:.0f} % ({100 * low:.0f}–{100 * high:.0f})"
+
+
+def _size(count: float) -> str:
+    for unit in ("B", "kB", "MB"):
+        if count < 1000 or unit == "MB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} MB"
 
 
 def _summary_lines(summary: Sequence[Any]) -> list[str]:

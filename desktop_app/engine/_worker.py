@@ -355,7 +355,12 @@ def run_chunk_pickled(func: Callable[[Any], Any], first: int, items: Sequence[An
     record for its own task instead of failing (or, in ``multiprocessing.Pool``, hanging) the
     whole chunk.
     """
-    chunk = run_chunk(func, first, items)
+    return pickle_chunk(run_chunk(func, first, items), func)
+
+
+def pickle_chunk(chunk: ChunkResult, func: Callable[[Any], Any]) -> bytes:
+    """``chunk`` pickled; a result that will not pickle becomes its own task's error."""
+    first = chunk.first
     try:
         return pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:

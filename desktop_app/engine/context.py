@@ -31,6 +31,7 @@ from .events import (
 from .executors import MapHooks, MapOutcome, PoolStartError
 from .gil import OBSERVED as GIL_OBSERVED
 from .gil import run_verdict
+from .hops import HopBreakdown
 from .lock_events import LockLog
 from .outputs.report import RunEntry, RunReport
 from .pools import PoolManager
@@ -126,6 +127,7 @@ class RunContext:
             outcome.state,
             emit_spans=False,
             bound=bound,
+            hops=outcome.hops,
         )
         if outcome.state == "cancelled":
             raise RunCancelled("run cancelled")
@@ -146,11 +148,12 @@ class RunContext:
         emit_spans: bool = True,
         bound: str = "cpu",
         locks: LockLog | None = None,
+        hops: HopBreakdown | None = None,
     ) -> Measurement:
         """Add one measured run (a lesson's own threads or processes, or a map); ``locks``:
         what its traced locks and counters recorded."""
         measurement = Measurement(
-            series, backend, pool_size, repeat, wall_s, startup_s, state, len(spans), bound
+            series, backend, pool_size, repeat, wall_s, startup_s, state, len(spans), bound, hops
         )
         with self._lock:
             self.report.runs.append(RunEntry(measurement, spans, list(results), locks or None))

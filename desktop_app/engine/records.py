@@ -18,7 +18,10 @@ import time
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # hops.py imports the worker, which imports this module
+    from .hops import HopBreakdown
 
 NO_CPU = -1.0  # a span's ``on_cpu`` (and ``cpu``) when its worker did not measure it
 
@@ -274,3 +277,5 @@ class Measurement:
     # What the tasks spend their time on: "cpu" (computing, capped at the core count) or "io"
     # (waiting, which needs no core). The scenario knows; the ideal curves are drawn from it.
     bound: str = "cpu"
+    # Process kinds: where each chunk's time went, queued to returned (hops.py); else None.
+    hops: HopBreakdown | None = None

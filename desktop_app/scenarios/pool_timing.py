@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ..engine.hops import PART_LABELS, PARTS, hop_rows
 from ..engine.stats import SummaryRow, cpu_count, summarize
 from ..workloads import burn_iterations, heavy_square, square
 from ._cluster_choice import cluster_note, executor_param, map_kind
@@ -124,7 +125,30 @@ def _overhead_notes(
             f"running your function ({busy:.3f} s of work in {wall:.3f} s), so the overhead of "
             "sending tasks is small beside it."
         )
-    return notes + _noise_notes(series, serial, pool_rows)
+    return notes + _hop_notes(ctx, pool_rows[0]) + _noise_notes(series, serial, pool_rows)
+
+
+def _hop_notes(ctx: RunContext, first: SummaryRow) -> list[str]:
+    """The same question answered per hop (engine/hops.py): what each chunk's trip took."""
+    rows = [
+        row
+        for row in hop_rows(entry.measurement for entry in ctx.report.runs)
+        if row.backend == first.backend and row.pool_size == first.pool_size
+    ]
+    if not rows:
+        return []  # a kind without hops (dask)
+    row = rows[0]
+    low, high = row.share_range["running"]
+    others = ", ".join(
+        f"{PART_LABELS[part]} {row.shares[part]:.0%}" for part in PARTS if part != "running"
+    )
+    return [
+        f"Per hop at pool size {row.pool_size} ({row.repeats} repeats): of the chunks' time "
+        f"from submit to result received, running the tasks took {row.shares['running']:.0%} "
+        f"({low:.0%}–{high:.0%}); {others}. {row.args_bytes:.0f} bytes went out and "
+        f"{row.result_bytes:.0f} came back (medians); starting the pool took "
+        f"{row.startup_s * 1e3:.1f} ms before any of it."
+    ]
 
 
 def _noise_notes(series: str, serial: SummaryRow, pool_rows: list[SummaryRow]) -> list[str]:

@@ -172,6 +172,7 @@ def test_every_view_exports_what_is_shown_with_the_run_in_its_title(qtbot, lab_w
     for name, tab, inner in (
         ("timing", TAB_TIMING, 0),
         ("speedup", TAB_TIMING, 1),
+        ("hops", TAB_TIMING, 2),
         ("timeline", TAB_TIMELINE, 0),
         ("cpu", TAB_CPU, 0),
     ):
@@ -187,7 +188,8 @@ def test_every_view_exports_what_is_shown_with_the_run_in_its_title(qtbot, lab_w
         assert not QImage(str(png)).isNull()
     assert "Speedup" in images["speedup"] and "Speedup" not in images["timing"]
     assert "Worker" in images["timeline"]
-    assert len(set(images.values())) == 4, "each view exports itself"
+    assert "pool start-up" in images["hops"] and "pool start-up" not in images["timing"]
+    assert len(set(images.values())) == 5, "each view exports itself"
     assert report.state == "completed"
 
 

@@ -17,9 +17,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .._worker import ChunkResult, describe_exception
+from .._worker import describe_exception
 from ..cancel import CancelToken
 from ..gil import OBSERVED as GIL_OBSERVED
+from ..hops import ChunkHop, HopBreakdown, receive_hop, summarize
 from ..limits import PoolSizeError as PoolSizeError  # re-exported: limits.py owns the bounds
 from ..limits import check_pool_size
 from ..records import ErrorRecord, SpanTable, worker_label
@@ -46,6 +47,7 @@ class MapOutcome:
     errors: list[ErrorRecord] = field(default_factory=list)
     state: str = "completed"  # completed | failed | cancelled
     wall_s: float = 0.0
+    hops: HopBreakdown | None = None  # process kinds only: where each chunk's time went
 
 
 @dataclass
@@ -172,7 +174,8 @@ class Executor(ABC):
 
     @abstractmethod
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
-        """Submit one chunk; the future's result is a ChunkResult or its pickled bytes."""
+        """Submit one chunk; the future's result is a ChunkResult, its pickled bytes, or (process
+        kinds, through ``hops.submit_hop``) those bytes with the worker's hop stamps."""
 
     def _running(self) -> tuple[tuple[int, int, float], ...]:
         """(pid, task, start) of the tasks running now."""
@@ -208,6 +211,7 @@ class _Dispatch:
         self.spans = SpanTable()
         self.errors: list[ErrorRecord] = []
         self.done = 0
+        self.hops: list[ChunkHop] = []
 
     def _chunks(self):
         for first in range(0, self.count, self.chunksize):
@@ -218,6 +222,7 @@ class _Dispatch:
         state = self._loop(began)
         outcome = MapOutcome(self.results, self.spans, self.errors, state)
         outcome.wall_s = time.perf_counter() - began
+        outcome.hops = summarize(self.hops) if state == "completed" else None
         if self.hooks.on_progress:
             self.hooks.on_progress(self.done, self.count, ())
         return outcome
@@ -281,11 +286,12 @@ class _Dispatch:
 
     def _collect(self, future: Future, first: int, size: int) -> None:
         try:
-            value = future.result()
-            chunk: ChunkResult = pickle.loads(value) if isinstance(value, bytes) else value
+            chunk, hop = receive_hop(future, future.result())
         except BaseException as exc:
             self._chunk_failed(exc, first, size)
             return
+        if hop is not None:
+            self.hops.append(hop)
         self.results[first : first + len(chunk.results)] = chunk.results
         table = SpanTable()
         table.extend_chunk(

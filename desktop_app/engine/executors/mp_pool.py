@@ -2,7 +2,7 @@
 
 ``Pool`` on its own hangs forever when a worker is killed (it quietly replaces the worker and
 waits for a result that will never come) and when a job raises ``SystemExit`` or an exception
-that will not unpickle. The guards: every job runs inside :func:`run_chunk_pickled`, which
+that will not unpickle. The guards: every job runs inside ``hops.run_hop_chunk`` (``run_chunk``), which
 catches everything and sends strings; the original worker processes are watched through their
 sentinels (``Pool._pool`` is private, and the only handle on them); and on a death, a cancel or
 a timeout the pool is terminated from a side thread and any worker still alive is killed.
@@ -18,8 +18,9 @@ from concurrent.futures import Future
 from multiprocessing.pool import TERMINATE, Pool
 from typing import Any
 
-from .._worker import init_process_worker, run_chunk_pickled
+from .._worker import init_process_worker
 from ..cancel import RunCancelled
+from ..hops import submit_hop
 from ..records import ErrorRecord
 from .base import ACCEPTS_PICKLABLE, Executor
 from .processes import ProcessWorkers, dead_processes, kill_and_reap, never
@@ -130,6 +131,10 @@ class PoolExecutor(Executor):
         return inspect_loss(idle_dead(self._processes))
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
+        return submit_hop(self._apply, func, first, items)
+
+    def _apply(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        """``pool.apply_async(fn, args)`` as a ``concurrent.futures`` future."""
         future: Future = Future()
         future.set_running_or_notify_cancel()
 
@@ -141,9 +146,7 @@ class PoolExecutor(Executor):
             if not future.done():
                 future.set_result(value)
 
-        self._pool.apply_async(
-            run_chunk_pickled, (func, first, items), callback=_succeeded, error_callback=_failed
-        )
+        self._pool.apply_async(fn, args, callback=_succeeded, error_callback=_failed)
         return future
 
     def _running(self):

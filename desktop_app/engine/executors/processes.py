@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from .._worker import init_process_worker, run_chunk_pickled, running_tasks
+from .._worker import init_process_worker, running_tasks
 from ..cancel import RunCancelled
+from ..hops import submit_hop
 from ..records import ErrorRecord
 from ..start_method import get_context
 from .base import ACCEPTS_PICKLABLE, Executor
@@ -191,7 +192,7 @@ class ProcessExecutor(Executor):
 
     def _submit(self, func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> Future:
         assert self._pool is not None
-        return self._pool.submit(run_chunk_pickled, func, first, items)
+        return submit_hop(self._pool.submit, func, first, items)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
         """One call on a warm worker, the ``concurrent.futures`` way (a lesson's own futures)."""

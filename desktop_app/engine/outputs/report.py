@@ -114,6 +114,7 @@ class RunReport:
             "state": m.state,
             "task_count": m.task_count,
             "bound": m.bound,
+            **({"hops": m.hops.to_json()} if m.hops is not None else {}),
         }
 
     def _run_json(self, entry: RunEntry) -> dict[str, Any]:

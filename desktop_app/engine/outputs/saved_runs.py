@@ -16,6 +16,7 @@ from array import array
 from pathlib import Path
 from typing import Any
 
+from ..hops import HopBreakdown
 from ..records import ErrorRecord, Measurement, SpanTable, on_cpu_of
 from ..stats import SummaryRow
 from .lock_json import log_from_json
@@ -86,6 +87,7 @@ def _run(run: dict[str, Any]) -> RunEntry:
         state=run["state"],
         task_count=run.get("task_count", len(tasks)),
         bound=run.get("bound", "cpu"),  # absent from files written before it existed
+        hops=HopBreakdown.from_json(run["hops"]) if "hops" in run else None,  # process kinds
     )
     locks = log_from_json(run["locks"]) if "locks" in run else None  # lessons that trace locks
     return RunEntry(measurement, spans_from_tasks(tasks), list(run["results"]), locks)

@@ -63,7 +63,7 @@ register(PlotFormat("svg", "Shown plot as &SVG…", ".svg", "SVG drawing", _svg)
 
 # --- which view is shown ----------------------------------------------------------------------
 
-VIEW_NAMES = ("timing", "speedup", "timeline", "cpu")
+VIEW_NAMES = ("timing", "speedup", "hops", "timeline", "cpu")
 
 
 def shown_view(layout: Any) -> str:
@@ -75,7 +75,7 @@ def shown_view(layout: Any) -> str:
         return "timeline"
     if tab == TAB_CPU:
         return "cpu"
-    return "speedup" if layout.timing_plot.current_view() == 1 else "timing"
+    return {1: "speedup", 2: "hops"}.get(layout.timing_plot.current_view(), "timing")
 
 
 def view_item(layout: Any, view: str) -> Any:
@@ -92,6 +92,10 @@ def view_item(layout: Any, view: str) -> Any:
         plot = layout.timing_plot
         plot.refresh()
         return plot.export_item("speed")  # the speedup and efficiency plots with their legend
+    if view == "hops":  # the Hops tab's bars with their legend (issue 14)
+        plot = layout.timing_plot
+        plot.refresh()
+        return plot.export_item("hops")
     if view == "timeline":
         timeline = layout.timeline
         timeline.refresh()

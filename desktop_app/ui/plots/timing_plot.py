@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from ...engine.records import Measurement
 from ...engine.stats import SummaryRow, cpu_count, summarize
 from . import plot_style
+from .hops_view import HopsView
 from .plot_legend import add_layout_legend
 from .timing_axes import (
     POOL_AXIS,
@@ -109,6 +110,11 @@ class TimingPlot(QWidget):
         self._efficiency.setXLink(self._speedup)
         self._tabs.addTab(self._wall_view, "Wall time")
         self._tabs.addTab(self._speed_view, "Speedup && efficiency")
+        self._hops = HopsView()  # issue 14: where a process pool's time went
+        self._tabs.addTab(self._hops, "Hops")
+        self._tabs.setTabToolTip(
+            2, "Process pools: start-up, then the wall time split by where each chunk's time went"
+        )
         self._tabs.setTabToolTip(0, "Median wall time per pool size; bars span min to max")
         self._tabs.setTabToolTip(
             1,
@@ -245,7 +251,9 @@ class TimingPlot(QWidget):
         layout row of its own, so exporting a plot item alone would leave it out. ``view`` is
         "wall" or "speed"; by default the shown tab."""
         if view is None:
-            view = VIEWS[self._tabs.currentIndex()]
+            view = (*VIEWS, "hops")[self._tabs.currentIndex()]
+        if view == "hops":
+            return self._hops.export_item()
         return (self._speed_view if view == "speed" else self._wall_view).ci
 
     def legend(self, view: str = "wall"):
@@ -269,11 +277,16 @@ class TimingPlot(QWidget):
     def refresh(self) -> None:
         """Summarize the stored measurements and move the plot items; nothing when unchanged."""
         self._refresh(VIEWS)
+        self._hops.show_measurements(self._measurements)
 
     def refresh_shown(self) -> None:
         """``refresh()`` for the view whose tab is chosen (the live frames draw only that),
         within a frame's budget: what is left waits for the next frame."""
-        self._refresh((VIEWS[max(0, self._tabs.currentIndex())],), FRAME_BUDGET_S)
+        index = max(0, self._tabs.currentIndex())
+        if index >= len(VIEWS):  # the Hops tab: one cheap redraw, only when they changed
+            self._hops.show_measurements(self._measurements)
+            return
+        self._refresh((VIEWS[index],), FRAME_BUDGET_S)
 
     def _refresh(self, views: Sequence[str], budget_s: float | None = None) -> None:
         views = [view for view in views if view in self._pending]
