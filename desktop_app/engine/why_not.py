@@ -203,11 +203,17 @@ def why_lines(report: RunReport) -> list[str]:
                 f"{head}; the gap of {_ms(gap.gap_s)} is "
                 f"overhead (sending, pickling, queueing) {_ms(p['overhead'])}, load imbalance "
                 f"(workers idle at the end) {_ms(p['imbalance'])}{waiting}, the rest "
-                f"{_ms(p['rest'])}; starting the pool took {_ms(gap.startup_s)} besides."
+                f"{_ms(p['rest'])}; {_startup_words(gap.startup_s)}."
             )
             if gap.other_programs:
                 lines.append("    other programs held the cores: the processes waited for them")
-        if why.amdahl is not None:
+        if why.amdahl is not None and why.amdahl.values[0] > 1:
+            # a sweep slower in parallel than serially: no serial fraction (0..1) describes it
+            lines.append(
+                "  Amdahl: does not apply: the sweep never beat the serial run (the overhead "
+                "outweighs the work), so no serial fraction describes it"
+            )
+        elif why.amdahl is not None:
             s = why.amdahl.values[0]
             low, high = why.amdahl.interval("serial_fraction")
             limit = f"{1 / s:.1f}×" if s > 1e-3 else "no limit"
@@ -218,8 +224,18 @@ def why_lines(report: RunReport) -> list[str]:
         if why.usl is not None:
             sigma, kappa = why.usl.values
             note = " (negative: noisier than the model can say)" if min(sigma, kappa) < 0 else ""
+            if why.usl.errors[0] > abs(sigma) or why.usl.errors[1] > abs(kappa):
+                note += " (undetermined: too few pool sizes or too noisy for this model)"
             lines.append(
                 f"  USL: contention {sigma:.3f} ± {why.usl.errors[0]:.3f}, coherence "
                 f"{kappa:.4f} ± {why.usl.errors[1]:.4f}{note}"
             )
     return lines
+
+
+def _startup_words(startup_s: float) -> str:
+    """The pool's start-up beside the gap; a warm pool (started at an earlier repeat) says so
+    rather than "took 0.0 ms", which read as if starting it were free."""
+    if startup_s < 5e-5:
+        return "the pool was already running (started at an earlier repeat)"
+    return f"starting the pool took {_ms(startup_s)} besides"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from desktop_app.engine.outputs.report import RunEntry, RunReport
@@ -89,3 +91,21 @@ def test_a_real_sweep_ends_with_its_why_and_ten_squares_are_mostly_overhead():
     (why,) = explain(report)
     for gap in why.gaps:  # ten squares: the pool's own work is nearly all of the time
         assert gap.parts["overhead"] + gap.parts["imbalance"] > 0.5 * gap.measured_s, gap
+
+
+def test_a_sweep_slower_than_serial_gets_no_serial_fraction_and_a_warm_pool_says_so():
+    """Ten squares: every pool slower than the loop. Amdahl's s would come out above 1 (once
+    printed as "2.956 (95 % 0.000-1.000)"): the report says the law does not apply instead."""
+    serial = [TaskSpan(i, 1, "MainThread", i * 0.001, (i + 1) * 0.001, True, 1.0) for i in range(4)]
+    runs = [_entry("serial", 1, 0.004, serial), _entry("serial", 1, 0.004, serial, repeat=1)]
+    for size, wall in ((2, 0.02), (4, 0.03)):
+        spans = [TaskSpan(i, 1, f"w{i % size}", 0.01, 0.011, True, 1.0) for i in range(4)]
+        for repeat in (0, 1):
+            entry = _entry("threads", size, wall, spans, repeat=repeat)
+            warm = dataclasses.replace(entry.measurement, startup_s=0.0)  # started earlier
+            runs.append(RunEntry(warm, entry.spans, entry.results))
+    report = RunReport("pool-timing", {}, (2, 4), 2, origin=0.0, runs=runs)
+    report.summary = summarize([entry.measurement for entry in runs], cores=2)
+    text = "\n".join(why_lines(report))
+    assert "Amdahl: does not apply" in text and "serial fraction 2." not in text
+    assert "the pool was already running" in text and "took 0.0 ms" not in text
