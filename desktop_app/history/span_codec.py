@@ -118,9 +118,14 @@ def decode_spans(blob: bytes) -> list[SpanTable]:
         "start": start,
         "end": end,
         "ok": columns["ok"].astype(np.int8),
-        "on_cpu": _on_cpu(columns.get("cpu"), end - start, total),
+        "on_cpu": _on_cpu(columns.get("cpu"), _durations(start, end), total),
     }
     return _split(full, header["counts"], header["threads"])
+
+
+def _durations(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):  # inf - inf (hypothesis's times): NaN, not a warning
+        return end - start
 
 
 def _cpu_integers(
@@ -128,11 +133,11 @@ def _cpu_integers(
 ) -> np.ndarray:
     """CPU seconds (share × duration) as whole nanoseconds; ``NO_CPU`` and any value that
     will not fit as -1."""
-    if unit == "ns":
-        wall = end_int / 1e9 - start_int / 1e9
-    else:
-        wall = end_int.view(np.float64) - start_int.view(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: a time no clock gives
+        if unit == "ns":
+            wall = end_int / 1e9 - start_int / 1e9
+        else:
+            wall = end_int.view(np.float64) - start_int.view(np.float64)
         cpu = on_cpu * np.maximum(wall, 0.0)
         known = np.isfinite(cpu) & (on_cpu >= 0) & (cpu < 2**62 / 1e9)
         return np.where(known, np.rint(np.where(known, cpu, 0.0) * 1e9), -1).astype(np.int64)
