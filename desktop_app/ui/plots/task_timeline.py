@@ -20,17 +20,9 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, QTimer
 from PySide6.QtGui import QFontMetrics, QShowEvent
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QToolTip,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
 from ...engine.lock_events import LockLog
 from ...engine.records import SpanTable
@@ -51,6 +43,7 @@ from .timeline_bars import (
     set_bar,
     style_bars,
 )
+from .timeline_header import TimelineHeader
 
 PACE = 4  # a full redraw that took t waits 4 t before the next: at most ~20 % of the GUI thread
 # Each running-bar update repaints the whole view (4-10 ms, several times that while the engine's
@@ -94,37 +87,11 @@ class TaskTimeline(QWidget):
     # --- construction ---------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self._combo = QComboBox(self)
-        self._combo.setObjectName("timelineMeasurement")
-        self._combo.setToolTip("Which measurement's tasks to show (the current one by default)")
-        self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._header = TimelineHeader(self)
+        self._combo = self._header.combo
         self._combo.currentIndexChanged.connect(self._on_combo_changed)
-        self._legend = QLabel(self)
-        self._count = QLabel(self)
-        self._hover = QLabel(self)
-        self._hover.setObjectName("timelineHover")
-        self.interpreter_label = QLabel(self)  # the run's Python and its GIL verdict
-        self.interpreter_label.setObjectName("timelineInterpreter")
-        # Two rows: the legend wraps on its own, and no label may widen the tab (one long header
-        # row squeezed the chooser to 180 px at 1280×720 and cut the legend mid-word).
-        self._legend.setWordWrap(True)
-        for label in (self._legend, self.interpreter_label, self._hover):
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.interpreter_label.setAlignment(
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        )
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 2, 6, 0)
-        bar.addWidget(QLabel("Measurement:", self))
-        bar.addWidget(self._combo)
-        bar.addSpacing(12)
-        bar.addWidget(self._count)
-        bar.addSpacing(12)
-        bar.addWidget(self.interpreter_label, 1)
-        bar.addWidget(self._hover, 1)
-        legend_row = QHBoxLayout()
-        legend_row.setContentsMargins(6, 0, 6, 2)
-        legend_row.addWidget(self._legend, 1)
+        self._legend, self._hover = self._header.legend, self._header.hover
+        self.interpreter_label = self._header.interpreter  # the run's Python and GIL verdict
         self._view = pg.PlotWidget()
         self._plot = self._view.getPlotItem()
         self._plot.setMenuEnabled(False)
@@ -142,17 +109,12 @@ class TaskTimeline(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(bar)
-        layout.addLayout(legend_row)
+        layout.addWidget(self._header)
         layout.addWidget(self._view, 1)
 
     def set_interpreter(self, text: str) -> None:
         """The header's "Python 3.13t · GIL off while tasks ran" (from the run's report)."""
-        self.interpreter_label.setText(text)
-        self.interpreter_label.setToolTip(
-            f"{text}: the interpreter the run host ran under, and whether the GIL was on while "
-            "the tasks ran (checked in every worker after its imports)"
-        )
+        self._header.set_interpreter(text)
 
     def _apply_theme(self) -> None:
         plot_style.style_view(self._view, self)
@@ -429,8 +391,7 @@ class TaskTimeline(QWidget):
         self._hint.setPos(0.5, 0.2)
 
     def _count_label(self) -> None:
-        count = self.span_count()
-        self._count.setText(f"{count:,} task{'s' if count != 1 else ''}" if count else "")
+        self._header.set_count(self.span_count())
 
     def _unique(self, label: str) -> str:
         if label not in self._measurements:
