@@ -391,7 +391,11 @@ class MainWindow(RunLifecycle, QMainWindow):
     # --- the run history: every finished run saved (ui/history/) -------------------------------
 
     def _on_history_run_saved(self, run_id: int) -> None:
+        """Adds the saved id to the run's own status message; a newer message (a saved run
+        opened meanwhile, a preset) stays: the save of an older run must not cover it."""
         text = self.finished_message or "Run"
+        if self.statusBar().currentMessage() not in ("", self.finished_message):
+            return
         self.statusBar().showMessage(f"{text} · saved to the history as run {run_id}", 15000)
 
     def _on_history_notice_posted(self, notice: str) -> None:
