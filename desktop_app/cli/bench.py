@@ -101,10 +101,7 @@ def main(args: argparse.Namespace) -> int:
         resolve_function,
     )
     from ..experiments.scenario import describe, experiment_scenario
-    from . import pythons
-    from .commands import UsageError
-    from .outputs import OutputPathError, plan_outputs
-    from .run import CliRunRequest, execute
+    from .commands import UsageError, execute_as_asked
 
     try:
         target = parse_target(args.target)
@@ -113,10 +110,6 @@ def main(args: argparse.Namespace) -> int:
         resolve_function(target, module)
         items = load_inputs(target, module, args.inputs, args.n or 0)
     except ExperimentError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        outputs = plan_outputs(args)
-    except OutputPathError as exc:
         raise UsageError(str(exc)) from None
     scheduler = None
     if args.scheduler is not None:
@@ -128,24 +121,7 @@ def main(args: argparse.Namespace) -> int:
             scheduler = check_address(args.scheduler)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    try:
-        python = pythons.chosen(args.python)
-    except pythons.PythonNotFound as exc:
-        raise UsageError(str(exc)) from None
     scenario = experiment_scenario(info, args.inputs, args.pool_sizes, items)  # made once
     chosen = {kind: kind in args.executors for kind in kind_names() if kind != "serial"}
     params = scenario.resolve({**chosen, "n": args.n or 0, "chunksize": args.chunksize or 0})
-    request = CliRunRequest(
-        scenario=scenario,
-        params=params,
-        pool_sizes=tuple(args.pool_sizes),
-        repeats=args.repeat,
-        timeout=args.timeout,
-        outputs=outputs,
-        verbose=args.verbose,
-        save=not args.no_save,
-        data_dir=args.data_dir,
-        scheduler=scheduler,
-        python=python,
-    )
-    return execute(request)
+    return execute_as_asked(args, scenario, params, tuple(args.pool_sizes), args.repeat, scheduler)

@@ -269,6 +269,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if len(pool_sizes) > 1 and not scenario.sweeps:
         print(f"note: {scenario.id} runs at one pool size; using {pool_sizes[0]}", file=sys.stderr)
         pool_sizes = pool_sizes[:1]
+    return execute_as_asked(
+        args, scenario, params, tuple(pool_sizes), args.repeat or scenario.repeats, scheduler
+    )
+
+
+def execute_as_asked(
+    args: argparse.Namespace,
+    scenario: Any,
+    params: dict[str, Any],
+    pool_sizes: tuple[int, ...],
+    repeats: int,
+    scheduler: str | None,
+) -> int:
+    """Run ``scenario`` with the options ``run`` and ``bench`` share (output files, --timeout,
+    -v, --no-save, --data-dir, --python), each checked into one line and exit 2."""
     try:
         outputs = plan_outputs(args)
     except OutputPathError as exc:
@@ -282,8 +297,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = CliRunRequest(
         scenario=scenario,
         params=params,
-        pool_sizes=tuple(pool_sizes),
-        repeats=args.repeat or scenario.repeats,
+        pool_sizes=pool_sizes,
+        repeats=repeats,
         timeout=args.timeout,
         outputs=outputs,
         verbose=args.verbose,
