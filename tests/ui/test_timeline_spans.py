@@ -47,6 +47,50 @@ def test_a_running_task_first_does_not_split_its_worker_into_two_rows():
     assert list(again[2]) == [0] and len(shown.rows) == 1
 
 
+def test_a_worker_listed_twice_as_running_keeps_one_row():
+    """A Dask worker's start event for its next chunk can overtake its last chunk's result:
+    for a moment the worker is listed twice as running, and the second entry takes a
+    placeholder row. The worker's next span removes that row, so no empty "pid N" row stays
+    (CI saw one: rows 'pid 19260 127.0.0.1:39907' and 'pid 19260')."""
+    shown = MeasurementSpans("cpu: dask × 2")
+    first = SpanTable()
+    first.append(TaskSpan(0, 7, "127.0.0.1:4001", 0.0, 0.5, True))
+    first.append(TaskSpan(1, 8, "127.0.0.1:4002", 0.0, 0.5, True))
+    shown.add(first)
+    shown.consolidate()
+    _, _, rows = running_bars(shown, ((7, 2, 0.6), (7, 4, 0.7), (8, 3, 0.6)), 1.0, 0.0)
+    assert len(shown.rows) == 3 and sorted(rows) == [0, 1, 2]
+    later = SpanTable()
+    later.append(TaskSpan(2, 7, "127.0.0.1:4001", 0.6, 0.9, True))
+    later.append(TaskSpan(3, 8, "127.0.0.1:4002", 0.6, 0.9, True))
+    later.append(TaskSpan(4, 7, "127.0.0.1:4001", 0.9, 1.1, True))
+    shown.add(later)
+    shown.consolidate()
+    assert list(shown.rows) == [
+        worker_label(7, "127.0.0.1:4001"),
+        worker_label(8, "127.0.0.1:4002"),
+    ]
+    assert shown.row_pids == [7, 8]
+    assert list(shown.row) == [0, 1, 0, 1, 0]
+
+
+def test_a_placeholder_row_that_holds_spans_is_never_renamed_or_dropped():
+    """A placeholder names a pid alone, as a worker reporting no thread name does: once such
+    a row holds spans, another thread of that pid gets a row of its own and none is lost."""
+    shown = MeasurementSpans("cpu: threads × 2")
+    table = SpanTable()
+    table.append(TaskSpan(0, 5, "", 0.0, 0.5, True))
+    shown.add(table)
+    shown.consolidate()
+    running_bars(shown, ((5, 1, 0.6), (5, 2, 0.6)), 1.0, 0.0)
+    more = SpanTable()
+    more.append(TaskSpan(1, 5, "worker-2", 0.6, 0.9, True))
+    shown.add(more)
+    shown.consolidate()
+    assert list(shown.rows) == [worker_label(5, ""), worker_label(5, "worker-2")]
+    assert list(shown.row) == [0, 1]
+
+
 DASK_WORKERS = [
     (201, "10.0.0.5:40001"),
     (301, "10.0.0.6:40001"),

@@ -40,15 +40,34 @@ class MeasurementSpans:
         self._pending.extend(table)
 
     def row_for(self, label: str, pid: int) -> int:
-        """The row of a worker's finished spans, made on its first."""
+        """The row of a worker's finished spans, made on its first. A placeholder of its pid
+        (see __init__) that holds no span becomes this row, or goes if the worker has one: a
+        worker whose next task was reported started before its last one's span arrived (a
+        Dask worker's start event overtakes its previous result) is listed twice as running,
+        and the second entry's row would never be taken over."""
         row = self.rows.get(label)
         placeholder = self._placeholders.pop(pid, None)
-        if row is None and placeholder is not None:  # the running task's row becomes this one
-            row = self.rows[label] = self.rows.pop(placeholder)
-            self.rows = dict(sorted(self.rows.items(), key=lambda item: item[1]))
-        elif row is None:
+        if placeholder is not None and placeholder != label and self._empty(placeholder):
+            if row is None:  # the running task's row becomes this one
+                row = self.rows[label] = self.rows.pop(placeholder)
+                self.rows = dict(sorted(self.rows.items(), key=lambda item: item[1]))
+            else:
+                self._drop_row(placeholder)
+                row = self.rows[label]
+        if row is None:
             row = self._new_row(label, pid)
         return row
+
+    def _empty(self, label: str) -> bool:
+        position = self.rows.get(label)
+        return position is not None and not bool((self.row == position).any())
+
+    def _drop_row(self, label: str) -> None:
+        position = self.rows.pop(label)
+        self.rows = {name: row - (row > position) for name, row in self.rows.items()}
+        self.row[self.row > position] -= 1
+        del self.row_pids[position]
+        self._order = None
 
     def _new_row(self, label: str, pid: int) -> int:
         """A worker's row: at the end, or, for a worker named by its host (a Dask worker,
