@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._worker import (
+    SLOT_STRIDE,
     _begin_capture,
     _end_capture,
     _local,
@@ -43,7 +44,7 @@ def future_entry(task: int, func: Callable[..., Any], args: tuple) -> tuple:
     Returns (pid, start, end, output, result); raises :class:`TaskFailed` for an exception
     or a result that cannot be pickled. Marks the worker board, so a death names the task.
     """
-    board, base = _local.board, 3 * _local.slot
+    board, base = _local.board, SLOT_STRIDE * _local.slot
     _begin_capture()
     start = time.perf_counter()
     board[base + 2], board[base + 1] = start, task

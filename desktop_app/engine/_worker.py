@@ -34,6 +34,13 @@ OUTPUT_LIMIT = 64 * 1024
 # shorter tasks shares the CPU share measured over the run.
 CPU_STEP = 20e-6
 
+# Doubles between two worker slots on the running-task board (pid, task, start, then padding):
+# every worker writes its slot's task number on every task, and two slots on one 64-byte cache
+# line made the two workers of a pool fight over it, doubling the hot loop's cost on trivial
+# tasks (docs/benchmarks.md, issue 14). 16 doubles keep slots on separate lines however the
+# shared array is aligned.
+SLOT_STRIDE = 16
+
 _local = threading.local()
 
 
@@ -122,7 +129,7 @@ class ThreadBoard:
     """In-process board for thread workers: slot -> [pid, task, start]; task -1 when idle."""
 
     def __init__(self, slots: int) -> None:
-        self.values = [0.0] * (3 * slots)
+        self.values = [0.0] * (SLOT_STRIDE * slots)
         self.slots = slots
         self._next = 0
         self._lock = threading.Lock()
@@ -138,7 +145,7 @@ def running_tasks(values: Sequence[float], slots: int) -> list[tuple[int, int, f
     """(pid, task, start) for every busy slot of a board's values."""
     out = []
     for slot in range(slots):
-        pid, task, start = values[3 * slot : 3 * slot + 3]
+        pid, task, start = values[SLOT_STRIDE * slot : SLOT_STRIDE * slot + 3]
         if task >= 0 and pid:
             out.append((int(pid), int(task), start))
     return out
@@ -148,8 +155,8 @@ def init_thread_worker(board: ThreadBoard) -> None:
     """``ThreadPoolExecutor`` initializer: claim a board slot for this thread."""
     _local.slot = board.claim_slot()
     _local.board = board.values
-    board.values[3 * _local.slot] = os.getpid()
-    board.values[3 * _local.slot + 1] = -1
+    board.values[SLOT_STRIDE * _local.slot] = os.getpid()
+    board.values[SLOT_STRIDE * _local.slot + 1] = -1
 
 
 def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: int) -> None:
@@ -169,8 +176,8 @@ def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: 
         _local.slot = counter.value % slots
         counter.value += 1
     _local.board = _writable_view(board)
-    board[3 * _local.slot] = os.getpid()
-    board[3 * _local.slot + 1] = -1
+    board[SLOT_STRIDE * _local.slot] = os.getpid()
+    board[SLOT_STRIDE * _local.slot + 1] = -1
     ready.release()
 
 
@@ -231,10 +238,15 @@ class ChunkResult:
         for name, value in zip(self.__slots__, state, strict=True):
             setattr(self, name, value)
 
-    def span_columns(self) -> tuple[array, array, array]:
-        """(starts, ends, ok) of the chunk's tasks, for :meth:`SpanTable.extend_chunk`."""
+    def span_columns(self) -> tuple[memoryview, array | memoryview, array]:
+        """(starts, ends, ok) of the chunk's tasks, for :meth:`SpanTable.extend_chunk`. The
+        starts (and the ends, unless a task failed) are views of ``marks``, not copies: the
+        table copies them once (each copy of a million marks cost the parent ~5 ms)."""
         count = len(self.results)
-        starts = self.marks[:count]
+        marks = memoryview(self.marks)
+        starts = marks[:count]
+        if not self.errors and not self.error_ends:
+            return starts, marks[1 : count + 1], array("b", [1]) * count
         ends = self.marks[1 : count + 1]
         ok = array("b", [1]) * count
         for task, *_ in self.errors:
@@ -282,7 +294,7 @@ def run_chunk(
     chunk = ChunkResult(first, os.getpid(), threading.current_thread().name)
     results = chunk.results
     board = getattr(_local, "board", None)
-    base = 3 * _local.slot if board is not None else 0
+    base = SLOT_STRIDE * _local.slot if board is not None else 0
     clock = time.perf_counter
     remaining = iter(items)
     readings = (array("q"), array("d"))  # (mark index, thread CPU clock) pairs
@@ -327,7 +339,8 @@ def _run_tasks(
     marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
     mark, keep = marks.append, chunk.results.append
     read_at, read = readings[0].append, readings[1].append
-    task = chunk.first + len(chunk.results)
+    task = float(chunk.first + len(chunk.results))  # a float: the board holds doubles, and
+    # storing an int there converts it every task (15 ns of a ~120 ns loop)
     stopped = stop.is_set if stop is not None else bool
     if board is None:
         board, base = [0.0] * 3, 0  # writing a scratch list is cheaper than testing per task
@@ -344,7 +357,7 @@ def _run_tasks(
             due = now + CPU_STEP
         mark(now)
         board[index] = task
-        task += 1
+        task += 1.0
         keep(func(item))
 
 

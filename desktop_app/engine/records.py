@@ -141,21 +141,32 @@ class SpanTable:
         first: int,
         pid: int,
         thread: str,
-        starts: array,
-        ends: array,
-        ok: array,
-        on_cpu: array | None = None,
+        starts: array | memoryview,
+        ends: array | memoryview,
+        ok: array | memoryview,
+        on_cpu: array | memoryview | None = None,
     ) -> None:
         """Append a contiguous chunk of tasks ``first, first + 1, …`` run by one worker
-        (``on_cpu``: their on-CPU shares; ``None`` when the worker measured none)."""
+        (``on_cpu``: their on-CPU shares; ``None`` when the worker measured none). Columns
+        may be views (a chunk's marks, sliced without a copy); each is copied once."""
         count = len(starts)
-        self.task.extend(_task_ids(first, count))
+        parts: list[tuple[array, memoryview]] = [
+            (self.task, memoryview(_task_ids(first, count))),
+            (self.start, memoryview(starts)),
+            (self.end, memoryview(ends)),
+            (self.ok, memoryview(ok)),
+            (self.on_cpu, memoryview(on_cpu if on_cpu is not None else NO_CPU_COLUMN * count)),
+        ]
+        for column, view in parts:  # every column checked before any grows
+            if view.format != column.typecode or len(view) != count:
+                raise TypeError(
+                    f"a column of {count} {column.typecode!r} values cannot take "
+                    f"{len(view)} of {view.format!r}"
+                )
         self.pid.extend(array("i", [pid]) * count)
         self.thread_index.extend(array("H", [self._thread_id(thread)]) * count)
-        self.start.extend(starts)
-        self.end.extend(ends)
-        self.ok.extend(ok)
-        self.on_cpu.extend(on_cpu if on_cpu is not None else array("d", [NO_CPU]) * count)
+        for column, view in parts:  # one copy each; frombytes takes a view as it is
+            column.frombytes(view.cast("B"))
 
     def extend(self, other: SpanTable) -> None:
         """Append every span of ``other`` (column-wise, without building span objects)."""
@@ -201,11 +212,12 @@ class SpanTable:
         return sum(col.buffer_info()[1] * col.itemsize for col in columns)
 
 
+NO_CPU_COLUMN = array("d", [NO_CPU])
 _IDS = array("q")  # 0, 1, 2, …: task ids are sliced from it, grown on demand
 _IDS_CAP = 1 << 21  # 16 MB at most; beyond it ids are made one by one
 
 
-def _task_ids(first: int, count: int) -> array:
+def _task_ids(first: int, count: int) -> array | memoryview:
     """``array("q", range(first, first + count))`` as a slice (a C copy) of a cached run of
     ids: made item by item it was the largest single cost of a million-task map in the parent
     (docs/benchmarks.md). Only the first map that reaches a new id pays for making it."""
@@ -214,7 +226,7 @@ def _task_ids(first: int, count: int) -> array:
         return array("q", range(first, stop))
     if len(_IDS) < stop:
         _IDS.extend(range(len(_IDS), min(_IDS_CAP, max(stop, 2 * len(_IDS)))))
-    return _IDS[first:stop]
+    return memoryview(_IDS)[first:stop]  # no copy: the caller copies it into its column
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,3 +164,36 @@ def test_summarize_pools_a_sweeps_serial_runs_into_one_worker_when_asked():
         1.03
     )
     assert pooled[("processes", 2)].speedup == pytest.approx(1.03 / 0.5)
+
+
+def test_a_chunk_is_appended_from_views_of_its_marks_and_a_wrong_column_type_is_refused():
+    """extend_chunk copies each column once, from arrays or memoryviews of them (the chunk's
+    marks are not sliced into copies first), and refuses values of another type instead of
+    reinterpreting their bytes."""
+    from array import array
+
+    import pytest
+
+    from desktop_app.engine._worker import ChunkResult
+    from desktop_app.engine.records import SpanTable
+
+    chunk = ChunkResult(10, 7, "MainThread")
+    chunk.results = [1, None, 3]
+    chunk.marks = array("d", [0.0, 1.0, 3.0, 6.0])
+    chunk.errors = [(11, "ValueError", "bad", "")]
+    chunk.error_ends = {11: 2.5}
+    table = SpanTable()
+    table.extend_chunk(10, 7, "MainThread", *chunk.span_columns())
+    clean = ChunkResult(13, 7, "MainThread")
+    clean.results = [None, None]
+    clean.marks = array("d", [6.0, 7.0, 9.0])
+    table.extend_chunk(13, 7, "MainThread", *clean.span_columns())
+    assert list(table.task) == [10, 11, 12, 13, 14]
+    assert list(table.start) == [0.0, 1.0, 3.0, 6.0, 7.0]
+    assert list(table.end) == [1.0, 2.5, 6.0, 7.0, 9.0]
+    assert list(table.ok) == [1, 0, 1, 1, 1]
+    with pytest.raises(TypeError, match="cannot take 1 of .q."):
+        table.extend_chunk(15, 7, "x", array("q", [1]), array("d", [2.0]), array("b", [1]))
+    with pytest.raises(TypeError, match="cannot take 2 of 'd'"):
+        table.extend_chunk(15, 7, "x", array("d", [1.0]), array("d", [2.0, 3.0]), array("b", [1]))
+    assert len(table.pid) == len(table.task) == len(table.on_cpu) == 5  # nothing half-added

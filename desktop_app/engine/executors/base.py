@@ -293,11 +293,10 @@ class _Dispatch:
         if hop is not None:
             self.hops.append(hop)
         self.results[first : first + len(chunk.results)] = chunk.results
-        table = SpanTable()
-        table.extend_chunk(
+        spans, before = self.spans, len(self.spans)
+        spans.extend_chunk(
             first, chunk.pid, chunk.thread, *chunk.span_columns(), on_cpu=chunk.span_on_cpu()
         )
-        self.spans.extend(table)
         self.done += size
         GIL_OBSERVED.note(chunk.pid, chunk.thread, chunk.gil)
         worker = worker_label(chunk.pid, chunk.thread)
@@ -314,8 +313,8 @@ class _Dispatch:
                     context=self.hooks.context,
                 )
             )
-        if self.hooks.on_spans:
-            self.hooks.on_spans(table)
+        if self.hooks.on_spans:  # a copy of the chunk's rows, still in the cache
+            self.hooks.on_spans(spans.part(before, len(spans)))
         if chunk.output and self.hooks.on_output:
             self.hooks.on_output(chunk.output, worker)
 

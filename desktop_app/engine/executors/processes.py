@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from .._worker import init_process_worker, running_tasks
+from .._worker import SLOT_STRIDE, init_process_worker, running_tasks
 from ..cancel import RunCancelled
 from ..hops import submit_hop
 from ..records import ErrorRecord
@@ -63,9 +63,9 @@ class ProcessWorkers:
         # Spare slots: multiprocessing.Pool replaces a dead worker at once, and the replacement
         # must not overwrite the slot that says which task the dead one was running.
         self.slots = 4 * pool_size
-        self.board = ctx.RawArray("d", 3 * self.slots)
+        self.board = ctx.RawArray("d", SLOT_STRIDE * self.slots)
         for slot in range(self.slots):
-            self.board[3 * slot + 1] = -1
+            self.board[SLOT_STRIDE * slot + 1] = -1
         self.counter = ctx.Value("i", 0)
         self.ready = ctx.Semaphore(0)
         self.initargs = (self.board, self.slots, self.counter, self.ready, nice)
