@@ -5,7 +5,9 @@ its medians, with the fits' uncertainty, and a bootstrap interval on each measur
   that no number of workers shortens.
 - USL (Gunther): ``S(n) = n / (1 + σ (n - 1) + κ n (n - 1))``; ``σ`` is contention (waiting
   for a shared thing: the GIL, a lock, a queue), ``κ`` coherence (the cost of workers keeping
-  each other up to date, which makes the curve turn down).
+  each other up to date, which makes the curve turn down). Both are kept in the range where
+  they mean that (``0 <= σ <= 1``, ``κ >= 0``): a parameter the least-squares fit puts outside
+  is held at the bound and the other refitted, as ``curve_fit`` with bounds finds (tested).
 
 Both are fitted by least squares on the speedups with a small Levenberg–Marquardt (scipy is not
 shipped; the tests check it against ``scipy.optimize.curve_fit``). The uncertainty is the
@@ -45,8 +47,11 @@ class Fit:
     names: tuple[str, ...]
     values: tuple[float, ...]
     errors: tuple[float, ...]  # standard errors (inf when the data cannot say)
-    dof: int  # points minus parameters
+    dof: int  # points minus fitted parameters
     rss: float
+    # Which parameters sit on a bound of their meaning (USL's contention in [0, 1], coherence
+    # >= 0): held there, not fitted, error 0. Empty when none is bounded.
+    at_bound: tuple[bool, ...] = ()
 
     def interval(self, name: str) -> tuple[float, float]:
         """The 95 % interval of parameter ``name``."""
@@ -84,6 +89,12 @@ _MODELS: dict[str, tuple[_Model, _Model, tuple[str, ...], tuple[float, ...]]] = 
     "amdahl": (_amdahl, _amdahl_jac, ("serial_fraction",), (0.1,)),
     "usl": (_usl, _usl_jac, ("contention", "coherence"), (0.05, 0.001)),
 }
+# The range where a parameter means what its name says. Amdahl's serial fraction is left free:
+# above 1 it says "slower with more workers", which why_not.py words as such. USL's are not:
+# a negative coherence or a contention over 100 % fits noise, not a cause.
+_BOUNDS: dict[str, tuple[tuple[float, float], ...]] = {
+    "usl": ((0.0, 1.0), (0.0, np.inf)),
+}
 
 
 def fit(model: str, pool_sizes: Sequence[float], speedups: Sequence[float]) -> Fit:
@@ -94,16 +105,51 @@ def fit(model: str, pool_sizes: Sequence[float], speedups: Sequence[float]) -> F
     if len(n) != len(y) or len(n) < len(names):
         raise ValueError(f"{model} needs at least {len(names)} points, got {len(n)}")
     p = _levenberg_marquardt(func, jac, n, y, np.array(start, float))
+    held = np.zeros(len(names), bool)
+    bounds = _BOUNDS.get(model)
+    while bounds is not None:  # hold each parameter out of its range at the bound, refit
+        low, high = (np.array(b, float) for b in zip(*bounds, strict=True))
+        outside = ~held & ((p < low) | (p > high))
+        if not outside.any():
+            break
+        held |= outside
+        p = np.clip(p, low, high)
+        free = np.flatnonzero(~held)
+        if not len(free):
+            break
+        p[free] = _levenberg_marquardt(*_holding(func, jac, p, free), n, y, p[free])
     residual = y - func(n, p)
     rss = float(residual @ residual)
-    dof = len(n) - len(names)
-    j = jac(n, p)
-    try:
-        covariance = np.linalg.inv(j.T @ j) * (rss / dof if dof > 0 else np.inf)
-        errors = np.sqrt(np.abs(np.diag(covariance)))
-    except np.linalg.LinAlgError:
-        errors = np.full(len(names), np.inf)
-    return Fit(model, names, tuple(map(float, p)), tuple(map(float, errors)), dof, rss)
+    free = np.flatnonzero(~held)
+    dof = len(n) - len(free)
+    errors = np.zeros(len(names))
+    if len(free):
+        j = jac(n, p)[:, free]
+        try:
+            covariance = np.linalg.inv(j.T @ j) * (rss / dof if dof > 0 else np.inf)
+            errors[free] = np.sqrt(np.abs(np.diag(covariance)))
+        except np.linalg.LinAlgError:
+            errors[free] = np.inf
+    return Fit(
+        model,
+        names,
+        tuple(map(float, p)),
+        tuple(map(float, errors)),
+        dof,
+        rss,
+        tuple(map(bool, held)) if bounds is not None else (),
+    )
+
+
+def _holding(func: _Model, jac: _Model, p: np.ndarray, free: np.ndarray) -> tuple[_Model, _Model]:
+    """``func`` and ``jac`` of the ``free`` parameters alone, the others held at ``p``."""
+
+    def full(q: np.ndarray) -> np.ndarray:
+        whole = p.copy()
+        whole[free] = q
+        return whole
+
+    return (lambda n, q: func(n, full(q))), (lambda n, q: jac(n, full(q))[:, free])
 
 
 def _levenberg_marquardt(

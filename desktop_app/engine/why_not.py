@@ -222,15 +222,28 @@ def why_lines(report: RunReport) -> list[str]:
                 f"at most {limit} however many workers ({cores} cores here)"
             )
         if why.usl is not None:
-            sigma, kappa = why.usl.values
-            note = " (negative: noisier than the model can say)" if min(sigma, kappa) < 0 else ""
-            if why.usl.errors[0] > abs(sigma) or why.usl.errors[1] > abs(kappa):
-                note += " (undetermined: too few pool sizes or too noisy for this model)"
-            lines.append(
-                f"  USL: contention {sigma:.3f} ± {why.usl.errors[0]:.3f}, coherence "
-                f"{kappa:.4f} ± {why.usl.errors[1]:.4f}{note}"
-            )
+            lines.append("  " + usl_words(why.usl))
     return lines
+
+
+def usl_words(usl: Fit) -> str:
+    """The USL fit in a line: each parameter with its error, or where it was held at the edge
+    of its meaning (scaling_fit's bounds) and what that says."""
+    (sigma, kappa), (d_sigma, d_kappa) = usl.values, usl.errors
+    held = usl.at_bound or (False, False)
+    parts = [
+        f"contention {sigma:.3f}"
+        + (
+            (" (held at 1: no speedup at all)" if sigma >= 1 else " (held at 0: none seen)")
+            if held[0]
+            else f" ± {d_sigma:.3f}"
+        ),
+        f"coherence {kappa:.4f}" + (" (held at 0: none seen)" if held[1] else f" ± {d_kappa:.4f}"),
+    ]
+    note = ""
+    if (not held[0] and d_sigma > abs(sigma)) or (not held[1] and d_kappa > abs(kappa)):
+        note = " (undetermined: too few pool sizes or too noisy for this model)"
+    return f"USL: {', '.join(parts)}{note}"
 
 
 def _startup_words(startup_s: float) -> str:

@@ -76,3 +76,35 @@ def test_bootstrap_interval_agrees_with_scipys_and_holds_the_ratio_of_medians():
     ).confidence_interval
     assert low == pytest.approx(reference.low, abs=0.05)
     assert high == pytest.approx(reference.high, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    "speedups",
+    [
+        # slower with more workers (threads on CPU-bound work, plus their switching)
+        [1.0, 0.97, 0.95, 0.93, 0.9, 0.88, 0.85, 0.83],
+        # slightly better than linear (noise, or caches)
+        [1.0, 2.02, 3.05, 4.1, 6.2, 8.4, 12.8, 17.3],
+    ],
+)
+def test_usl_stays_in_its_meaningful_range_as_scipys_bounded_fit_does(speedups):
+    y = np.array(speedups)
+    unbounded, _ = optimize.curve_fit(usl, SIZES, y, p0=[0.05, 0.001])
+    assert not 0.0 <= unbounded[0] <= 1.0 or unbounded[1] < 0.0  # the free fit leaves it
+    bounded, _ = optimize.curve_fit(
+        usl, SIZES, y, p0=[0.05, 0.001], bounds=([0.0, 0.0], [1.0, np.inf])
+    )
+    ours = fit("usl", SIZES, y)
+    assert 0.0 <= ours.values[0] <= 1.0 and ours.values[1] >= 0.0
+    assert any(ours.at_bound)
+    assert ours.values == pytest.approx(tuple(bounded), abs=2e-4)
+    for error, held in zip(ours.errors, ours.at_bound, strict=True):
+        assert (error == 0.0) if held else np.isfinite(error)
+    assert ours.dof == len(SIZES) - ours.at_bound.count(False)
+
+
+def test_a_usl_fit_inside_its_range_holds_nothing():
+    speedups = usl(SIZES, 0.05, 0.004)
+    result = fit("usl", SIZES, speedups)
+    assert result.at_bound == (False, False)
+    assert result.values == pytest.approx((0.05, 0.004), abs=1e-9)

@@ -109,3 +109,26 @@ def test_a_sweep_slower_than_serial_gets_no_serial_fraction_and_a_warm_pool_says
     text = "\n".join(why_lines(report))
     assert "Amdahl: does not apply" in text and "serial fraction 2." not in text
     assert "the pool was already running" in text and "took 0.0 ms" not in text
+
+
+def test_usl_words_say_where_a_parameter_was_held_and_why():
+    from desktop_app.engine.scaling_fit import Fit
+    from desktop_app.engine.why_not import usl_words
+
+    flat = Fit(
+        "usl", ("contention", "coherence"), (1.0, 0.002), (0.0, 0.001), 3, 0.01, (True, False)
+    )
+    assert usl_words(flat) == (
+        "USL: contention 1.000 (held at 1: no speedup at all), coherence 0.0020 ± 0.0010"
+    )
+    linear = Fit("usl", ("contention", "coherence"), (0.0, 0.0), (0.0, 0.0), 4, 0.01, (True, True))
+    assert (
+        usl_words(linear)
+        == "USL: contention 0.000 (held at 0: none seen), coherence 0.0000 (held at 0: none seen)"
+    )
+    free = Fit(
+        "usl", ("contention", "coherence"), (0.05, 0.004), (0.2, 0.001), 3, 0.01, (False, False)
+    )
+    assert usl_words(free).endswith(
+        "(undetermined: too few pool sizes or too noisy for this model)"
+    )

@@ -52,3 +52,32 @@ def test_each_speedup_gets_its_bootstrap_interval_as_an_error_bar(plot):
     for (low, high), speedup in zip(intervals, (2.0, 4.0), strict=True):
         assert low < high and low <= speedup * 1.1 and speedup * 0.9 <= high
     assert plot._fits.bars[("cpu", "processes")].isVisible()
+
+
+def test_three_sizes_add_a_usl_curve_that_names_contention_and_a_turn_down(plot):
+    """Speedups that fall past a peak: Amdahl cannot draw the fall, the USL curve does, and
+    its legend names the contention and coherence it recovered."""
+    sigma, kappa = 0.05, 0.02
+    for repeat in range(2):
+        plot.add_measurement(_m("serial", 1, 1.0, repeat))
+        for size in (1, 2, 4, 8, 16):
+            speedup = size / (1 + sigma * (size - 1) + kappa * size * (size - 1))
+            plot.add_measurement(_m("processes", size, 1.0 / speedup, repeat))
+    plot.set_cores(16)
+    plot.refresh()
+    usl = plot._fits.fits[("usl", ("cpu", "processes"))]
+    assert usl.values == pytest.approx((sigma, kappa), abs=1e-6)
+    names = [item.name() for item in plot._speedup.listDataItems() if item.isVisible()]
+    assert "USL fit · processes: contention 5%, coherence 2.0% (peaks at 6.9 workers)" in names
+
+
+def test_two_sizes_draw_amdahl_but_no_usl_curve(plot):
+    for repeat in range(2):
+        plot.add_measurement(_m("serial", 1, 1.0, repeat))
+        plot.add_measurement(_m("processes", 2, 0.6, repeat))
+        plot.add_measurement(_m("processes", 4, 0.4, repeat))
+    plot.refresh()
+    assert ("cpu", "processes") in plot._fits.fits
+    assert ("usl", ("cpu", "processes")) not in plot._fits.fits
+    names = [item.name() for item in plot._speedup.listDataItems() if item.isVisible()]
+    assert not any(name and name.startswith("USL fit") for name in names)

@@ -1,10 +1,13 @@
-"""Amdahl's law fitted to each sweep's speedups, drawn dotted beside the ideal curve, and each
-speedup's 95 % bootstrap interval as an error bar (engine/scaling_fit.py).
+"""Amdahl's law and the Universal Scalability Law fitted to each sweep's speedups, drawn
+beside the ideal curve, and each speedup's 95 % bootstrap interval as an error bar
+(engine/scaling_fit.py).
 
-The fit gives the serial fraction: the part of the work no number of workers shortens, with its
-95 % interval; the legend names both, so "why not N×" has a number. A sweep needs two pool
-sizes or more; each curve is kept between runs like the others. The interval resamples the
-serial and the pool's repeats (one repeat each: no bar, there is nothing to resample).
+Amdahl (dotted) gives the serial fraction: the part of the work no number of workers shortens,
+with its 95 % interval; the legend names both, so "why not N×" has a number. It needs two pool
+sizes. USL (dash-dot) adds coherence, the cost that makes a curve turn down as workers are
+added, which Amdahl cannot draw; with two parameters it needs three sizes. Each curve is kept
+between runs like the others. The interval resamples the serial and the pool's repeats (one
+repeat each: no bar, there is nothing to resample).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from .timing_curves import Curve, hide_all, reuse
 
 
 class FitCurves:
-    """One dotted Amdahl curve per (series, backend) on the speedup plot."""
+    """A dotted Amdahl curve and a dash-dot USL curve per (series, backend) on the speedup
+    plot (``curves`` and ``fits`` are keyed by the series' key, ``("usl", key)`` for USL)."""
 
     def __init__(self, speedup: pg.PlotItem) -> None:
         self._plot = speedup
@@ -74,16 +78,14 @@ class FitCurves:
 
     def draw(self, key: tuple[str, str], sizes, speedups, colour, many: bool) -> None:
         """Fit and draw ``key``'s speedups at ``sizes`` (its curve hidden below two sizes)."""
+        who = f"{key[0]} · {key[1]}" if many else key[1]
+        self._draw_usl(key, sizes, speedups, colour, who)
         if len(sizes) < 2:
-            curve = self.curves.get(key)
-            if curve is not None:
-                curve.set_visible(self._plot, False)
-            self.fits.pop(key, None)
+            self._drop(key)
             return
         result = self.fits[key] = fit("amdahl", sizes, speedups)
         share = result.values[0]
         low, high = result.interval("serial_fraction")
-        who = f"{key[0]} · {key[1]}" if many else key[1]
         if share >= 1.0:  # more workers were no faster (or slower): nothing ran in parallel
             name = f"Amdahl fit · {who}: no speedup (all serial)"
         else:
@@ -94,3 +96,39 @@ class FitCurves:
         curve = reuse(self.curves, key, self._plot, name, colour, None, False, Qt.PenStyle.DotLine)
         p = np.geomspace(1.0, float(max(sizes)), 48)
         curve.line.setData(np.log2(p), result.speedup(p))
+
+    def _draw_usl(self, key: tuple[str, str], sizes, speedups, colour, who: str) -> None:
+        """The USL curve of ``key``, from three pool sizes on; its legend names contention (σ)
+        and coherence (κ) in plain words."""
+        usl_key = ("usl", key)
+        if len(sizes) < 3:
+            self._drop(usl_key)
+            return
+        result = fit("usl", sizes, speedups)
+        if not all(np.isfinite(result.values)):
+            self._drop(usl_key)
+            return
+        self.fits[usl_key] = result
+        contention, coherence = result.values
+        if result.at_bound and result.at_bound[0] and contention >= 1.0:
+            name = f"USL fit · {who}: contention 100% (no speedup at all)"
+        else:
+            name = f"USL fit · {who}: contention {contention:.0%}, coherence {coherence:.1%}"
+            if coherence > 0 and _peak(contention, coherence) < max(sizes):
+                name += f" (peaks at {_peak(contention, coherence):.1f} workers)"
+        curve = reuse(
+            self.curves, usl_key, self._plot, name, colour, None, False, Qt.PenStyle.DashDotLine
+        )
+        p = np.geomspace(1.0, float(max(sizes)), 48)
+        curve.line.setData(np.log2(p), result.speedup(p))
+
+    def _drop(self, key: object) -> None:
+        curve = self.curves.get(key)
+        if curve is not None:
+            curve.set_visible(self._plot, False)
+        self.fits.pop(key, None)
+
+
+def _peak(contention: float, coherence: float) -> float:
+    """The pool size where a USL curve peaks: sqrt((1 - σ) / κ) (Gunther)."""
+    return float(np.sqrt(max(1.0 - contention, 0.0) / coherence))
