@@ -295,7 +295,7 @@ def run_scenario(
             report.output.append(f"… {ctx._dropped_lines} more lines of output were dropped")
         report.summary = summarize(entry.measurement for entry in report.runs)
         report.environment["gil"] = run_verdict()
-        report.why = _why(report)
+        report.why, report.why_bars = _why(report)
         sink.emit(RunFinished(report))
         sink.close()
         if own_pools:
@@ -306,15 +306,15 @@ def run_scenario(
 WHY_UNWORKED = "not worked out"  # a host without numpy: the caller may work it out itself
 
 
-def _why(report: RunReport) -> list[str]:
-    """The report's "Why not N×" lines. A fault in making them is an error record with its
-    traceback, never a failed run: they explain the measurements, they are not one."""
+def _why(report: RunReport) -> tuple[list[str], list[dict[str, Any]]]:
+    """The report's "Why not N×" lines and bars. A fault in making them is an error record
+    with its traceback, never a failed run: they explain the measurements, they are not one."""
     try:
-        from .why_not import why_lines  # numpy: imported when a run ends, not when a child starts
+        from .why_not import why_of  # numpy: imported when a run ends, not when a child starts
     except ImportError as exc:  # a run host under another Python with the stdlib alone
-        return [f"{WHY_UNWORKED} (the run host's Python has no {exc.name or 'numpy'})"]
+        return [f"{WHY_UNWORKED} (the run host's Python has no {exc.name or 'numpy'})"], []
     try:
-        return why_lines(report)
+        return why_of(report)
     except Exception as exc:
         report.errors.append(caught_record(exc, worker="run host", context="why not N×"))
-        return []
+        return [], []

@@ -7,7 +7,9 @@ pool's overhead: sending tasks, pickling, queueing, collecting results), or idle
 task while others still run (load imbalance, stragglers). Averaged over the workers these are
 seconds of the wall time; what they do not explain (tasks computing longer than in the serial
 run: shared caches, a slower core) is "the rest". Start-up (making the pool) is outside the
-timed map and is reported beside the gap, not in it.
+timed map and is reported beside the gap, not in it. More CPU-bound workers than cores take
+turns on them by design (the ideal is already serial ÷ cores): only waiting beyond those turns
+counts.
 
 Qt-free: the CLI's "Why" section and the window read the same numbers.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -100,10 +103,14 @@ def gap_of(entry: RunEntry, serial_s: float, row: SummaryRow) -> Gap:
     if not _one_task_at_a_time(m.backend):
         return Gap(m.series, m.backend, m.pool_size, m.wall_s, ideal_s, m.startup_s, {}, "", False)
     seconds = worker_seconds(entry.spans, n, m.wall_s, m.bound)
+    # More workers than the ideal speedup (CPU-bound work beyond the cores) must take turns
+    # on the cores: that waiting is already in the ideal (serial ÷ cores), not in the gap.
+    # Only the waiting beyond it is a cause: the GIL or a lock, or other programs' load.
+    turns = seconds["busy"] * max(0.0, 1.0 - row.ideal_speedup / n) if m.bound == "cpu" else 0.0
     parts = {
         "overhead": seconds["overhead"] / n,
         "imbalance": seconds["imbalance"] / n,
-        "waiting": seconds["waiting"] / n,
+        "waiting": max(seconds["waiting"] - turns, 0.0) / n,
     }
     parts["rest"] = (m.wall_s - ideal_s) - sum(parts.values())
     threads = m.backend in ("threads",)
@@ -161,9 +168,11 @@ def explain(report: RunReport) -> list[SeriesWhy]:
             gaps.append(gap_of(_median_entry(entries), serial_s, row))
             walls = [e.measurement.wall_s for e in entries]
             intervals[size] = bootstrap_speedup(serial[series], walls)
-            points.append((size, serial_s / statistics.median(walls)))
-        amdahl = fit("amdahl", *zip(*points, strict=True)) if len(points) >= 2 else None
-        usl = fit("usl", *zip(*points, strict=True)) if len(points) >= 3 else None
+            # Fitted on the workers that can run at once (the ideal speedup: the cores, for
+            # CPU-bound work), not the pool size: 8 workers on 2 cores flatten at 2 because of
+            # the machine, which a serial fraction or a coherence cost must not be made to say.
+            points.append((row.ideal_speedup, serial_s / statistics.median(walls)))
+        amdahl, usl = fits_of(points)
         baseline_wait = statistics.median(serial_waits[series])
         out.append(
             SeriesWhy(series, backend, gaps, intervals, amdahl, usl, serial_s, baseline_wait)
@@ -171,15 +180,57 @@ def explain(report: RunReport) -> list[SeriesWhy]:
     return out
 
 
+def fits_of(points: Sequence[tuple[float, float]]) -> tuple[Fit | None, Fit | None]:
+    """Amdahl and USL fitted to (workers that run at once, speedup) points: Amdahl from two
+    distinct worker counts on, USL (two parameters) from three; ``None`` below that."""
+    distinct = len({workers for workers, _ in points})
+    if distinct < 2:
+        return None, None
+    workers, speedups = zip(*points, strict=True)
+    usl = fit("usl", workers, speedups) if distinct >= 3 else None
+    return fit("amdahl", workers, speedups), usl
+
+
 def _ms(value: float) -> str:
     return f"{value * 1e3:.1f} ms"
 
 
-def why_lines(report: RunReport) -> list[str]:
+def why_of(report: RunReport) -> tuple[list[str], list[dict[str, Any]]]:
+    """The words (:func:`why_lines`) and the bars (:func:`why_bars`) of one explanation."""
+    whys = explain(report)
+    return why_lines(report, whys), why_bars(whys)
+
+
+def why_bars(whys: list[SeriesWhy]) -> list[dict[str, Any]]:
+    """One plain-data row per measurement for the window's "Why not N×" view: the ideal, the
+    gap's parts and what was measured, in seconds, with the speedup's interval. Plain data, so
+    a report from a run host under another Python unpickles in the window's."""
+    rows = []
+    for why in whys:
+        for gap in why.gaps:
+            low, high = why.intervals.get(gap.pool_size, (float("nan"), float("nan")))
+            rows.append(
+                {
+                    "series": gap.series,
+                    "backend": gap.backend,
+                    "pool_size": gap.pool_size,
+                    "measured_s": gap.measured_s,
+                    "ideal_s": gap.ideal_s,
+                    "startup_s": gap.startup_s,
+                    "parts": dict(gap.parts),
+                    "waiting_for": gap.waiting_for,
+                    "other_programs": gap.other_programs,
+                    "speedup_ci": (low, high),
+                }
+            )
+    return rows
+
+
+def why_lines(report: RunReport, whys: list[SeriesWhy] | None = None) -> list[str]:
     """The CLI's short "Why" section: plain words, one block per sweep."""
     lines: list[str] = []
     cores = int(report.environment.get("cpu_count") or cpu_count())
-    for why in explain(report):
+    for why in explain(report) if whys is None else whys:
         lines.append(f"{why.series} on {why.backend}:")
         if why.serial_waiting_s > OTHER_PROGRAMS_SHARE * why.serial_s:
             lines.append(

@@ -163,6 +163,7 @@ def run_experiment(ctx: RunContext, spec: ExperimentRun) -> None:
     try:
         module = load_module(target)
         is_async = inspect.iscoroutinefunction(resolve_function(target, module))
+        bound = declared_bound(module)
         items = (
             list(spec.inputs)
             if spec.inputs is not None
@@ -178,20 +179,72 @@ def run_experiment(ctx: RunContext, spec: ExperimentRun) -> None:
     reference: list[Any] | None = None
     for repeat in range(ctx.repeats):
         serial = ctx.measure(
-            series, "serial", 1, UserTask(target), items, repeat=repeat, chunksize=chunksize
+            series,
+            "serial",
+            1,
+            UserTask(target),
+            items,
+            repeat=repeat,
+            chunksize=chunksize,
+            bound=bound or "cpu",
         )
         if reference is None:
             reference = serial.results if serial.state == "completed" else []
             kinds = _check_results(ctx, kinds, reference)
+            if bound is None:
+                bound = measured_bound(ctx, target.name, serial.spans)
         for kind in kinds:
             for size in ctx.pool_sizes:
                 task = task_for(target, kind, is_async)  # its first call runs setup()
                 outcome = ctx.measure(
-                    series, kind, size, task, items, repeat=repeat, chunksize=chunksize
+                    series,
+                    kind,
+                    size,
+                    task,
+                    items,
+                    repeat=repeat,
+                    chunksize=chunksize,
+                    bound=bound or "cpu",
                 )
                 if reference and outcome.state == "completed":
                     _compare(ctx, kind, size, repeat, outcome.results, reference, items)
     _finish(ctx, items, reference or [])
+
+
+IO_SHARE = 0.5  # serial tasks on a CPU less than this share of their time mostly wait
+
+
+def declared_bound(module: Any) -> str | None:
+    """``BOUND = "io"`` or ``"cpu"`` in the file: what its tasks are bound by, as declared
+    (None: measure it). Anything else is an error naming the value."""
+    value = getattr(module, "BOUND", None)
+    if value is None:
+        return None
+    if value not in ("io", "cpu"):
+        raise ExperimentError(f"BOUND = {value!r}: use 'io' (tasks mostly wait) or 'cpu'")
+    return str(value)
+
+
+def measured_bound(ctx: RunContext, name: str, spans: Any) -> str:
+    """What the serial run says the tasks are bound by: "io" when they were on a CPU less than
+    half their time (waiting needs no core, so the ideal for p workers is serial ÷ p, not
+    capped at the cores), else "cpu". Said in the output, with how to declare it instead."""
+    wall = cpu = 0.0
+    for start, end, share in zip(spans.start, spans.end, spans.on_cpu, strict=True):
+        if share >= 0:
+            wall += end - start
+            cpu += share * (end - start)
+    if wall <= 0:
+        return "cpu"
+    share = cpu / wall
+    bound = "io" if share < IO_SHARE else "cpu"
+    words = "mostly wait: I/O-bound" if bound == "io" else "mostly compute: CPU-bound"
+    ctx.print(
+        f"{name}: serially its tasks were on a CPU {share:.0%} of their time, so they {words} "
+        f"(ideal speedup {'p' if bound == 'io' else 'min(p, cores)'}); "
+        "set BOUND = 'io' or 'cpu' in the file to say so yourself"
+    )
+    return bound
 
 
 def _report(ctx: RunContext, exc: ExperimentError) -> None:

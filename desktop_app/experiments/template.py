@@ -23,6 +23,11 @@ and offers to run it again.
 # The lab imports this file by its path, in its run host and again in every worker process,
 # so keep the work inside functions: code at the top level runs in every one of them.
 
+# Optional: what the tasks are bound by, which sets the ideal speedup the lab compares with:
+# "cpu" (they compute: p workers at most as fast as the cores allow) or "io" (they wait:
+# p workers up to p times as fast). Left out, the lab measures it in the serial run.
+# BOUND = "cpu"
+
 
 def setup():
     """Optional: runs once in each process before its first task (threads share it).

@@ -32,7 +32,7 @@ from ..engine.events import (
 )
 from ..engine.outputs.report import RunReport
 from ..engine.outputs.saved_runs import SavedRunError, read_report
-from ..engine.why_not import why_lines
+from ..engine.why_not import why_of
 from ..scenarios.registry import all_scenarios
 
 
@@ -57,13 +57,20 @@ class SavedRunLoader(QObject):
     def _read(self) -> None:
         try:
             report = read_report(self.path)
-            report.why = why_lines(report)  # here, off the GUI thread
+            with_why(report)  # here, off the GUI thread
         except SavedRunError as exc:
             self.failed.emit(f"{Path(self.path).name} is not a run this version can open: {exc}")
         except OSError as exc:
             self.failed.emit(f"Cannot read {self.path}: {exc.strerror or exc}")
         else:
             self.loaded.emit(report, self.path)
+
+
+def with_why(report: RunReport) -> RunReport:
+    """``report`` with its "Why not N×" words and bars made again (a saved run keeps neither:
+    they are made from its spans). Call it off the GUI thread: a million spans take a while."""
+    report.why, report.why_bars = why_of(report)
+    return report
 
 
 def replay_events(report: RunReport) -> list[Any]:
@@ -110,6 +117,7 @@ def replay_into(window: Any, report: RunReport, path: str) -> None:
     ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])
     if report.why:
         ui.output.append_lines(["Why not N×:", *report.why])
+    ui.timing_plot.why.show_why(report.why_bars, report.why)
     ui.controls.progress.setFormat(
         f"Saved run · {report.state.capitalize()} in {report.duration_s:.2f} s"
     )

@@ -180,6 +180,7 @@ class RunLifecycle(_WindowBase):
         self.ui.output.append_lines(tail + [f"Note: {note}" for note in report.notes])
         if report.why:
             self.ui.output.append_lines(["Why not N×:", *report.why])
+        self.ui.timing_plot.why.show_why(report.why_bars, report.why)
         # One count: the console's, for this run (the Errors tab says the same number).
         count = self.ui.errors.run_count()
         errors = f", {count} error{'s' if count != 1 else ''}" if count else ""

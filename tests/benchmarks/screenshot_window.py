@@ -3,7 +3,9 @@
 Run: python tests/benchmarks/screenshot_window.py [--out docs]
 Opens the window offscreen at 1280 x 800 on a throw-away settings file, runs a CPU-bound
 pool-timing sweep, grabs the window while tasks run (the timeline, running bars included) to
-docs/screenshot-running.png and after the run (the timing plot) to docs/screenshot.png.
+docs/screenshot-running.png and after the run (the timing plot) to docs/screenshot.png, and
+its "Why not N×" tab to docs/screenshot-why.png; then docs/examples/fetch.py on threads at 1-16
+workers, its speedup tab (Amdahl and USL fitted) to docs/screenshot-scaling-fits.png.
 Prints the time from start to the window shown.
 """
 
@@ -45,13 +47,15 @@ def main() -> int:
         print(f"window_shown_s={time.perf_counter() - started:.3f}")
         try:
             report = _run_and_grab(app, window, out, args.timeout, QEventLoop, QTimer)
+            if report is not None and report.state == "completed":
+                report = _fits_shot(app, window, out, args.timeout, QEventLoop, QTimer)
         finally:
             window.close()  # stops the run host
             stop_process_helpers()
     if report is None or report.state != "completed":
         print(f"the run did not complete: {getattr(report, 'state', 'timeout')}", file=sys.stderr)
         return 1
-    print(f"wrote {out / 'screenshot-running.png'} and {out / 'screenshot.png'}")
+    print(f"wrote the screenshots (running, timing, scaling fits, why) to {out}")
     return 0
 
 
@@ -98,6 +102,41 @@ def _run_and_grab(app, window, out: Path, timeout: float, QEventLoop, QTimer):
     window.ui.timing_plot.refresh()
     app.processEvents()
     window.grab().save(str(out / "screenshot.png"))
+    window.ui.timing_plot.set_current_view(3)  # Why not N×
+    app.processEvents()
+    window.grab().save(str(out / "screenshot-why.png"))
+    return finished[0]
+
+
+def _fits_shot(app, window, out: Path, timeout: float, QEventLoop, QTimer):
+    """docs/examples/fetch.py (a task that mostly waits) on threads at 1-16 workers: the speedup
+    tab with Amdahl and the USL fitted, since waiting needs no core and every size's workers
+    ran at once."""
+    opening = QEventLoop()  # a loop of its own: its time-out must not end the run's
+    window.experiments.opened.connect(lambda _id: opening.quit())
+    window.experiments.open(str(ROOT / "docs" / "examples" / "fetch.py"))
+    QTimer.singleShot(10_000, opening.quit)
+    opening.exec()
+    loop = QEventLoop()
+    window.set_param("threads", True)
+    window.set_param("processes", False)
+    window.set_pool_sizes((1, 2, 4, 8, 16))
+    window.set_repeats(3)
+    finished = []
+    window.run_finished.connect(lambda report: (finished.append(report), loop.quit()))
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    if not window.start_run():
+        raise SystemExit(f"refused: {window.last_refusal}")
+    loop.exec()
+    if not finished:
+        window.cancel_run()
+        return None
+    window.ui.tabs.setCurrentWidget(window.ui.timing_plot)
+    window.ui.timing_plot.set_current_view(1)
+    app.processEvents()
+    window.ui.timing_plot.refresh()
+    app.processEvents()
+    window.grab().save(str(out / "screenshot-scaling-fits.png"))
     return finished[0]
 
 

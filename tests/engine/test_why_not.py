@@ -105,7 +105,7 @@ def test_a_sweep_slower_than_serial_gets_no_serial_fraction_and_a_warm_pool_says
             warm = dataclasses.replace(entry.measurement, startup_s=0.0)  # started earlier
             runs.append(RunEntry(warm, entry.spans, entry.results))
     report = RunReport("pool-timing", {}, (2, 4), 2, origin=0.0, runs=runs)
-    report.summary = summarize([entry.measurement for entry in runs], cores=2)
+    report.summary = summarize([entry.measurement for entry in runs], cores=4)
     text = "\n".join(why_lines(report))
     assert "Amdahl: does not apply" in text and "serial fraction 2." not in text
     assert "the pool was already running" in text and "took 0.0 ms" not in text
@@ -132,3 +132,47 @@ def test_usl_words_say_where_a_parameter_was_held_and_why():
     assert usl_words(free).endswith(
         "(undetermined: too few pool sizes or too noisy for this model)"
     )
+
+
+def _turns_report(on_cpu: float) -> RunReport:
+    """Serial 1 s; four CPU-bound processes on two cores, each task on a CPU ``on_cpu`` of its
+    0.5 s (0.5 when they only take turns)."""
+    serial = [TaskSpan(i, 1, "MainThread", i * 0.25, (i + 1) * 0.25, True, 1.0) for i in range(4)]
+    pool = [TaskSpan(i, 10 + i, "MainThread", 0.0, 0.5, True, on_cpu) for i in range(4)]
+    runs = [_entry("serial", 1, 1.0, serial), _entry("processes", 4, 0.5, pool)]
+    report = RunReport("io-vs-cpu", {}, (4,), 1, origin=0.0, runs=runs)
+    report.summary = summarize([entry.measurement for entry in runs], cores=2)
+    return report
+
+
+def test_workers_taking_turns_on_too_few_cores_is_not_counted_as_waiting():
+    """Four CPU-bound processes on two cores each run half the time: the ideal (serial ÷ 2)
+    already counts those turns, so the gap shows none of it; waiting beyond the turns does."""
+    (why,) = explain(_turns_report(0.5))
+    (gap,) = why.gaps
+    assert gap.ideal_s == pytest.approx(0.5) and gap.parts["waiting"] == pytest.approx(0.0)
+    assert not gap.other_programs
+    (why,) = explain(_turns_report(0.3))  # each waited 0.35 s where turns explain 0.25 s
+    (gap,) = why.gaps
+    assert gap.parts["waiting"] == pytest.approx(0.1)
+    assert gap.other_programs  # 0.1 s of a 0.5 s wall: other programs held the cores
+
+
+def test_a_sweep_past_the_cores_is_fitted_on_the_workers_that_ran_at_once():
+    """Eight CPU-bound workers on two cores run two at a time: the sweep flattens at 2 because
+    of the machine. Fitted on pool sizes, Amdahl would call that a serial fraction of ~40 %;
+    fitted on the workers that ran at once it is the small one the pool really has, and a
+    sweep with no third distinct count gets no USL (its two parameters would be guesses)."""
+    truth = 0.05
+    serial = [TaskSpan(i, 1, "MainThread", i * 0.25, (i + 1) * 0.25, True, 1.0) for i in range(4)]
+    runs = [_entry("serial", 1, 1.0, serial), _entry("serial", 1, 1.0, serial, repeat=1)]
+    for size in (1, 2, 4, 8):
+        speedup = 1.0 / (truth + (1.0 - truth) / min(size, 2))
+        spans = [TaskSpan(i, 10 + i, "MainThread", 0.0, 0.25, True, 1.0) for i in range(4)]
+        for repeat in (0, 1):
+            runs.append(_entry("processes", size, 1.0 / speedup, spans, repeat=repeat))
+    report = RunReport("io-vs-cpu", {}, (1, 2, 4, 8), 2, origin=0.0, runs=runs)
+    report.summary = summarize([entry.measurement for entry in runs], cores=2)
+    (why,) = explain(report)
+    assert why.amdahl is not None and why.amdahl.values[0] == pytest.approx(truth, abs=1e-6)
+    assert why.usl is None

@@ -325,3 +325,46 @@ def test_a_file_that_is_not_text_cannot_be_read(tmp_path):
     path.write_bytes(b"\xff\xfe\x00def task(x): pass")
     with pytest.raises(ExperimentError, match="binary.py: cannot be read"):
         describe(parse_target(str(path)))
+
+
+def test_a_task_that_mostly_waits_is_measured_as_io_bound_and_says_so(tmp_path, pools):
+    """The lab cannot know what a user's task does; its serial run can: tasks on a CPU a few
+    per cent of their time wait, so their ideal is serial ÷ p, not capped at the cores."""
+    path = write(
+        tmp_path,
+        "waits.py",
+        "import time\ndef task(x):\n    time.sleep(0.01)\n    return x\nINPUTS = list(range(6))\n",
+    )
+    report = run(path, pools, kinds=("threads",), sizes=(1, 4))
+    assert report.state == "completed", messages(report)
+    bounds = {
+        (e.measurement.backend, e.measurement.pool_size): e.measurement.bound for e in report.runs
+    }
+    assert bounds[("threads", 1)] == bounds[("threads", 4)] == "io"
+    (line,) = [line for line in report.output if "of their time" in line]
+    assert "mostly wait: I/O-bound (ideal speedup p)" in line and "BOUND = 'io'" in line
+    ideal = {(r.backend, r.pool_size): r.ideal_speedup for r in report.summary}
+    assert ideal[("threads", 4)] == 4.0  # whatever the cores
+
+
+def test_a_computing_task_is_cpu_bound_and_a_declared_bound_wins(tmp_path, pools):
+    path = write(
+        tmp_path, "sums.py", "def task(x):\n    return sum(range(x))\nINPUTS = [200_000] * 4\n"
+    )
+    report = run(path, pools, kinds=("threads",), sizes=(2,))
+    assert {e.measurement.bound for e in report.runs} == {"cpu"}
+    assert any("mostly compute: CPU-bound" in line for line in report.output)
+    declared = write(
+        tmp_path,
+        "declared.py",
+        "BOUND = 'io'\ndef task(x):\n    return sum(range(x))\nINPUTS = [1000] * 4\n",
+    )
+    report = run(declared, pools, kinds=("threads",), sizes=(2,))
+    assert {e.measurement.bound for e in report.runs} == {"io"}
+    assert not any("of their time" in line for line in report.output)
+    wrong = write(tmp_path, "wrong.py", "BOUND = 'gpu'\ndef task(x):\n    return x\nINPUTS = [1]\n")
+    report = run(wrong, pools, kinds=("threads",), sizes=(2,))
+    assert report.state == "failed"
+    assert any(
+        "BOUND = 'gpu': use 'io' (tasks mostly wait) or 'cpu'" in m for m in messages(report)
+    )

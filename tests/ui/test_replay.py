@@ -25,6 +25,10 @@ def _views(window) -> dict:
         "timeline": counts,
         "results": ui.results.row_count(),
         "errors": [(r.type, r.message, r.task) for r in window.error_records()],
+        "why": (
+            [(r["backend"], r["pool_size"], r["measured_s"]) for r in ui.timing_plot.why.rows()],
+            ui.timing_plot.why.words.toPlainText(),
+        ),
     }
 
 
@@ -52,6 +56,8 @@ def test_a_saved_run_opens_into_every_view_as_it_was(qtbot, lab_window, tmp_path
         "runs": replayed.to_json()["runs"]  # times are relative to the start once saved
     }
     assert _views(lab_window) == live
+    if scenario == "pool-timing":  # the Why tab made again from the saved spans
+        assert live["why"][0] and live["why"][1]
     lines = lab_window.ui.output.lines()
     assert lines[0].startswith("— Saved run run.json:")
     shown = lines[1 : 1 + len(report.output)]

@@ -81,3 +81,20 @@ def test_two_sizes_draw_amdahl_but_no_usl_curve(plot):
     assert ("usl", ("cpu", "processes")) not in plot._fits.fits
     names = [item.name() for item in plot._speedup.listDataItems() if item.isVisible()]
     assert not any(name and name.startswith("USL fit") for name in names)
+
+
+def test_a_sweep_past_the_cores_is_fitted_on_the_cores_and_its_curve_flattens_there(plot):
+    plot.set_cores(2)
+    truth = 0.05
+    for repeat in range(2):
+        plot.add_measurement(_m("serial", 1, 1.0, repeat))
+        for size in (1, 2, 4, 8):
+            speedup = 1.0 / (truth + (1.0 - truth) / min(size, 2))
+            plot.add_measurement(_m("processes", size, 1.0 / speedup, repeat))
+    plot.refresh()
+    result = plot._fits.fits[("cpu", "processes")]
+    assert result.values[0] == pytest.approx(truth, abs=1e-6)  # not the ~40 % sizes would say
+    assert ("usl", ("cpu", "processes")) not in plot._fits.fits  # two worker counts only
+    x, y = plot._fits.curves[("cpu", "processes")].line.getData()
+    beyond = x >= 1.0  # log2 of the pool size: 2 workers and more
+    assert y[beyond] == pytest.approx(1.0 / (truth + (1.0 - truth) / 2))

@@ -76,6 +76,8 @@ class RunReport:
     # "Why not N×" in plain words (engine/why_not.py), made at the end of a run; not in the
     # JSON: anything that reads a report back can make it again from the spans.
     why: list[str] = field(default_factory=list)
+    # The same explanation as rows of numbers for the window's "Why not N×" view (why_bars).
+    why_bars: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self, with_runs: bool = True) -> dict[str, Any]:
         """The report as plain data (docs/report-format.md); ``runs`` left out on request,

@@ -150,11 +150,12 @@ class HistoryController(QObject):
             self.window.statusBar().showMessage("Wait for the run to end, then open it", 6000)
             return False
         from ...history.saved_report import report_from_saved
+        from ..replay import with_why
 
         store = self.history.store()
         self.window.statusBar().showMessage(f"Opening saved run {run_id}…")
         self._start(
-            lambda: report_from_saved(store.load(run_id)),
+            lambda: with_why(report_from_saved(store.load(run_id))),
             lambda report: self._on_loaded(run_id, report),
         )
         return True

@@ -17,7 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ...engine.records import Measurement
-from ...engine.scaling_fit import Fit, bootstrap_speedup, fit
+from ...engine.scaling_fit import Fit, bootstrap_speedup
+from ...engine.why_not import fits_of
 from .timing_curves import Curve, hide_all, reuse
 
 
@@ -76,14 +77,19 @@ class FitCurves:
         )
         bars.setVisible(bool(shown.any()))
 
-    def draw(self, key: tuple[str, str], sizes, speedups, colour, many: bool) -> None:
-        """Fit and draw ``key``'s speedups at ``sizes`` (its curve hidden below two sizes)."""
+    def draw(self, key: tuple[str, str], sizes, workers, speedups, colour, many: bool) -> None:
+        """Fit ``key``'s speedups at pool ``sizes`` and draw the curves. The fits see the
+        workers that run at once (``workers``: each size's ideal speedup, the cores for
+        CPU-bound work), so a sweep past the cores flattens because of the machine, not a
+        fitted serial fraction; the curves follow that cap along the pool-size axis."""
         who = f"{key[0]} · {key[1]}" if many else key[1]
-        self._draw_usl(key, sizes, speedups, colour, who)
-        if len(sizes) < 2:
+        amdahl, usl = fits_of(list(zip(workers, speedups, strict=True)))
+        cap = _cap(sizes, workers)
+        self._draw_usl(key, usl, cap, max(sizes), colour, who)
+        if amdahl is None:
             self._drop(key)
             return
-        result = self.fits[key] = fit("amdahl", sizes, speedups)
+        result = self.fits[key] = amdahl
         share = result.values[0]
         low, high = result.interval("serial_fraction")
         if share >= 1.0:  # more workers were no faster (or slower): nothing ran in parallel
@@ -95,17 +101,13 @@ class FitCurves:
             )
         curve = reuse(self.curves, key, self._plot, name, colour, None, False, Qt.PenStyle.DotLine)
         p = np.geomspace(1.0, float(max(sizes)), 48)
-        curve.line.setData(np.log2(p), result.speedup(p))
+        curve.line.setData(np.log2(p), result.speedup(np.minimum(p, cap)))
 
-    def _draw_usl(self, key: tuple[str, str], sizes, speedups, colour, who: str) -> None:
-        """The USL curve of ``key``, from three pool sizes on; its legend names contention (σ)
-        and coherence (κ) in plain words."""
+    def _draw_usl(self, key, result: Fit | None, cap: float, largest: int, colour, who) -> None:
+        """The USL curve of ``key`` (``result``: None below three worker counts); its legend
+        names contention (σ) and coherence (κ) in plain words, and where the curve peaks."""
         usl_key = ("usl", key)
-        if len(sizes) < 3:
-            self._drop(usl_key)
-            return
-        result = fit("usl", sizes, speedups)
-        if not all(np.isfinite(result.values)):
+        if result is None or not all(np.isfinite(result.values)):
             self._drop(usl_key)
             return
         self.fits[usl_key] = result
@@ -114,19 +116,26 @@ class FitCurves:
             name = f"USL fit · {who}: contention 100% (no speedup at all)"
         else:
             name = f"USL fit · {who}: contention {contention:.0%}, coherence {coherence:.1%}"
-            if coherence > 0 and _peak(contention, coherence) < max(sizes):
+            if coherence > 0 and _peak(contention, coherence) < min(cap, largest):
                 name += f" (peaks at {_peak(contention, coherence):.1f} workers)"
         curve = reuse(
             self.curves, usl_key, self._plot, name, colour, None, False, Qt.PenStyle.DashDotLine
         )
-        p = np.geomspace(1.0, float(max(sizes)), 48)
-        curve.line.setData(np.log2(p), result.speedup(p))
+        p = np.geomspace(1.0, float(largest), 48)
+        curve.line.setData(np.log2(p), result.speedup(np.minimum(p, cap)))
 
     def _drop(self, key: object) -> None:
         curve = self.curves.get(key)
         if curve is not None:
             curve.set_visible(self._plot, False)
         self.fits.pop(key, None)
+
+
+def _cap(sizes, workers) -> float:
+    """The most workers that ran at once (the cores, when a CPU-bound sweep went past them;
+    infinite when every size ran all its workers, as I/O-bound work does)."""
+    capped = [w for s, w in zip(sizes, workers, strict=True) if w < s]
+    return float(min(capped)) if capped else float("inf")
 
 
 def _peak(contention: float, coherence: float) -> float:

@@ -58,6 +58,7 @@ from .timing_rows import (
     nice_ceiling,
     size_of,
 )
+from .why_view import WhyView
 
 __all__ = ["KEPT_CURVES", "VIEWS", "TimingPlot"]
 
@@ -115,11 +116,17 @@ class TimingPlot(QWidget):
         self._tabs.setTabToolTip(
             2, "Process pools: start-up, then the wall time split by where each chunk's time went"
         )
+        self.why = WhyView()  # issue 14: the gap to the ideal, split by cause, in words too
+        self._tabs.addTab(self.why, "Why not N×")
+        self._tabs.setTabToolTip(
+            3, "Each pool size's wall time: the ideal, then overhead, imbalance, waiting, the rest"
+        )
         self._tabs.setTabToolTip(0, "Median wall time per pool size; bars span min to max")
         self._tabs.setTabToolTip(
             1,
             "Speedup over the serial run (bars: its 95 % bootstrap interval over the repeats; "
-            "dotted: Amdahl's law fitted), and speedup per worker",
+            "dotted: Amdahl's law, dash-dot: the USL, fitted on the workers that could run at "
+            "once; the USL needs three such counts), and speedup per worker",
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -217,6 +224,7 @@ class TimingPlot(QWidget):
             self._marks[view].clear()
         self._ideals.hide()
         self._fits.hide()
+        self.why.clear()  # made again when the run ends
         # The axes stay as they are until the new run needs them moved: a re-run of the same
         # sweep then never re-lays their text (5-10 ms a paint).
         self._drawn = {part: done for part, done in self._drawn.items() if part[0] in ("x", "y")}
@@ -283,7 +291,7 @@ class TimingPlot(QWidget):
         """``refresh()`` for the view whose tab is chosen (the live frames draw only that),
         within a frame's budget: what is left waits for the next frame."""
         index = max(0, self._tabs.currentIndex())
-        if index >= len(VIEWS):  # the Hops tab: one cheap redraw, only when they changed
+        if index >= len(VIEWS):  # Hops: one cheap redraw, only when they changed; Why: at the end
             self._hops.show_measurements(self._measurements)
             return
         self._refresh((VIEWS[index],), FRAME_BUDGET_S)
@@ -382,7 +390,7 @@ class TimingPlot(QWidget):
         self._curve("efficiency", key, colour, many).line.setData(sx, efficiencies)
         self._marks["speedup"].set_points(key, sx, speedups, scaled, "speedup (×)")
         sizes = [size_of(row) for row in scaled]
-        self._fits.draw(key, sizes, speedups, colour, many)
+        self._fits.draw(key, sizes, [r.ideal_speedup for r in scaled], speedups, colour, many)
         self._fits.draw_intervals(key, sizes, speedups, self._measurements, colour)
         self._marks["efficiency"].set_points(key, sx, efficiencies, scaled, "efficiency (%)")
 

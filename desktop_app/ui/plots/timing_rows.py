@@ -36,9 +36,12 @@ def key_order(item: tuple[Key, list[SummaryRow]]) -> tuple:
 
 
 def bounds_of(groups: dict[Key, list[SummaryRow]]) -> dict[str, str]:
-    """What each series is bound by ("cpu" or "io"), as its measurements recorded it."""
+    """What each series is bound by ("cpu" or "io"), as its measurements recorded it: its
+    pools' bound where it has pools (an experiment learns it from its first serial run, which
+    was measured before it knew), else its serial run's."""
     bounds: dict[str, str] = {}
-    for (series, _), rows in groups.items():
+    pools_first = sorted(groups.items(), key=lambda item: item[0][1] == "serial")
+    for (series, _), rows in pools_first:
         if rows:
             bounds.setdefault(series, rows[0].bound)
     return bounds
