@@ -173,6 +173,7 @@ def test_every_view_exports_what_is_shown_with_the_run_in_its_title(qtbot, lab_w
         ("timing", TAB_TIMING, 0),
         ("speedup", TAB_TIMING, 1),
         ("hops", TAB_TIMING, 2),
+        ("why", TAB_TIMING, 3),
         ("timeline", TAB_TIMELINE, 0),
         ("cpu", TAB_CPU, 0),
     ):
@@ -189,7 +190,8 @@ def test_every_view_exports_what_is_shown_with_the_run_in_its_title(qtbot, lab_w
     assert "Speedup" in images["speedup"] and "Speedup" not in images["timing"]
     assert "Worker" in images["timeline"]
     assert "pool start-up" in images["hops"] and "pool start-up" not in images["timing"]
-    assert len(set(images.values())) == 5, "each view exports itself"
+    assert "load imbalance" in images["why"] and "load imbalance" not in images["hops"]
+    assert len(set(images.values())) == 6, "each view exports itself"
     assert report.state == "completed"
 
 

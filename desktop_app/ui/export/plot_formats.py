@@ -63,7 +63,7 @@ register(PlotFormat("svg", "Shown plot as &SVG…", ".svg", "SVG drawing", _svg)
 
 # --- which view is shown ----------------------------------------------------------------------
 
-VIEW_NAMES = ("timing", "speedup", "hops", "timeline", "cpu")
+VIEW_NAMES = ("timing", "speedup", "hops", "why", "timeline", "cpu")
 
 
 def shown_view(layout: Any) -> str:
@@ -75,7 +75,7 @@ def shown_view(layout: Any) -> str:
         return "timeline"
     if tab == TAB_CPU:
         return "cpu"
-    return {1: "speedup", 2: "hops"}.get(layout.timing_plot.current_view(), "timing")
+    return {1: "speedup", 2: "hops", 3: "why"}.get(layout.timing_plot.current_view(), "timing")
 
 
 def view_item(layout: Any, view: str) -> Any:
@@ -96,6 +96,8 @@ def view_item(layout: Any, view: str) -> Any:
         plot = layout.timing_plot
         plot.refresh()
         return plot.export_item("hops")
+    if view == "why":  # the Why tab's bars with their legend; the words are the report's
+        return layout.timing_plot.export_item("why")
     if view == "timeline":
         timeline = layout.timeline
         timeline.refresh()

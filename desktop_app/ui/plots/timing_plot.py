@@ -257,11 +257,13 @@ class TimingPlot(QWidget):
     def export_item(self, view: str | None = None) -> pg.GraphicsLayout:
         """What a tab draws, plots and legend, for the PNG and SVG exporters: the legend is a
         layout row of its own, so exporting a plot item alone would leave it out. ``view`` is
-        "wall" or "speed"; by default the shown tab."""
+        "wall", "speed", "hops" or "why"; by default the shown tab."""
         if view is None:
-            view = (*VIEWS, "hops")[self._tabs.currentIndex()]
+            view = (*VIEWS, "hops", "why")[self._tabs.currentIndex()]
         if view == "hops":
             return self._hops.export_item()
+        if view == "why":
+            return self.why.export_item()
         return (self._speed_view if view == "speed" else self._wall_view).ci
 
     def legend(self, view: str = "wall"):
