@@ -11,13 +11,27 @@ import re
 import subprocess
 from pathlib import Path
 
-# Budgets (bytes; MB = 10**6) that fail the packaging tests when the bundle grows. Issue 19 asked
-# for 120 MB and 50 MB. The archive meets its target (49 MB). The folder is at 141 MB: numpy's
-# OpenBLAS and gfortran runtime (28.5 MB), which numpy's core links to whether or not anything
-# multiplies a matrix, keep it above 120 MB with the numpy wheel from PyPI (docs/packaging.md,
-# "What is left"); this budget is the measured size plus 3 %, to catch regressions.
-BUNDLE_BUDGET = 145_000_000
+# Budgets (bytes; MB = 10**6) that fail the packaging tests when the bundle grows: issue 19's
+# 120 MB and 50 MB. The folder meets 120 MB with numpy built without OpenBLAS
+# (build_support/lean_numpy.py, which .ci/run runs); with PyPI's numpy, whose core links to
+# OpenBLAS and its gfortran runtime (28.5 MB the lab never calls), a build is ~141 MB, and the
+# looser budget (that size plus 3 %, to catch regressions) applies, said by the size report.
+BUNDLE_BUDGET = 120_000_000
+BUNDLE_BUDGET_WITH_OPENBLAS = 145_000_000
 ARCHIVE_BUDGET = 50_000_000
+
+
+def bundle_budget(bundle: Path) -> tuple[int, str]:
+    """The folder's budget for ``bundle`` and why: the target, or the looser one when the
+    bundle carries numpy's OpenBLAS (a build from PyPI's numpy wheel)."""
+    internal = bundle / "_internal" if (bundle / "_internal").is_dir() else bundle
+    if any((internal / "numpy.libs").glob("*openblas*")):
+        return BUNDLE_BUDGET_WITH_OPENBLAS, (
+            "numpy with OpenBLAS (PyPI's wheel): run build_support/lean_numpy.py for the "
+            f"{BUNDLE_BUDGET / 1e6:.0f} MB build"
+        )
+    return BUNDLE_BUDGET, "numpy without BLAS: the issue 19 target"
+
 
 _QT_LIB = re.compile(r"^(?:lib)?Qt6?(\w+?)(?:\.so.*|\.dll|\.dylib)?$")
 _BINDING = re.compile(r"^Qt(\w+)\.(?:abi3\.so|pyd|.*\.so)$")

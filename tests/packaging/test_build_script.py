@@ -25,6 +25,7 @@ def _load_build_spec():
 
 build_spec = _load_build_spec()
 icons = build_spec.icons
+sizes = build_spec.sizes
 
 
 def test_committed_pngs_match_their_sizes(qapp) -> None:
@@ -391,3 +392,33 @@ def test_spec_on_every_platform(
         assert bundle["info_plist"]["NSHighResolutionCapable"] is True
     else:
         assert exe["icon"] is None and "BUNDLE" not in g.calls
+
+
+def test_the_folder_budget_is_the_target_unless_numpy_brought_openblas(tmp_path: Path) -> None:
+    lean = tmp_path / "lean" / "_internal"
+    (lean / "numpy").mkdir(parents=True)
+    assert sizes.bundle_budget(lean.parent) == (
+        120_000_000,
+        "numpy without BLAS: the issue 19 target",
+    )
+    pypi = tmp_path / "pypi" / "_internal" / "numpy.libs"
+    pypi.mkdir(parents=True)
+    (pypi / "libscipy_openblas64_-32a4b2a6.so").write_bytes(b"")
+    budget, why = sizes.bundle_budget(pypi.parent.parent)
+    assert budget == sizes.BUNDLE_BUDGET_WITH_OPENBLAS and "build_support/lean_numpy.py" in why
+
+
+def test_lean_numpy_asks_meson_for_no_blas_and_one_simd_level_on_x86() -> None:
+    from build_support import lean_numpy
+
+    assert lean_numpy.setup_args("x86_64") == (
+        "-Dallow-noblas=true",
+        "-Dblas=None",
+        "-Dlapack=None",
+        "-Dcpu-dispatch=X86_V3",
+    )
+    assert lean_numpy.setup_args("aarch64") == (
+        "-Dallow-noblas=true",
+        "-Dblas=None",
+        "-Dlapack=None",
+    )
