@@ -61,7 +61,7 @@ def main() -> int:
 
 
 def _run(app, window, timeout: float):
-    from PySide6.QtCore import QEventLoop, QTimer
+    from _window_runs import run_to_end
 
     window.select_scenario("pool-timing")
     window.set_param("executor", "dask")
@@ -70,17 +70,7 @@ def _run(app, window, timeout: float):
     window.set_param("n", 32)
     window.set_pool_sizes((1, 2, 4))
     window.set_repeats(1)
-    loop = QEventLoop()
-    finished = []
-    window.run_finished.connect(lambda report: (finished.append(report), loop.quit()))
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    if not window.start_run():
-        raise SystemExit(f"refused: {window.last_refusal}")
-    loop.exec()
-    if not finished:
-        window.cancel_run()
-        return None
-    return finished[0]
+    return run_to_end(window, timeout)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from _window_runs import open_experiment, run_to_end
+    from PySide6.QtCore import QSettings
 
     from desktop_app.engine.pools import stop_process_helpers
     from desktop_app.ui.app import make_application
@@ -39,22 +40,14 @@ def main() -> int:
         window = MainWindow(settings=settings)
         window.resize(1280, 800)
         window.show()
-        loop = QEventLoop()
         done: list = []
-        window.experiments.opened.connect(lambda _id: loop.quit())
-        window.experiments.open(str(EXAMPLE))
-        QTimer.singleShot(10_000, loop.quit)
-        loop.exec()
+        open_experiment(window, str(EXAMPLE))
         try:
             window.set_param("threads", True)
             window.set_param("processes", True)
             window.set_pool_sizes((1, 2))
             window.set_repeats(3)
-            window.run_finished.connect(lambda report: (done.append(report), loop.quit()))
-            QTimer.singleShot(int(args.timeout * 1000), loop.quit)
-            if not window.start_run():
-                raise SystemExit(f"refused: {window.last_refusal}")
-            loop.exec()
+            done.append(run_to_end(window, args.timeout))
             window.ui.tabs.setCurrentWidget(window.ui.timing_plot)
             app.processEvents()
             window.ui.timing_plot.refresh()
@@ -63,7 +56,7 @@ def main() -> int:
         finally:
             window.close()
             stop_process_helpers()
-    if not done or done[0].state != "completed":
+    if not done or done[0] is None or done[0].state != "completed":
         print("the run did not complete", file=sys.stderr)
         return 1
     print(f"wrote {out / 'screenshot-experiment.png'}")

@@ -48,7 +48,7 @@ def main() -> int:
         try:
             report = _run_and_grab(app, window, out, args.timeout, QEventLoop, QTimer)
             if report is not None and report.state == "completed":
-                report = _fits_shot(app, window, out, args.timeout, QEventLoop, QTimer)
+                report = _fits_shot(app, window, out, args.timeout)
         finally:
             window.close()  # stops the run host
             stop_process_helpers()
@@ -108,28 +108,19 @@ def _run_and_grab(app, window, out: Path, timeout: float, QEventLoop, QTimer):
     return finished[0]
 
 
-def _fits_shot(app, window, out: Path, timeout: float, QEventLoop, QTimer):
+def _fits_shot(app, window, out: Path, timeout: float):
     """docs/examples/fetch.py (a task that mostly waits) on threads at 1-16 workers: the speedup
     tab with Amdahl and the USL fitted, since waiting needs no core and every size's workers
     ran at once."""
-    opening = QEventLoop()  # a loop of its own: its time-out must not end the run's
-    window.experiments.opened.connect(lambda _id: opening.quit())
-    window.experiments.open(str(ROOT / "docs" / "examples" / "fetch.py"))
-    QTimer.singleShot(10_000, opening.quit)
-    opening.exec()
-    loop = QEventLoop()
+    from _window_runs import open_experiment, run_to_end
+
+    open_experiment(window, str(ROOT / "docs" / "examples" / "fetch.py"))
     window.set_param("threads", True)
     window.set_param("processes", False)
     window.set_pool_sizes((1, 2, 4, 8, 16))
     window.set_repeats(3)
-    finished = []
-    window.run_finished.connect(lambda report: (finished.append(report), loop.quit()))
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    if not window.start_run():
-        raise SystemExit(f"refused: {window.last_refusal}")
-    loop.exec()
-    if not finished:
-        window.cancel_run()
+    report = run_to_end(window, timeout)
+    if report is None:
         return None
     window.ui.tabs.setCurrentWidget(window.ui.timing_plot)
     window.ui.timing_plot.set_current_view(1)
@@ -137,7 +128,7 @@ def _fits_shot(app, window, out: Path, timeout: float, QEventLoop, QTimer):
     window.ui.timing_plot.refresh()
     app.processEvents()
     window.grab().save(str(out / "screenshot-scaling-fits.png"))
-    return finished[0]
+    return report
 
 
 if __name__ == "__main__":
