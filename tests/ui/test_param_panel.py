@@ -68,3 +68,46 @@ def test_switching_scenarios_rebuilds_the_form(panel):
     panel.set_scenario(first, {})
     panel.set_scenario(second, {})
     assert set(panel.values()) == {p.name for p in second.params}
+
+
+def test_a_kind_that_cannot_run_here_is_greyed_with_its_reason(qtbot, monkeypatch):
+    """Without Dask's distributed (the packaged app), "Map runs on: dask" is not offered and
+    then refused: it is greyed, and its tooltip says why and how to get it."""
+    from PySide6.QtGui import QStandardItemModel
+
+    from desktop_app.engine.executors import _dask_cluster
+    from desktop_app.scenarios._cluster_choice import executor_param
+    from desktop_app.ui.panels.param_panel import make_editor
+
+    monkeypatch.setattr(_dask_cluster, "unavailable_reason", lambda: "no distributed here")
+    box = make_editor(executor_param("processes"))
+    qtbot.addWidget(box)
+    model = box.model()
+    assert isinstance(model, QStandardItemModel)
+    local, dask = model.item(0), model.item(1)
+    assert local.isEnabled() and not dask.isEnabled()
+    assert dask.toolTip() == "Not available here: no distributed here"
+    monkeypatch.setattr(_dask_cluster, "unavailable_reason", lambda: None)
+    box = make_editor(executor_param("processes"))
+    qtbot.addWidget(box)
+    assert box.model().item(1).isEnabled()
+
+
+def test_an_experiments_box_for_a_kind_that_cannot_run_here_is_greyed(qtbot):
+    """On Python before 3.14 "Run on interpreters" cannot be ticked; its tooltip says why."""
+    import sys
+
+    from desktop_app.experiments.scenario import experiment_params
+    from desktop_app.ui.panels.param_panel import make_editor
+
+    param = next(p for p in experiment_params() if p.name == "interpreters")
+    box = make_editor(param)
+    qtbot.addWidget(box)
+    if sys.version_info >= (3, 14):
+        assert box.isEnabled()
+    else:
+        assert not box.isEnabled()
+        assert "Not available here:" in box.toolTip() and "3.14" in box.toolTip()
+    threads = make_editor(next(p for p in experiment_params() if p.name == "threads"))
+    qtbot.addWidget(threads)
+    assert threads.isEnabled()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -67,9 +68,13 @@ def make_editor(param: Param) -> QWidget:
         editor = _float_editor(param)
     elif param.kind == "bool":
         editor = QCheckBox()
+        reason = _kind_unavailable(param.name)  # an experiment's "Run on <kind>" box
+        if reason:
+            editor.setEnabled(False)
     else:
         editor = QComboBox()
         editor.addItems(list(param.choices))
+        _grey_unavailable_kinds(editor, param.choices)
     if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
         if param.unit:
             editor.setSuffix(f" {param.unit}")
@@ -77,7 +82,34 @@ def make_editor(param: Param) -> QWidget:
         editor.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
     editor.setObjectName(f"param_{param.name}")
     editor.setToolTip(_tooltip(param))
+    if not editor.isEnabled():
+        editor.setToolTip(f"{_tooltip(param)}\nNot available here: {_kind_unavailable(param.name)}")
     return editor
+
+
+def _kind_unavailable(name: str) -> str | None:
+    """Why the executor kind ``name`` cannot run here (``dask`` without the ``distributed``
+    package, as in the packaged app; ``interpreters`` before Python 3.14); None when it can or
+    ``name`` is no kind."""
+    from ...engine.executors import UnknownKindError, executor_class
+
+    try:
+        kind = executor_class(name)
+    except UnknownKindError:
+        return None
+    return getattr(kind, "unavailable", lambda: None)()
+
+
+def _grey_unavailable_kinds(box: QComboBox, choices: tuple[str, ...]) -> None:
+    """A choice naming a kind that cannot run here is shown greyed, its reason as its
+    tooltip, rather than offered and then refused when the run starts."""
+    model = box.model()
+    for index, choice in enumerate(choices):
+        reason = _kind_unavailable(choice)
+        item = model.item(index) if isinstance(model, QStandardItemModel) else None
+        if reason and item is not None:
+            item.setEnabled(False)
+            item.setToolTip(f"Not available here: {reason}")
 
 
 def editor_value(param: Param, editor: QWidget) -> Any:
