@@ -183,6 +183,11 @@ class MainWindow(RunLifecycle, QMainWindow):
         """Start the run host on a pool thread, so the first Run finds it ready."""
         QThreadPool.globalInstance().start(self._start_host_quietly)
 
+    @property
+    def settings_store(self) -> SettingsStore:
+        """Where the window keeps what it remembers across starts."""
+        return self._store
+
     def use_python(self, info: PythonInfo) -> bool:
         """Run the next runs under ``info`` (Run ▸ Python interpreter); refused mid-run. The
         run host is replaced on a pool thread, now, so the next Run finds it ready."""

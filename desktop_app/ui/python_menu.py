@@ -3,7 +3,9 @@
 The interpreters are found off the GUI thread (engine/pythons.py runs each candidate once to
 ask what it is) and listed as they arrive; "Other interpreter…" takes a path, checked the same
 way in the background. Choosing one tells the window (``MainWindow.use_python``), which hands it
-to the run host: the host is replaced at its next start, on a pool thread.
+to the run host: the host is replaced at its next start, on a pool thread. The choice is
+remembered across starts: the next window asks that interpreter again in the background and uses
+it if it is still there and usable, else says it is gone and keeps this app's Python.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class PythonMenu(QObject):
 
     found = Signal(object)  # list[PythonInfo]: the search finished (queued to the GUI thread)
     probed = Signal(object, str)  # PythonInfo | None, the path given: "Other…" was checked
+    restored = Signal(object, str)  # PythonInfo | None, the path remembered from the last start
 
     def __init__(self, window: MainWindow, parent_menu: QMenu) -> None:
         super().__init__(window)
@@ -50,6 +53,25 @@ class PythonMenu(QObject):
         self.probed.connect(self._on_self_probed)
         # Searched when the menu first opens, not at start-up: it runs every candidate once.
         self.menu.aboutToShow.connect(self.search)
+        self.restored.connect(self._on_self_restored)
+        self._restore()
+
+    def _restore(self) -> None:
+        """The interpreter chosen last time, asked again off the GUI thread."""
+        path = self.window.settings_store.python_path()
+        if path:
+            QThreadPool.globalInstance().start(lambda: _emit(self.restored, probe(path), path))
+
+    def _on_self_restored(self, info: Any, path: str) -> None:
+        if info is None or not info.usable:
+            self.window.settings_store.set_python_path("")
+            self.window.statusBar().showMessage(
+                f"The Python chosen last time ({path}) is gone or no longer usable: runs use "
+                "this app's Python",
+                10000,
+            )
+            return
+        self.choose(info)
 
     # --- the search, on a pool thread -----------------------------------------------------------
 
@@ -110,6 +132,7 @@ class PythonMenu(QObject):
             self._check(self.window.host.python)
             return False
         action.setChecked(True)
+        self.window.settings_store.set_python_path("" if info.source == "this" else info.path)
         return True
 
     def _check(self, path: str | None) -> None:

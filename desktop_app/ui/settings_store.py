@@ -152,5 +152,13 @@ class SettingsStore:
     def set_rerun_on_change(self, on: bool) -> None:
         self._set_json("experiments/rerun_on_change", bool(on))
 
+    def python_path(self) -> str:
+        """The interpreter the last chosen run host ran under ("" for this app's own Python)."""
+        value = self.qsettings.value("run/python", "")
+        return value if isinstance(value, str) else ""
+
+    def set_python_path(self, path: str) -> None:
+        self.qsettings.setValue("run/python", path)
+
     def sync(self) -> None:
         self.qsettings.sync()

@@ -116,3 +116,45 @@ def test_a_saved_run_shows_its_own_interpreter_and_verdict_in_the_timeline(
     with qtbot.waitSignal(lab_window.run_finished, timeout=30_000):
         assert lab_window.open_run(str(older))
     assert header.text() == ""
+
+
+def _window(qtbot, ini_settings, lab_host):
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow(host=lab_host, settings=ini_settings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_the_chosen_python_is_remembered_and_used_at_the_next_start(qtbot, ini_settings, lab_host):
+    path = needs(pyenv_python(13), "pyenv Python 3.13")
+    first = _window(qtbot, ini_settings, lab_host)
+    info = _info(_menu(qtbot, first), 13)
+    assert first.menus.python_menu.choose(info)
+    first.close()
+    assert ini_settings.value("run/python") == info.path
+    lab_host.use_python(None)  # as a new app's host starts: this app's Python
+    second = _window(qtbot, ini_settings, lab_host)
+    group = second.menus.python_menu.group
+
+    def checked() -> list[str]:
+        return [a.text() for a in group.actions() if a.isChecked()]
+
+    qtbot.waitUntil(lambda: "Python 3.13" in checked()[0], timeout=SEARCH_MS)
+    assert len(checked()) == 1
+    assert os.path.realpath(second.host.python) == os.path.realpath(path)
+    assert "Python 3.13" in second.statusBar().environment_label.text()
+    second.close()
+
+
+def test_a_remembered_python_that_is_gone_is_said_and_forgotten(
+    qtbot, ini_settings, lab_host, tmp_path
+):
+    gone = str(tmp_path / "python3.99")
+    ini_settings.setValue("run/python", gone)
+    window = _window(qtbot, ini_settings, lab_host)
+    qtbot.waitUntil(lambda: "is gone" in window.statusBar().currentMessage(), timeout=SEARCH_MS)
+    assert gone in window.statusBar().currentMessage()
+    assert window.host.python is None and ini_settings.value("run/python") == ""
+    window.close()
