@@ -82,3 +82,8 @@ def test_a_finished_sweep_fills_the_why_tab_and_a_new_run_clears_it(qtbot, lab_w
     assert why.words.toPlainText().splitlines() == report.why
     lab_window.ui.timing_plot.clear((1, 2))
     assert why.rows() == [] and why.words.toPlainText() == ""
+
+
+def test_the_measured_tick_is_drawn_over_the_bars(view):
+    view.show_why([_row(4, 0.62, 0.5, -0.02)], [])
+    assert all(view._ticks.zValue() > bar.zValue() for bar in view._bars)

@@ -58,6 +58,7 @@ class WhyView(QWidget):
         self._legend = add_layout_legend(self.graphics.ci, 1, (self._plot,))
         self._bars: list[pg.BarGraphItem] = []
         self._ticks = pg.ScatterPlotItem(symbol="|", size=22, pen=pg.mkPen(width=2.5))
+        self._ticks.setZValue(10)  # over the bars: a tick inside a bar that overruns it shows
         self._plot.addItem(self._ticks)
         self._hint = pg.TextItem(EMPTY, anchor=(0.5, 0.5))
         self._plot.addItem(self._hint)
