@@ -58,8 +58,10 @@ def is_lean(python: str = sys.executable) -> bool:
 
 
 def cached_wheel(version: str) -> Path | None:
+    """The wheel built for this interpreter, its ABI included (``cp313t`` for free-threaded)."""
     tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
-    found = sorted(WHEELS.glob(f"numpy-{version}-{tag}-{tag}-*.whl"))
+    abi = f"{tag}{getattr(sys, 'abiflags', '')}"
+    found = sorted(WHEELS.glob(f"numpy-{version}-{tag}-{abi}-*.whl"))
     return found[-1] if found else None
 
 

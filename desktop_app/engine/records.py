@@ -217,7 +217,7 @@ _IDS = array("q")  # 0, 1, 2, …: task ids are sliced from it, grown on demand
 _IDS_CAP = 1 << 21  # 16 MB at most; beyond it ids are made one by one
 
 
-def _task_ids(first: int, count: int) -> array | memoryview:
+def _task_ids(first: int, count: int) -> array:
     """``array("q", range(first, first + count))`` as a slice (a C copy) of a cached run of
     ids: made item by item it was the largest single cost of a million-task map in the parent
     (docs/benchmarks.md). Only the first map that reaches a new id pays for making it."""
@@ -226,7 +226,9 @@ def _task_ids(first: int, count: int) -> array | memoryview:
         return array("q", range(first, stop))
     if len(_IDS) < stop:
         _IDS.extend(range(len(_IDS), min(_IDS_CAP, max(stop, 2 * len(_IDS)))))
-    return memoryview(_IDS)[first:stop]  # no copy: the caller copies it into its column
+    # A copy (a C slice), not a view: a view of _IDS kept alive (a traceback holding a frame)
+    # would make the next extension of _IDS raise BufferError.
+    return _IDS[first:stop]
 
 
 @dataclass(frozen=True, slots=True)

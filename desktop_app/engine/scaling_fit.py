@@ -6,8 +6,9 @@ its medians, with the fits' uncertainty, and a bootstrap interval on each measur
 - USL (Gunther): ``S(n) = n / (1 + σ (n - 1) + κ n (n - 1))``; ``σ`` is contention (waiting
   for a shared thing: the GIL, a lock, a queue), ``κ`` coherence (the cost of workers keeping
   each other up to date, which makes the curve turn down). Both are kept in the range where
-  they mean that (``0 <= σ <= 1``, ``κ >= 0``): a parameter the least-squares fit puts outside
-  is held at the bound and the other refitted, as ``curve_fit`` with bounds finds (tested).
+  they mean that (``0 <= σ <= 1``, ``κ >= 0``): when the least-squares fit leaves that range,
+  the best fit with some parameters held at a bound and the others refitted is taken, which is
+  what ``curve_fit`` with bounds finds (tested, including both parameters out of range).
 
 Both are fitted by least squares on the speedups with a small Levenberg–Marquardt (scipy is not
 shipped; the tests check it against ``scipy.optimize.curve_fit``). The uncertainty is the
@@ -18,6 +19,7 @@ Plain numpy, no Qt: the CLI, the report and the window use it alike.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -107,17 +109,8 @@ def fit(model: str, pool_sizes: Sequence[float], speedups: Sequence[float]) -> F
     p = _levenberg_marquardt(func, jac, n, y, np.array(start, float))
     held = np.zeros(len(names), bool)
     bounds = _BOUNDS.get(model)
-    while bounds is not None:  # hold each parameter out of its range at the bound, refit
-        low, high = (np.array(b, float) for b in zip(*bounds, strict=True))
-        outside = ~held & ((p < low) | (p > high))
-        if not outside.any():
-            break
-        held |= outside
-        p = np.clip(p, low, high)
-        free = np.flatnonzero(~held)
-        if not len(free):
-            break
-        p[free] = _levenberg_marquardt(*_holding(func, jac, p, free), n, y, p[free])
+    if bounds is not None:
+        p, held = _within_bounds(func, jac, n, y, p, bounds)
     residual = y - func(n, p)
     rss = float(residual @ residual)
     free = np.flatnonzero(~held)
@@ -139,6 +132,43 @@ def fit(model: str, pool_sizes: Sequence[float], speedups: Sequence[float]) -> F
         rss,
         tuple(map(bool, held)) if bounds is not None else (),
     )
+
+
+def _within_bounds(
+    func: _Model,
+    jac: _Model,
+    n: np.ndarray,
+    y: np.ndarray,
+    free_fit: np.ndarray,
+    bounds: tuple[tuple[float, float], ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The least-squares fit with every parameter in its range: the free fit when it is inside,
+    else the best of every way of holding some parameters at one of their finite bounds and
+    refitting the others (feasible results only). With two parameters that is at most nine
+    small fits, and it finds what a bounded solver does, also when both leave the range."""
+    low, high = (np.array(b, float) for b in zip(*bounds, strict=True))
+    if np.all((free_fit >= low) & (free_fit <= high)):
+        return free_fit, np.zeros(len(free_fit), bool)
+    choices = [[None, *(b for b in pair if np.isfinite(b))] for pair in bounds]
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for combo in itertools.product(*choices):
+        held = np.array([c is not None for c in combo])
+        if not held.any():
+            continue
+        p = np.clip(free_fit, low, high)
+        p[held] = [c for c in combo if c is not None]
+        free = np.flatnonzero(~held)
+        if len(free):
+            p[free] = _levenberg_marquardt(*_holding(func, jac, p, free), n, y, p[free])
+        if not np.all((p >= low - 1e-12) & (p <= high + 1e-12)):
+            continue
+        residual = y - func(n, p)
+        cost = float(residual @ residual)
+        if best is None or cost < best[0] - 1e-15:
+            best = (cost, p, held)
+    if best is None:  # cannot happen with a held corner, but never return out of range
+        return np.clip(free_fit, low, high), np.ones(len(free_fit), bool)
+    return best[1], best[2]
 
 
 def _holding(func: _Model, jac: _Model, p: np.ndarray, free: np.ndarray) -> tuple[_Model, _Model]:

@@ -16,6 +16,7 @@ Qt-free: the CLI's "Why" section and the window read the same numbers.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class Gap:
     parts: dict[str, float]
     waiting_for: str  # "the GIL or a lock", "a core (other programs)" or "" (I/O work)
     other_programs: bool  # processes waited for cores: another program held them
+    no_split: str = ""  # why ``parts`` is empty, in words ("" when it is not)
 
     @property
     def gap_s(self) -> float:
@@ -56,7 +58,7 @@ def worker_seconds(spans: SpanTable, pool_size: int, wall: float, bound: str) ->
     """The parts of ``pool_size × wall`` worker-seconds, summed over the workers (see module).
     Column-wise (numpy): a million spans take milliseconds, not a Python loop per span."""
     if not len(spans):
-        return dict.fromkeys(("busy", "waiting", "overhead", "imbalance"), 0.0)
+        return dict.fromkeys(("busy", "busy_measured", "waiting", "overhead", "imbalance"), 0.0)
     start = np.frombuffer(spans.start, np.float64)
     end = np.frombuffer(spans.end, np.float64)
     share = np.frombuffer(spans.on_cpu, np.float64)
@@ -71,14 +73,15 @@ def worker_seconds(spans: SpanTable, pool_size: int, wall: float, bound: str) ->
     ends = np.full(workers, -np.inf)
     np.maximum.at(ends, row, end)
     waiting = 0.0
+    known = share >= 0
     if bound == "cpu":
-        known = share >= 0
         waiting = float(((1.0 - np.minimum(share, 1.0)) * duration)[known].sum())
     outside = max(wall - (last - first), 0.0)  # dispatch before the first task, collection after
     gaps = float(np.maximum(ends - first - worked, 0.0).sum())
     tail = float((last - ends).sum()) + max(pool_size - workers, 0) * (last - first)
     return {
         "busy": float(worked.sum()),
+        "busy_measured": float(duration[known].sum()),  # of spans whose CPU share is known
         "waiting": waiting,
         "overhead": gaps + pool_size * outside,
         "imbalance": tail,
@@ -101,16 +104,42 @@ def gap_of(entry: RunEntry, serial_s: float, row: SummaryRow) -> Gap:
     n = max(m.pool_size, 1)
     ideal_s = serial_s / row.ideal_speedup if row.ideal_speedup > 0 else serial_s
     if not _one_task_at_a_time(m.backend):
-        return Gap(m.series, m.backend, m.pool_size, m.wall_s, ideal_s, m.startup_s, {}, "", False)
+        return Gap(
+            m.series,
+            m.backend,
+            m.pool_size,
+            m.wall_s,
+            ideal_s,
+            m.startup_s,
+            {},
+            "",
+            False,
+            "its workers share one thread: no split by worker",
+        )
+    if not len(entry.spans) and m.task_count:
+        return Gap(
+            m.series,
+            m.backend,
+            m.pool_size,
+            m.wall_s,
+            ideal_s,
+            m.startup_s,
+            {},
+            "",
+            False,
+            "its task spans were not kept (pruned from the history): no split by cause",
+        )
     seconds = worker_seconds(entry.spans, n, m.wall_s, m.bound)
     # More workers than the ideal speedup (CPU-bound work beyond the cores) must take turns
     # on the cores: that waiting is already in the ideal (serial ÷ cores), not in the gap.
-    # Only the waiting beyond it is a cause: the GIL or a lock, or other programs' load.
-    turns = seconds["busy"] * max(0.0, 1.0 - row.ideal_speedup / n) if m.bound == "cpu" else 0.0
+    # Only the waiting beyond it is a cause: the GIL or a lock, or other programs' load; it
+    # is core time lost, so it becomes wall time over the cores that could run, not over n.
+    running = min(float(n), row.ideal_speedup) if row.ideal_speedup > 0 else float(n)
+    turns = seconds["busy_measured"] * max(0.0, 1.0 - running / n) if m.bound == "cpu" else 0.0
     parts = {
         "overhead": seconds["overhead"] / n,
         "imbalance": seconds["imbalance"] / n,
-        "waiting": max(seconds["waiting"] - turns, 0.0) / n,
+        "waiting": max(seconds["waiting"] - turns, 0.0) / running,
     }
     parts["rest"] = (m.wall_s - ideal_s) - sum(parts.values())
     threads = m.backend in ("threads",)
@@ -167,7 +196,12 @@ def explain(report: RunReport) -> list[SeriesWhy]:
                 continue
             gaps.append(gap_of(_median_entry(entries), serial_s, row))
             walls = [e.measurement.wall_s for e in entries]
-            intervals[size] = bootstrap_speedup(serial[series], walls)
+            # One repeat on either side: nothing to resample (a zero-width "interval" of one
+            # ratio would look like certainty): no interval, as the plot draws no bar.
+            enough = len(serial[series]) > 1 and len(walls) > 1
+            intervals[size] = (
+                bootstrap_speedup(serial[series], walls) if enough else (math.nan, math.nan)
+            )
             # Fitted on the workers that can run at once (the ideal speedup: the cores, for
             # CPU-bound work), not the pool size: 8 workers on 2 cores flatten at 2 because of
             # the machine, which a serial fraction or a coherence cost must not be made to say.
@@ -238,14 +272,19 @@ def why_lines(report: RunReport, whys: list[SeriesWhy] | None = None) -> list[st
                 "other programs slowed both, so 'the rest' can come out negative"
             )
         for gap in why.gaps:
-            low, high = why.intervals.get(gap.pool_size, (float("nan"), float("nan")))
+            low, high = why.intervals.get(gap.pool_size, (math.nan, math.nan))
+            interval = (
+                f"speedup 95 % CI {low:.2f}–{high:.2f}"
+                if math.isfinite(low) and math.isfinite(high)
+                else "one repeat: no interval on the speedup"
+            )
             head = (
                 f"  × {gap.pool_size}: {_ms(gap.measured_s)} against an ideal {_ms(gap.ideal_s)} "
-                f"(speedup 95 % CI {low:.2f}–{high:.2f})"
+                f"({interval})"
             )
             p = gap.parts
             if not p:
-                lines.append(f"{head}; its workers share one thread: no split by worker")
+                lines.append(f"{head}; {gap.no_split}")
                 continue
             waiting = (
                 f", waiting for {gap.waiting_for} {_ms(p['waiting'])}" if gap.waiting_for else ""

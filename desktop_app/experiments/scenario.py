@@ -11,6 +11,7 @@ checks that each returned serial's results in input order.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import os
 from collections.abc import Sequence
@@ -193,6 +194,7 @@ def run_experiment(ctx: RunContext, spec: ExperimentRun) -> None:
             kinds = _check_results(ctx, kinds, reference)
             if bound is None:
                 bound = measured_bound(ctx, target.name, serial.spans)
+                _rebound(ctx, series, bound)
         for kind in kinds:
             for size in ctx.pool_sizes:
                 task = task_for(target, kind, is_async)  # its first call runs setup()
@@ -245,6 +247,16 @@ def measured_bound(ctx: RunContext, name: str, spans: Any) -> str:
         "set BOUND = 'io' or 'cpu' in the file to say so yourself"
     )
     return bound
+
+
+def _rebound(ctx: RunContext, series: str, bound: str) -> None:
+    """The serial run measured before the bound was known takes it too: the report's summary
+    and its "why" read it (a sleeping serial task counted as CPU-bound work read as "waited
+    for a core: other programs slowed both")."""
+    for entry in ctx.report.runs:
+        m = entry.measurement
+        if m.series == series and m.bound != bound:
+            entry.measurement = dataclasses.replace(m, bound=bound)
 
 
 def _report(ctx: RunContext, exc: ExperimentError) -> None:

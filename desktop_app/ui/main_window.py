@@ -197,6 +197,7 @@ class MainWindow(RunLifecycle, QMainWindow):
             )
             return False
         self.host.use_python(None if info.source == "this" else info.path)
+        self.ui.params.set_own_python(info.source == "this")
         status = self.statusBar()
         if isinstance(status, StatusBar):
             status.set_interpreter(info)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMenu
 
@@ -54,6 +54,8 @@ class PythonMenu(QObject):
         # Searched when the menu first opens, not at start-up: it runs every candidate once.
         self.menu.aboutToShow.connect(self.search)
         self.restored.connect(self._on_self_restored)
+        self._user_chose = False  # a choice made before the remembered one was checked wins
+        self._pending: PythonInfo | None = None
         self._restore()
 
     def _restore(self) -> None:
@@ -63,6 +65,8 @@ class PythonMenu(QObject):
             QThreadPool.globalInstance().start(lambda: _emit(self.restored, probe(path), path))
 
     def _on_self_restored(self, info: Any, path: str) -> None:
+        if self._user_chose:  # the user picked one meanwhile: theirs stands
+            return
         if info is None or not info.usable:
             self.window.settings_store.set_python_path("")
             self.window.statusBar().showMessage(
@@ -71,6 +75,24 @@ class PythonMenu(QObject):
                 10000,
             )
             return
+        if self.window.is_running():  # a run started first: switch when it ends
+            self.window.run_finished.connect(
+                self._after_run, Qt.ConnectionType.SingleShotConnection
+            )
+            self._pending = info
+            return
+        self._adopt(info)
+
+    def _after_run(self, _report: Any) -> None:
+        info, self._pending = self._pending, None
+        if info is not None and not self._user_chose:
+            self._adopt(info)
+
+    def _adopt(self, info: PythonInfo) -> None:
+        """Use ``info``, known to the run host's own search as well (as "Other…" does)."""
+        known = [p for p in os.environ.get(EXTRA_ENV, "").split(os.pathsep) if p]
+        if info.source != "this" and info.path not in known:
+            os.environ[EXTRA_ENV] = os.pathsep.join([*known, info.path])
         self.choose(info)
 
     # --- the search, on a pool thread -----------------------------------------------------------
@@ -142,6 +164,7 @@ class PythonMenu(QObject):
             action.setChecked(True)
 
     def _on_action_chosen(self, info: PythonInfo) -> None:
+        self._user_chose = True
         self.choose(info)
 
     # --- Other interpreter… -----------------------------------------------------------------------
@@ -166,10 +189,8 @@ class PythonMenu(QObject):
             )
             self.window.statusBar().showMessage(f"{path} {what}", 10000)
             return
-        known = [p for p in os.environ.get(EXTRA_ENV, "").split(os.pathsep) if p]
-        if info.path not in known:  # the run host (and the GIL lesson in it) finds it too
-            os.environ[EXTRA_ENV] = os.pathsep.join([*known, info.path])
-        self.choose(info)
+        self._user_chose = True
+        self._adopt(info)  # the run host (and the GIL lesson in it) finds it too
 
 
 def _emit(signal: Any, *args: Any) -> None:

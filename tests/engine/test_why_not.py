@@ -152,9 +152,12 @@ def test_workers_taking_turns_on_too_few_cores_is_not_counted_as_waiting():
     (gap,) = why.gaps
     assert gap.ideal_s == pytest.approx(0.5) and gap.parts["waiting"] == pytest.approx(0.0)
     assert not gap.other_programs
-    (why,) = explain(_turns_report(0.3))  # each waited 0.35 s where turns explain 0.25 s
+    # Each waited 0.35 s where turns explain 0.25 s: 0.4 worker-seconds of core time lost in
+    # all, which two cores would have done in 0.2 s of wall time (over the cores, not the 4
+    # workers: a review found it was divided by the pool size and read as half of that).
+    (why,) = explain(_turns_report(0.3))
     (gap,) = why.gaps
-    assert gap.parts["waiting"] == pytest.approx(0.1)
+    assert gap.parts["waiting"] == pytest.approx(0.2)
     assert gap.other_programs  # 0.1 s of a 0.5 s wall: other programs held the cores
 
 
@@ -176,3 +179,23 @@ def test_a_sweep_past_the_cores_is_fitted_on_the_workers_that_ran_at_once():
     (why,) = explain(report)
     assert why.amdahl is not None and why.amdahl.values[0] == pytest.approx(truth, abs=1e-6)
     assert why.usl is None
+
+
+def test_a_run_whose_spans_were_pruned_gets_no_split_and_says_why():
+    report = _report()
+    for entry in report.runs:
+        entry.spans = SpanTable()  # the history keeps old runs' documents, not their spans
+    (why,) = explain(report)
+    (gap,) = why.gaps
+    assert gap.parts == {} and "were not kept" in gap.no_split
+    assert "its task spans were not kept" in "\n".join(why_lines(report))
+
+
+def test_one_repeat_gives_no_interval_rather_than_a_zero_width_one():
+    report = _report()
+    report.runs = [e for e in report.runs if e.measurement.repeat == 0]
+    report.summary = summarize([entry.measurement for entry in report.runs], cores=2)
+    (why,) = explain(report)
+    low, high = why.intervals[2]
+    assert low != low and high != high  # NaN: nothing to resample
+    assert "one repeat: no interval on the speedup" in "\n".join(why_lines(report))

@@ -335,8 +335,11 @@ def test_a_task_that_mostly_waits_is_measured_as_io_bound_and_says_so(tmp_path, 
         "waits.py",
         "import time\ndef task(x):\n    time.sleep(0.01)\n    return x\nINPUTS = list(range(6))\n",
     )
-    report = run(path, pools, kinds=("threads",), sizes=(1, 4))
+    report = run(path, pools, kinds=("threads",), sizes=(1, 4), repeats=2)
     assert report.state == "completed", messages(report)
+    # the serial run measured before the bound was known takes it too: no "waited for a core"
+    assert {e.measurement.bound for e in report.runs} == {"io"}
+    assert not any("for a core" in line for line in report.why), report.why
     bounds = {
         (e.measurement.backend, e.measurement.pool_size): e.measurement.bound for e in report.runs
     }

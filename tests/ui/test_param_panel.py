@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
@@ -93,21 +95,24 @@ def test_a_kind_that_cannot_run_here_is_greyed_with_its_reason(qtbot, monkeypatc
     assert box.model().item(1).isEnabled()
 
 
-def test_an_experiments_box_for_a_kind_that_cannot_run_here_is_greyed(qtbot):
-    """On Python before 3.14 "Run on interpreters" cannot be ticked; its tooltip says why."""
-    import sys
+def test_an_experiments_box_for_a_kind_that_cannot_run_here_is_greyed(panel, monkeypatch):
+    """ "Run on dask" without distributed cannot be ticked while the run host runs under this
+    app's Python (the tooltip says why), and stays so when other values change; under another
+    interpreter, which may have it, it is offered."""
+    from desktop_app.engine.executors import _dask_cluster
+    from desktop_app.experiments.loader import parse_target
+    from desktop_app.experiments.scenario import describe, experiment_scenario
 
-    from desktop_app.experiments.scenario import experiment_params
-    from desktop_app.ui.panels.param_panel import make_editor
-
-    param = next(p for p in experiment_params() if p.name == "interpreters")
-    box = make_editor(param)
-    qtbot.addWidget(box)
-    if sys.version_info >= (3, 14):
-        assert box.isEnabled()
-    else:
-        assert not box.isEnabled()
-        assert "Not available here:" in box.toolTip() and "3.14" in box.toolTip()
-    threads = make_editor(next(p for p in experiment_params() if p.name == "threads"))
-    qtbot.addWidget(threads)
-    assert threads.isEnabled()
+    monkeypatch.setattr(_dask_cluster, "unavailable_reason", lambda: "no distributed here")
+    example = str(Path(__file__).resolve().parents[2] / "docs" / "examples" / "squares.py")
+    scenario = experiment_scenario(describe(parse_target(example)))
+    panel.set_scenario(scenario, {})
+    box = panel.editor("dask")
+    assert not box.isEnabled() and "Not available here: no distributed here" in box.toolTip()
+    panel.set_value("threads", False)  # values change: the reasons are worked out again
+    assert not panel.editor("dask").isEnabled()
+    assert panel.editor("threads").isEnabled()
+    panel.set_own_python(False)
+    assert panel.editor("dask").isEnabled()
+    panel.set_own_python(True)
+    assert not panel.editor("dask").isEnabled()

@@ -158,3 +158,24 @@ def test_a_remembered_python_that_is_gone_is_said_and_forgotten(
     assert gone in window.statusBar().currentMessage()
     assert window.host.python is None and ini_settings.value("run/python") == ""
     window.close()
+
+
+def test_a_choice_made_before_the_remembered_python_is_checked_wins(qtbot, ini_settings, lab_host):
+    """The remembered interpreter is asked again in the background; a pick in the menu made
+    before that answer arrives is not overridden by it (review finding)."""
+    from desktop_app.engine.pythons import this_python
+
+    path = needs(pyenv_python(13), "pyenv Python 3.13")
+    ini_settings.setValue("run/python", path)
+    lab_host.use_python(None)
+    window = _window(qtbot, ini_settings, lab_host)
+    menu = window.menus.python_menu
+    answers = []
+    menu.restored.connect(lambda *args: answers.append(args))  # the probe takes a subprocess
+    menu._on_action_chosen(this_python())  # before the event loop runs: the answer is queued
+    qtbot.waitUntil(lambda: bool(answers), timeout=SEARCH_MS)
+    qtbot.wait(50)  # its own slot, connected first, has run too
+    assert answers[0][0] is not None and answers[0][0].usable  # it did answer "still there"
+    assert window.host.python is None
+    assert ini_settings.value("run/python") == ""
+    window.close()

@@ -87,3 +87,12 @@ def test_a_finished_sweep_fills_the_why_tab_and_a_new_run_clears_it(qtbot, lab_w
 def test_the_measured_tick_is_drawn_over_the_bars(view):
     view.show_why([_row(4, 0.62, 0.5, -0.02)], [])
     assert all(view._ticks.zValue() > bar.zValue() for bar in view._bars)
+
+
+def test_rows_without_a_split_say_so_instead_of_asking_for_a_sweep(view):
+    row = _row(2, 0.6, 0.5, 0.0)
+    row["parts"] = {}  # asyncio, or spans pruned from the history
+    view.show_why([row], ["cpu on asyncio:", "  × 2: …; its workers share one thread"])
+    assert view._hint.isVisible() and "No split by cause" in view._hint.toPlainText()
+    view.clear()
+    assert "No sweep with a serial baseline yet" in view._hint.toPlainText()

@@ -68,13 +68,10 @@ def make_editor(param: Param) -> QWidget:
         editor = _float_editor(param)
     elif param.kind == "bool":
         editor = QCheckBox()
-        reason = _kind_unavailable(param.name)  # an experiment's "Run on <kind>" box
-        if reason:
-            editor.setEnabled(False)
     else:
         editor = QComboBox()
         editor.addItems(list(param.choices))
-        _grey_unavailable_kinds(editor, param.choices)
+        grey_unavailable_kinds(editor, param.choices)
     if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
         if param.unit:
             editor.setSuffix(f" {param.unit}")
@@ -82,8 +79,6 @@ def make_editor(param: Param) -> QWidget:
         editor.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
     editor.setObjectName(f"param_{param.name}")
     editor.setToolTip(_tooltip(param))
-    if not editor.isEnabled():
-        editor.setToolTip(f"{_tooltip(param)}\nNot available here: {_kind_unavailable(param.name)}")
     return editor
 
 
@@ -100,16 +95,20 @@ def _kind_unavailable(name: str) -> str | None:
     return getattr(kind, "unavailable", lambda: None)()
 
 
-def _grey_unavailable_kinds(box: QComboBox, choices: tuple[str, ...]) -> None:
+def grey_unavailable_kinds(box: QComboBox, choices: tuple[str, ...], check: bool = True) -> None:
     """A choice naming a kind that cannot run here is shown greyed, its reason as its
-    tooltip, rather than offered and then refused when the run starts."""
+    tooltip, rather than offered and then refused when the run starts. ``check`` False (the run
+    host runs under another Python, which may have what this one lacks) offers every kind:
+    that host skips what it cannot run, with a note."""
     model = box.model()
+    if not isinstance(model, QStandardItemModel):
+        return
     for index, choice in enumerate(choices):
-        reason = _kind_unavailable(choice)
-        item = model.item(index) if isinstance(model, QStandardItemModel) else None
-        if reason and item is not None:
-            item.setEnabled(False)
-            item.setToolTip(f"Not available here: {reason}")
+        reason = _kind_unavailable(choice) if check else None
+        item = model.item(index)
+        if item is not None:
+            item.setEnabled(not reason)
+            item.setToolTip(f"Not available here: {reason}" if reason else "")
 
 
 def editor_value(param: Param, editor: QWidget) -> Any:
@@ -151,7 +150,20 @@ class ParamPanel(QWidget):
         self._scenario: Scenario | None = None
         self._editors: dict[str, tuple[Param, QWidget]] = {}
         self._labels: dict[str, QLabel] = {}
+        # Whether the run host runs under this app's own Python: only then can the form tell
+        # which executor kinds cannot run (another interpreter may have 3.14 or distributed).
+        self._own_python = True
         self.values_changed.connect(self._apply_uses)
+
+    def set_own_python(self, own: bool) -> None:
+        """The run host now runs under this app's Python (``own``) or another one: grey the
+        kinds this Python cannot run, or offer them all (Run ▸ Python interpreter)."""
+        self._own_python = own
+        for _, _, editors, _ in self._forms.values():
+            for param, editor in editors.values():
+                if isinstance(editor, QComboBox):
+                    grey_unavailable_kinds(editor, param.choices, own)
+        self._apply_uses()
 
     def set_scenario(self, scenario: Scenario, values: dict[str, Any]) -> None:
         """Show the form of ``scenario`` with ``values`` (already validated) over defaults."""
@@ -187,6 +199,8 @@ class ParamPanel(QWidget):
         defaults = scenario.defaults()
         for param in scenario.params:
             editor = make_editor(param)
+            if isinstance(editor, QComboBox) and not self._own_python:
+                grey_unavailable_kinds(editor, param.choices, False)
             set_editor_value(param, editor, defaults[param.name])
             self._connect(editor)
             label = QLabel(param.label + ":")
@@ -207,6 +221,11 @@ class ParamPanel(QWidget):
         for name, (param, editor) in self._editors.items():
             reason = unused.get(name, "")
             tip = f"Not used now: {reason}\n\n{_tooltip(param)}" if reason else _tooltip(param)
+            missing = (  # an experiment's "Run on <kind>" box for a kind that cannot run here
+                _kind_unavailable(name) if param.kind == "bool" and self._own_python else None
+            )
+            if missing and not reason:
+                reason, tip = missing, f"Not available here: {missing}\n\n{_tooltip(param)}"
             for widget in (editor, self._labels[name]):
                 widget.setEnabled(not reason)
                 widget.setToolTip(tip)

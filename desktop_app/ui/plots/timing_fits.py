@@ -3,9 +3,12 @@ beside the ideal curve, and each speedup's 95 % bootstrap interval as an error b
 (engine/scaling_fit.py).
 
 Amdahl (dotted) gives the serial fraction: the part of the work no number of workers shortens,
-with its 95 % interval; the legend names both, so "why not N×" has a number. It needs two pool
-sizes. USL (dash-dot) adds coherence, the cost that makes a curve turn down as workers are
-added, which Amdahl cannot draw; with two parameters it needs three sizes. Each curve is kept
+with its 95 % interval; the legend names both, so "why not N×" has a number. Both fits see the
+workers that could run at once (each size's ideal speedup: the cores, for CPU-bound work), not
+the pool sizes: Amdahl needs two distinct such counts, so a CPU-bound sweep of 2, 4 and 8 on
+two cores gets no curve (one count: 2), which the speedup tab's tooltip says. USL (dash-dot)
+adds coherence, the cost that makes a curve turn down as workers are added, which Amdahl cannot
+draw; with two parameters it needs three distinct counts. Each curve is kept
 between runs like the others. The interval resamples the serial and the pool's repeats (one
 repeat each: no bar, there is nothing to resample).
 """

@@ -126,7 +126,7 @@ class TimingPlot(QWidget):
             1,
             "Speedup over the serial run (bars: its 95 % bootstrap interval over the repeats; "
             "dotted: Amdahl's law, dash-dot: the USL, fitted on the workers that could run at "
-            "once; the USL needs three such counts), and speedup per worker",
+            "once: Amdahl needs two such counts, the USL three), and speedup per worker",
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -4,8 +4,8 @@ causes, one stacked bar per pool size, with the same plain words the CLI prints 
 A bar starts with the ideal wall time (the serial run divided by the ideal speedup: the pool
 size for I/O, the cores for CPU-bound work), then the gap's parts from engine/why_not.py:
 overhead (sending, pickling, queueing, collecting), load imbalance (workers idle at the end),
-waiting (for the GIL or a lock on threads, for a core on processes), and the rest. A black
-tick marks what was measured: when "the rest" comes out negative (the tasks ran faster than in
+waiting (for the GIL or a lock on threads, for a core on processes), and the rest. A tick in
+the palette's text colour marks what was measured: when "the rest" comes out negative (the tasks ran faster than in
 the serial run, or other programs slowed the serial run) the parts overrun the tick, and the
 tooltip says so rather than hiding it. The numbers are made where the run ends, off the GUI
 thread (``RunReport.why_bars``); this view only draws them.
@@ -42,6 +42,7 @@ PART_NAMES = {
     "rest": "the rest (tasks slower than serially)",
 }
 EMPTY = "No sweep with a serial baseline yet: run a lesson with serial and a pool to see why"
+NO_SPLIT = "No split by cause for this run: the words below say why"
 BAR_HEIGHT = 0.6
 
 
@@ -93,6 +94,7 @@ class WhyView(QWidget):
         """Draw ``rows`` and show ``lines`` (both from the run's end); empty clears the view."""
         self._rows = [row for row in rows if row.get("parts")]  # asyncio: no split by worker
         self.words.setPlainText("\n".join(lines))
+        self._hint.setText(NO_SPLIT if rows and not self._rows else EMPTY)
         self._draw()
 
     def clear(self) -> None:
