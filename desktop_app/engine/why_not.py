@@ -97,38 +97,28 @@ def _one_task_at_a_time(backend: str) -> bool:
         return False
 
 
+def _no_split(entry: RunEntry) -> str:
+    """Why ``entry``'s gap cannot be split by cause, in words ("" when it can)."""
+    if not _one_task_at_a_time(entry.measurement.backend):
+        return "its workers share one thread: no split by worker"
+    if not len(entry.spans) and entry.measurement.task_count:
+        return "its task spans were not kept (pruned from the history): no split by cause"
+    return ""
+
+
 def gap_of(entry: RunEntry, serial_s: float, row: SummaryRow) -> Gap:
     """The gap of one measurement (the caller picks a representative repeat). Its parts are
-    left empty where the workers share a thread (asyncio): they have no worker-seconds."""
+    left empty, with the reason in ``no_split``, where the workers share a thread (asyncio:
+    they have no worker-seconds of their own) or the spans were not kept."""
     m = entry.measurement
     n = max(m.pool_size, 1)
     ideal_s = serial_s / row.ideal_speedup if row.ideal_speedup > 0 else serial_s
-    if not _one_task_at_a_time(m.backend):
+    no_split = _no_split(entry)
+    if no_split:
         return Gap(
-            m.series,
-            m.backend,
-            m.pool_size,
-            m.wall_s,
-            ideal_s,
-            m.startup_s,
-            {},
-            "",
-            False,
-            "its workers share one thread: no split by worker",
-        )
-    if not len(entry.spans) and m.task_count:
-        return Gap(
-            m.series,
-            m.backend,
-            m.pool_size,
-            m.wall_s,
-            ideal_s,
-            m.startup_s,
-            {},
-            "",
-            False,
-            "its task spans were not kept (pruned from the history): no split by cause",
-        )
+            m.series, m.backend, m.pool_size, m.wall_s, ideal_s, m.startup_s, {}, "", False,
+            no_split,
+        )  # fmt: skip
     seconds = worker_seconds(entry.spans, n, m.wall_s, m.bound)
     # More workers than the ideal speedup (CPU-bound work beyond the cores) must take turns
     # on the cores: that waiting is already in the ideal (serial ÷ cores), not in the gap.
