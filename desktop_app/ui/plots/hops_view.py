@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QFontMetricsF, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ...engine.hops import PART_LABELS, PARTS, HopRow, hop_rows
 from ...engine.records import Measurement
 from . import plot_style
 from .plot_legend import add_layout_legend
+from .stacked_bars import Part, StackedBars
 from .timing_layout import arrange_wall
 
 # One colour per part, mid-luminance (readable on dark and light); running is the green one,
@@ -32,7 +33,6 @@ PART_COLOURS = {
 }
 PART_NAMES = {"startup": "pool start-up", **PART_LABELS}
 EMPTY = "No process-pool measurement yet: hops are measured for processes and pool only"
-BAR_HEIGHT = 0.6
 
 
 class HopsView(pg.GraphicsLayoutWidget):
@@ -45,7 +45,8 @@ class HopsView(pg.GraphicsLayoutWidget):
         self._plot.setMenuEnabled(False)
         self._plot.setMouseEnabled(x=False, y=False)
         self._legend = add_layout_legend(self.ci, 1, (self._plot,))
-        self._bars: list[pg.BarGraphItem] = []
+        self._stack = StackedBars(self._plot, self._legend)
+        self._bars = self._stack.bars
         self._hint = pg.TextItem(EMPTY, anchor=(0.5, 0.5))
         self._plot.addItem(self._hint)
         self._drawn: tuple | None = None
@@ -92,39 +93,23 @@ class HopsView(pg.GraphicsLayoutWidget):
         self._hint.setColor(plot_style.palette_colours(self)[1])
 
     def _draw(self) -> None:
-        for bar in self._bars:
-            self._plot.removeItem(bar)
-        self._bars.clear()
-        self._legend.clear()
+        self._stack.remove()
         rows = self._rows
         self._hint.setVisible(not rows)
         if not rows:
-            self._plot.getAxis("left").setTicks([[]])
-            self._plot.setRange(xRange=(0, 1), yRange=(-1, 1), padding=0)
+            self._stack.show_empty()
             self._hint.setPos(0.5, 0)
             return
         widths = {"startup": [row.startup_s for row in rows]}
         for part in PARTS:
             widths[part] = [row.shares[part] * row.wall_s for row in rows]
-        left = [0.0] * len(rows)
-        ys = list(range(len(rows)))
-        for part, width in widths.items():
-            colour = QColor(PART_COLOURS[part])
-            bar = pg.BarGraphItem(
-                x0=left, y=ys, width=width, height=BAR_HEIGHT, brush=colour, pen=pg.mkPen(None)
-            )
-            bar.setToolTip(_tooltip(part, rows))
-            self._plot.addItem(bar)
-            self._legend.addItem(bar, PART_NAMES[part])
-            self._bars.append(bar)
-            left = [a + b for a, b in zip(left, width, strict=True)]
-        ticks = [(y, _label(row)) for y, row in zip(ys, rows, strict=True)]
-        axis = self._plot.getAxis("left")
-        axis.setTicks([ticks])
-        metrics = QFontMetricsF(plot_style.axis_font(self))
-        axis.setWidth(int(max(metrics.horizontalAdvance(text) for _, text in ticks)) + 16)
+        parts = [
+            Part(PART_NAMES[part], PART_COLOURS[part], width, _tooltip(part, rows))
+            for part, width in widths.items()
+        ]
+        ends = self._stack.draw(parts, [_label(row) for row in rows], self)
         self._arrange()
-        self._plot.setRange(xRange=(0, max(left) * 1.05 or 1), yRange=(-0.6, len(rows) - 0.4))
+        self._stack.fit(max(ends), len(rows))
 
 
 def _label(row: HopRow) -> str:

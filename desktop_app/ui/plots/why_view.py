@@ -18,11 +18,12 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from . import plot_style
 from .plot_legend import add_layout_legend
+from .stacked_bars import Part, StackedBars
 from .timing_layout import arrange_wall
 
 # Mid-luminance colours, readable on light and dark; the ideal is the neutral grey, so the
@@ -43,7 +44,6 @@ PART_NAMES = {
 }
 EMPTY = "No sweep with a serial baseline yet: run a lesson with serial and a pool to see why"
 NO_SPLIT = "No split by cause for this run: the words below say why"
-BAR_HEIGHT = 0.6
 
 
 class WhyView(QWidget):
@@ -57,7 +57,8 @@ class WhyView(QWidget):
         self._plot.setMenuEnabled(False)
         self._plot.setMouseEnabled(x=False, y=False)
         self._legend = add_layout_legend(self.graphics.ci, 1, (self._plot,))
-        self._bars: list[pg.BarGraphItem] = []
+        self._stack = StackedBars(self._plot, self._legend)
+        self._bars = self._stack.bars
         self._ticks = pg.ScatterPlotItem(symbol="|", size=22, pen=pg.mkPen(width=2.5))
         self._ticks.setZValue(10)  # over the bars: a tick inside a bar that overruns it shows
         self._plot.addItem(self._ticks)
@@ -126,48 +127,26 @@ class WhyView(QWidget):
         self._ticks.setPen(pg.mkPen(text, width=2.5))
 
     def _draw(self) -> None:
-        for bar in self._bars:
-            self._plot.removeItem(bar)
-        self._bars.clear()
-        self._legend.clear()
+        self._stack.remove()
         rows = self._rows
         self._hint.setVisible(not rows)
         if not rows:
             self._ticks.setData([], [])
-            self._plot.getAxis("left").setTicks([[]])
-            self._plot.setRange(xRange=(0, 1), yRange=(-1, 1), padding=0)
+            self._stack.show_empty()
             self._hint.setPos(0.5, 0)
             return
         widths = [_widths(row) for row in rows]
-        left = [0.0] * len(rows)
-        ys = list(range(len(rows)))
-        for part in PART_COLOURS:
-            width = [w[part] for w in widths]
-            bar = pg.BarGraphItem(
-                x0=left,
-                y=ys,
-                width=width,
-                height=BAR_HEIGHT,
-                brush=QColor(PART_COLOURS[part]),
-                pen=pg.mkPen(None),
-            )
-            bar.setToolTip(_tooltip(part, rows))
-            self._plot.addItem(bar)
-            self._legend.addItem(bar, PART_NAMES[part])
-            self._bars.append(bar)
-            left = [a + b for a, b in zip(left, width, strict=True)]
-        measured = [row["measured_s"] for row in rows]
-        self._ticks.setData(measured, ys)
-        self._legend.addItem(self._ticks, "measured wall time")
+        parts = [
+            Part(PART_NAMES[part], colour, [w[part] for w in widths], _tooltip(part, rows))
+            for part, colour in PART_COLOURS.items()
+        ]
         many = len({row["series"] for row in rows}) > 1
-        ticks = [(y, _label(row, many)) for y, row in zip(ys, rows, strict=True)]
-        axis = self._plot.getAxis("left")
-        axis.setTicks([ticks])
-        metrics = QFontMetricsF(plot_style.axis_font(self))
-        axis.setWidth(int(max(metrics.horizontalAdvance(text) for _, text in ticks)) + 16)
+        ends = self._stack.draw(parts, [_label(row, many) for row in rows], self)
+        measured = [row["measured_s"] for row in rows]
+        self._ticks.setData(measured, list(range(len(rows))))
+        self._legend.addItem(self._ticks, "measured wall time")
         self._arrange()
-        right = max(max(left), max(measured))
-        self._plot.setRange(xRange=(0, right * 1.05 or 1), yRange=(-0.6, len(rows) - 0.4))
+        self._stack.fit(max(max(ends), max(measured)), len(rows))
 
 
 def _widths(row: dict[str, Any]) -> dict[str, float]:
