@@ -1,9 +1,10 @@
 """Where the timing plot's parts go for the space it has, so nothing overlaps at small sizes.
 
-Speedup and efficiency stack or sit side by side, and the legend goes below the plots or to
-their right, whichever leaves each plot the most room above the size at which its labels
-overlap (stacked in a short view, each plot was shorter than its rotated axis label and the
-two labels overlapped: issue 13, 640 x 480). The legend never floats over data.
+The tabs (``TABS``: titles and tooltips) and their parts: speedup and efficiency stack or sit
+side by side, and the legend goes below the plots or to their right, whichever leaves each
+plot the most room above the size at which its labels overlap (stacked in a short view, each
+plot was shorter than its rotated axis label and the two labels overlapped: issue 13,
+640 x 480). The legend never floats over data.
 """
 
 from __future__ import annotations
@@ -11,6 +12,22 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 from .plot_legend import LayoutLegend
+
+# The timing plot's tabs, in order: title and tooltip.
+TABS = (
+    ("Wall time", "Median wall time per pool size; bars span min to max"),
+    (
+        "Speedup && efficiency",
+        "Speedup over the serial run (bars: its 95 % bootstrap interval over the repeats; "
+        "dotted: Amdahl's law, dash-dot: the USL, fitted on the workers that could run at "
+        "once: Amdahl needs two such counts, the USL three), and speedup per worker",
+    ),
+    ("Hops", "Process pools: start-up, then the wall time split by where each chunk's time went"),
+    (
+        "Why not N×",
+        "Each pool size's wall time: the ideal, then overhead, imbalance, waiting, the rest",
+    ),
+)
 
 RIGHT_ADVANTAGE = 1.15  # the legend moves right only for this much more plot area
 # A plot smaller than this overlaps its own labels: the rotated "Efficiency (%)" is ~95 px tall

@@ -47,8 +47,8 @@ from .timing_axes import (
 )
 from .timing_curves import KEPT_CURVES, Curve, PointMarks, hide_all, reuse
 from .timing_fits import FitCurves
-from .timing_ideal import IdealCurves
-from .timing_layout import arrange_speed, arrange_wall
+from .timing_ideal import IdealCurves, ideal_points
+from .timing_layout import TABS, arrange_speed, arrange_wall
 from .timing_rows import Key as _Key
 from .timing_rows import (
     baseline,
@@ -63,7 +63,6 @@ from .why_view import WhyView
 __all__ = ["KEPT_CURVES", "VIEWS", "TimingPlot"]
 
 VIEWS = ("wall", "speed")  # the two tabs: wall time; speedup and efficiency
-# Each model of the ideal: its colour and dash, so the two read apart in colour and in grey.
 # A live frame stops drawing new parts past this and goes on at the next frame (~33 ms later):
 # a new backend's curve costs 5-9 ms (an item, error bars and a legend entry), and a sweep
 # that adds several at once stalled the event loop for 20-25 ms in one go.
@@ -109,25 +108,11 @@ class TimingPlot(QWidget):
         # One pool-size label under both plots, stacked or side by side (timing_layout.py).
         self._speed_x_label = self._speed_view.ci.addLabel("", row=2, col=0)
         self._efficiency.setXLink(self._speedup)
-        self._tabs.addTab(self._wall_view, "Wall time")
-        self._tabs.addTab(self._speed_view, "Speedup && efficiency")
         self._hops = HopsView()  # issue 14: where a process pool's time went
-        self._tabs.addTab(self._hops, "Hops")
-        self._tabs.setTabToolTip(
-            2, "Process pools: start-up, then the wall time split by where each chunk's time went"
-        )
         self.why = WhyView()  # issue 14: the gap to the ideal, split by cause, in words too
-        self._tabs.addTab(self.why, "Why not N×")
-        self._tabs.setTabToolTip(
-            3, "Each pool size's wall time: the ideal, then overhead, imbalance, waiting, the rest"
-        )
-        self._tabs.setTabToolTip(0, "Median wall time per pool size; bars span min to max")
-        self._tabs.setTabToolTip(
-            1,
-            "Speedup over the serial run (bars: its 95 % bootstrap interval over the repeats; "
-            "dotted: Amdahl's law, dash-dot: the USL, fitted on the workers that could run at "
-            "once: Amdahl needs two such counts, the USL three), and speedup per worker",
-        )
+        pages = (self._wall_view, self._speed_view, self._hops, self.why)
+        for page, (title, tip) in zip(pages, TABS, strict=True):
+            self._tabs.setTabToolTip(self._tabs.addTab(page, title), tip)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._tabs)
@@ -408,10 +393,7 @@ class TimingPlot(QWidget):
         if not sizes:
             self._ideals.hide(view)
             return
-        top = max(max(sizes), 2)
-        # sorted(set()), not np.unique: that imports numpy.ma on first use, 24 ms mid-run
-        points = {*np.geomspace(1, top, 64).tolist(), float(self._cores), *map(float, sizes)}
-        p = np.array(sorted(x for x in points if x <= top))
+        p = ideal_points(sizes, self._cores)
         if view == "speed":
             self._ideals.draw_speed(p, set(bounds.values()), self._cores)
         else:
