@@ -10,9 +10,7 @@ worker, named by pid and address. Prints the rows it saw.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,36 +21,20 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNG")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds for the run")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from _window_runs import shown_window
 
-    from PySide6.QtCore import QSettings
-
-    from desktop_app.engine.pools import stop_process_helpers
-    from desktop_app.ui.app import make_application
-    from desktop_app.ui.main_window import MainWindow
-
-    app = make_application([])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings=settings)
-        window.resize(1280, 800)
-        window.show()
-        app.processEvents()
-        try:
-            report = _run(app, window, args.timeout)
-            if report is not None:
-                timeline = window.ui.timeline
-                window.ui.tabs.setCurrentWidget(timeline)
-                window.feed.tick()
-                app.processEvents()
-                print("measurement:", timeline.shown_measurement())
-                print("rows:", timeline.worker_labels())
-                window.grab().save(str(out / "screenshot-dask.png"))
-        finally:
-            window.close()
-            stop_process_helpers()
+    with shown_window() as (app, window):
+        report = _run(app, window, args.timeout)
+        if report is not None:
+            timeline = window.ui.timeline
+            window.ui.tabs.setCurrentWidget(timeline)
+            window.feed.tick()
+            app.processEvents()
+            print("measurement:", timeline.shown_measurement())
+            print("rows:", timeline.worker_labels())
+            window.grab().save(str(out / "screenshot-dask.png"))
     if report is None or report.state != "completed":
         print(f"the run did not complete: {getattr(report, 'state', 'timeout')}", file=sys.stderr)
         return 1

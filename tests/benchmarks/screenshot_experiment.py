@@ -10,9 +10,7 @@ docs/screenshot-experiment.png.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,38 +22,23 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNG")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds for the run")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from _window_runs import open_experiment, run_to_end, shown_window
 
-    from _window_runs import open_experiment, run_to_end
-    from PySide6.QtCore import QSettings
-
-    from desktop_app.engine.pools import stop_process_helpers
-    from desktop_app.ui.app import make_application
-    from desktop_app.ui.main_window import MainWindow
-
-    app = make_application([])
     out = Path(args.out)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings=settings)
-        window.resize(1280, 800)
-        window.show()
-        done: list = []
+    out.mkdir(parents=True, exist_ok=True)  # QPixmap.save writes nothing into a missing folder
+    done: list = []
+    with shown_window() as (app, window):
         open_experiment(window, str(EXAMPLE))
-        try:
-            window.set_param("threads", True)
-            window.set_param("processes", True)
-            window.set_pool_sizes((1, 2))
-            window.set_repeats(3)
-            done.append(run_to_end(window, args.timeout))
-            window.ui.tabs.setCurrentWidget(window.ui.timing_plot)
-            app.processEvents()
-            window.ui.timing_plot.refresh()
-            app.processEvents()
-            window.grab().save(str(out / "screenshot-experiment.png"))
-        finally:
-            window.close()
-            stop_process_helpers()
+        window.set_param("threads", True)
+        window.set_param("processes", True)
+        window.set_pool_sizes((1, 2))
+        window.set_repeats(3)
+        done.append(run_to_end(window, args.timeout))
+        window.ui.tabs.setCurrentWidget(window.ui.timing_plot)
+        app.processEvents()
+        window.ui.timing_plot.refresh()
+        app.processEvents()
+        window.grab().save(str(out / "screenshot-experiment.png"))
     if not done or done[0] is None or done[0].state != "completed":
         print("the run did not complete", file=sys.stderr)
         return 1

@@ -12,9 +12,7 @@ Prints the time from start to the window shown.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,31 +25,16 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNGs")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds for the run")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from _window_runs import shown_window
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-
-    from desktop_app.engine.pools import stop_process_helpers
-    from desktop_app.ui.app import make_application
-    from desktop_app.ui.main_window import MainWindow
-
-    app = make_application([])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings=settings)  # with its own run host, as the app builds it
-        window.resize(1280, 800)
-        window.show()
-        app.processEvents()
+    with shown_window() as (app, window):
         print(f"window_shown_s={time.perf_counter() - started:.3f}")
-        try:
-            report = _run_and_grab(app, window, out, args.timeout, QEventLoop, QTimer)
-            if report is not None and report.state == "completed":
-                report = _fits_shot(app, window, out, args.timeout)
-        finally:
-            window.close()  # stops the run host
-            stop_process_helpers()
+        report = _run_and_grab(app, window, out, args.timeout, QEventLoop, QTimer)
+        if report is not None and report.state == "completed":
+            report = _fits_shot(app, window, out, args.timeout)
     if report is None or report.state != "completed":
         print(f"the run did not complete: {getattr(report, 'state', 'timeout')}", file=sys.stderr)
         return 1
