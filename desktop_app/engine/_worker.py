@@ -43,6 +43,21 @@ SLOT_STRIDE = 16
 
 _local = threading.local()
 
+try:  # built by setup.py where a C compiler was found; the Python loop does the same, slower
+    from ._hotloop import run_tasks as _compiled_loop
+except ImportError:  # pragma: no cover - depends on how the lab was installed
+    _compiled_loop = None
+
+# Whether chunks run in the compiled loop (when built). Off only for the A/B benchmark and the
+# tests that hold the two loops against each other; CONCURRENCY_LAB_PYTHON_LOOP=1 sets it off in
+# every worker, since a spawned worker re-imports this module.
+use_compiled_loop = os.environ.get("CONCURRENCY_LAB_PYTHON_LOOP", "") in ("", "0")
+
+
+def timing_loop() -> str:
+    """Which loop times this process's chunks: "compiled" or "python" (a report says which)."""
+    return "compiled" if _compiled_loop is not None and use_compiled_loop else "python"
+
 
 def describe_exception(exc: BaseException) -> tuple[str, str, str]:
     """Type name, message and the formatted traceback of ``exc``, as plain strings."""
@@ -129,7 +144,7 @@ class ThreadBoard:
     """In-process board for thread workers: slot -> [pid, task, start]; task -1 when idle."""
 
     def __init__(self, slots: int) -> None:
-        self.values = [0.0] * (SLOT_STRIDE * slots)
+        self.values = array("d", [0.0]) * (SLOT_STRIDE * slots)
         self.slots = slots
         self._next = 0
         self._lock = threading.Lock()
@@ -331,17 +346,56 @@ def _run_tasks(
     base: int,
     stop: threading.Event | None,
 ) -> None:
-    """The hot loop of every benchmark: per task one clock call, one comparison, two appends
-    and the board's task number. What need not be per task waits until ``CPU_STEP`` has passed
-    (every task, for tasks that long): the thread's CPU clock, the stop flag (a cancel ends the
-    chunk within 20 µs of work) and the board's start time (the running task's start, early
-    by at most 20 µs). Profiled in docs/benchmarks.md."""
+    """The hot loop of every benchmark: per task one clock call, the board's task number and
+    the task's call. What need not be per task waits until ``CPU_STEP`` has passed (every task,
+    for tasks that long): the thread's CPU clock, the stop flag (a cancel ends the chunk within
+    20 µs of work) and the board's start time (the running task's start, early by at most
+    20 µs). Run by the compiled loop (``_hotloop.c``) where it was built, else by
+    :func:`_run_tasks_py`; the two do the same, checked in tests/engine/test_hotloop.py."""
+    task = float(chunk.first + len(chunk.results))  # the board holds doubles
+    stopped = stop.is_set if stop is not None else bool
+    loop = _compiled_loop if _compiled_loop is not None and use_compiled_loop else None
+    if loop is None:
+        _run_tasks_py(func, items, chunk, readings, board, base, task, stopped)
+        return
+    loop(
+        func,
+        items,
+        chunk.results,
+        chunk.marks,
+        readings[0].append,
+        readings[1].append,
+        None if board is None else _board_buffer(board),
+        base + 1,
+        task,
+        stopped,
+        time.thread_time,
+        CPU_STEP,
+    )
+
+
+def _board_buffer(board: Any) -> Any:
+    """The board as a writable buffer of doubles for the compiled loop (a process worker's is
+    a memoryview already; a thread pool's is an array)."""
+    return board if isinstance(board, (memoryview, array)) else _writable_view(board)
+
+
+def _run_tasks_py(
+    func: Callable,
+    items: Iterator,
+    chunk: ChunkResult,
+    readings: tuple,
+    board: Any,
+    base: int,
+    task: float,
+    stopped: Callable[[], bool],
+) -> None:
+    """The hot loop in Python, profiled in docs/benchmarks.md: one clock call, one comparison,
+    two appends and the board's task number a task (about 97 ns with a trivial task, against
+    about 45 ns for the compiled loop)."""
     marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
     mark, keep = marks.append, chunk.results.append
     read_at, read = readings[0].append, readings[1].append
-    task = float(chunk.first + len(chunk.results))  # a float: the board holds doubles, and
-    # storing an int there converts it every task (15 ns of a ~120 ns loop)
-    stopped = stop.is_set if stop is not None else bool
     if board is None:
         board, base = [0.0] * 3, 0  # writing a scratch list is cheaper than testing per task
     index = base + 1

@@ -150,23 +150,38 @@ class SpanTable:
         (``on_cpu``: their on-CPU shares; ``None`` when the worker measured none). Columns
         may be views (a chunk's marks, sliced without a copy); each is copied once."""
         count = len(starts)
-        parts: list[tuple[array, memoryview]] = [
-            (self.task, memoryview(_task_ids(first, count))),
-            (self.start, memoryview(starts)),
-            (self.end, memoryview(ends)),
-            (self.ok, memoryview(ok)),
-            (self.on_cpu, memoryview(on_cpu if on_cpu is not None else NO_CPU_COLUMN * count)),
+        views = self.chunk_views(first, count, starts, ends, ok, on_cpu)
+        self.pid.extend(array("i", [pid]) * count)
+        self.thread_index.extend(array("H", [self._thread_id(thread)]) * count)
+        for name, view in views:  # one copy each; frombytes takes a view as it is
+            getattr(self, name).frombytes(view.cast("B"))
+
+    def chunk_views(
+        self,
+        first: int,
+        count: int,
+        starts: array | memoryview,
+        ends: array | memoryview,
+        ok: array | memoryview,
+        on_cpu: array | memoryview | None,
+    ) -> list[tuple[str, memoryview]]:
+        """(column name, view) of a chunk's per-task columns, each checked against its
+        column's type and the chunk's length before any column changes."""
+        views = [
+            ("task", memoryview(_task_ids(first, count))),
+            ("start", memoryview(starts)),
+            ("end", memoryview(ends)),
+            ("ok", memoryview(ok)),
+            ("on_cpu", memoryview(on_cpu if on_cpu is not None else NO_CPU_COLUMN * count)),
         ]
-        for column, view in parts:  # every column checked before any grows
+        for name, view in views:
+            column = getattr(self, name)
             if view.format != column.typecode or len(view) != count:
                 raise TypeError(
                     f"a column of {count} {column.typecode!r} values cannot take "
                     f"{len(view)} of {view.format!r}"
                 )
-        self.pid.extend(array("i", [pid]) * count)
-        self.thread_index.extend(array("H", [self._thread_id(thread)]) * count)
-        for column, view in parts:  # one copy each; frombytes takes a view as it is
-            column.frombytes(view.cast("B"))
+        return views
 
     def extend(self, other: SpanTable) -> None:
         """Append every span of ``other`` (column-wise, without building span objects)."""

@@ -24,6 +24,7 @@ from ..hops import ChunkHop, HopBreakdown, receive_hop, summarize
 from ..limits import PoolSizeError as PoolSizeError  # re-exported: limits.py owns the bounds
 from ..limits import check_pool_size
 from ..records import ErrorRecord, SpanTable, worker_label
+from ..span_rows import SpanRows
 from ._refusals import PoolStartError as PoolStartError
 from ._refusals import check_room, describe_refusal
 
@@ -208,7 +209,7 @@ class _Dispatch:
         self.hooks: MapHooks = hooks
         executor.context = hooks.context
         self.results: list[Any] = [None] * self.count
-        self.spans = SpanTable()
+        self.spans = SpanRows(self.count)
         self.errors: list[ErrorRecord] = []
         self.done = 0
         self.hops: list[ChunkHop] = []
@@ -220,7 +221,7 @@ class _Dispatch:
     def run(self) -> MapOutcome:
         began = time.perf_counter()
         state = self._loop(began)
-        outcome = MapOutcome(self.results, self.spans, self.errors, state)
+        outcome = MapOutcome(self.results, self.spans.table(), self.errors, state)
         outcome.wall_s = time.perf_counter() - began
         outcome.hops = summarize(self.hops) if state == "completed" else None
         if self.hooks.on_progress:
@@ -293,8 +294,7 @@ class _Dispatch:
         if hop is not None:
             self.hops.append(hop)
         self.results[first : first + len(chunk.results)] = chunk.results
-        spans, before = self.spans, len(self.spans)
-        spans.extend_chunk(
+        rows = self.spans.add_chunk(
             first, chunk.pid, chunk.thread, *chunk.span_columns(), on_cpu=chunk.span_on_cpu()
         )
         self.done += size
@@ -314,7 +314,7 @@ class _Dispatch:
                 )
             )
         if self.hooks.on_spans:  # a copy of the chunk's rows, still in the cache
-            self.hooks.on_spans(spans.part(before, len(spans)))
+            self.hooks.on_spans(self.spans.part(*rows))
         if chunk.output and self.hooks.on_output:
             self.hooks.on_output(chunk.output, worker)
 

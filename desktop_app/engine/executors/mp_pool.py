@@ -23,6 +23,7 @@ from ..cancel import RunCancelled
 from ..hops import submit_hop
 from ..records import ErrorRecord
 from .base import ACCEPTS_PICKLABLE, Executor
+from .pipe_room import widen
 from .processes import ProcessWorkers, dead_processes, kill_and_reap, never
 from .worker_health import Loss, idle_dead, inspect_loss, note_forkserver
 
@@ -56,6 +57,10 @@ class QuietPool(Pool):
     def __init__(self, *args: Any, interrupted: Callable[[], bool] = never, **kwargs: Any):
         self._interrupted = interrupted
         super().__init__(*args, **kwargs)
+
+    def _setup_queues(self) -> None:
+        super()._setup_queues()  # type: ignore[misc]  # private, see above
+        widen(self._inqueue._reader, self._outqueue._reader)  # results outgrow 64 KB (pipe_room)
 
     def _get_sentinels(self) -> list:
         return [self._change_notifier._reader]  # type: ignore[attr-defined]  # private, see above

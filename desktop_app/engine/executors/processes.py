@@ -25,6 +25,7 @@ from ..hops import submit_hop
 from ..records import ErrorRecord
 from ..start_method import get_context
 from .base import ACCEPTS_PICKLABLE, Executor
+from .pipe_room import widen
 from .worker_health import Loss, forkserver_record, idle_dead, inspect_loss, note_forkserver
 
 READY_TIMEOUT_S = 60.0
@@ -175,6 +176,7 @@ class ProcessExecutor(Executor):
         # thread exists, as ``_launch_processes`` does), so start-up is measured apart from the
         # work; one by one, so that a cancel stops the launch too.
         pool = self._pool
+        widen(pool._call_queue._reader, pool._result_queue._reader)  # type: ignore[attr-defined]
         try:
             for _ in range(self.pool_size):
                 if self.interrupted():

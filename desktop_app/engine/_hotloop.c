@@ -1,0 +1,275 @@
+/* The worker's hot loop in C: each task's start read from the clock once, at C cost.
+ *
+ * Why this exists (issue 14, docs/benchmarks.md "Round 4"): the same loop in Python costs
+ * about 97 ns a task against 25 ns for a bare `list(map(func, items))`, and on trivial tasks
+ * that held the lab to ~0.55x the throughput of a bare `Pool(2).map`. Every part of the loop
+ * is the Python loop's (desktop_app/engine/_worker.py: `_run_tasks_py`, the reference and the
+ * fallback where this module was not built): per task one clock reading, the board's task
+ * number and the task's call; every CPU_STEP of wall time the stop flag, the thread's CPU
+ * clock and the board's start time. Nothing here is Python-version specific beyond the clock
+ * call, and the module declares it needs no GIL, so importing it on a free-threaded build
+ * leaves the GIL off (the lab's own GIL verdict would otherwise report it re-enabled).
+ *
+ * The clock is CPython's own perf_counter (the same value `time.perf_counter()` returns), so
+ * marks taken here and in Python (a failed task's end, the chunk's last end) are one timeline.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static int
+perf_now(double *out)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyTime_t t;
+    if (PyTime_PerfCounter(&t) < 0) {
+        return -1;
+    }
+    *out = PyTime_AsSecondsDouble(t);
+#else
+    _PyTime_t t = _PyTime_GetPerfCounter();
+    *out = _PyTime_AsSecondsDouble(t);
+#endif
+    return 0;
+}
+
+/* Appends `count` doubles to an array('d') with one call (its C API is not public). */
+static int
+flush_marks(PyObject *marks, const double *buffer, Py_ssize_t count)
+{
+    if (count == 0) {
+        return 0;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)buffer,
+                                                count * (Py_ssize_t)sizeof(double));
+    if (bytes == NULL) {
+        return -1;
+    }
+    PyObject *done = PyObject_CallMethod(marks, "frombytes", "O", bytes);
+    Py_DECREF(bytes);
+    if (done == NULL) {
+        return -1;
+    }
+    Py_DECREF(done);
+    return 0;
+}
+
+/* The checks made once every `step` seconds of wall time: returns 1 to stop, 0 to go on,
+ * -1 with an exception set. */
+static int
+checkpoint(PyObject *stopped, PyObject *read_at, PyObject *read, PyObject *cpu_clock,
+           Py_ssize_t mark_index)
+{
+    PyObject *flag = PyObject_CallNoArgs(stopped);
+    if (flag == NULL) {
+        return -1;
+    }
+    int stop = PyObject_IsTrue(flag);
+    Py_DECREF(flag);
+    if (stop != 0) {
+        return stop;
+    }
+    PyObject *index = PyLong_FromSsize_t(mark_index);
+    if (index == NULL) {
+        return -1;
+    }
+    PyObject *done = PyObject_CallOneArg(read_at, index);
+    Py_DECREF(index);
+    if (done == NULL) {
+        return -1;
+    }
+    Py_DECREF(done);
+    PyObject *cpu = PyObject_CallNoArgs(cpu_clock);
+    if (cpu == NULL) {
+        return -1;
+    }
+    done = PyObject_CallOneArg(read, cpu);
+    Py_DECREF(cpu);
+    if (done == NULL) {
+        return -1;
+    }
+    Py_DECREF(done);
+    return PyErr_CheckSignals() < 0 ? -1 : 0;
+}
+
+PyDoc_STRVAR(run_tasks_doc,
+"run_tasks(func, items, results, marks, read_at, read, board, index, task, stopped,\n"
+"          cpu_clock, step)\n"
+"--\n\n"
+"Call func on each item of the iterator items, appending each result to the list results\n"
+"and each task's start (perf_counter seconds) to the array('d') marks. board is None or a\n"
+"writable buffer of doubles: board[index] gets each task's number (task, task + 1, ...) and\n"
+"board[index + 1] the start of the task at each checkpoint. Every `step` seconds (and at the\n"
+"first task) stopped() is asked (true: return before the task), read_at(len(marks)) and\n"
+"read(cpu_clock()) record the thread's CPU clock. A task's exception propagates with the\n"
+"marks so far kept; returns None.");
+
+static PyObject *
+run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 12) {
+        PyErr_Format(PyExc_TypeError, "run_tasks takes 12 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *func = args[0], *items = args[1], *results = args[2], *marks = args[3];
+    PyObject *read_at = args[4], *read = args[5], *board = args[6];
+    PyObject *stopped = args[9], *cpu_clock = args[10];
+    if (!PyList_Check(results)) {
+        PyErr_SetString(PyExc_TypeError, "results must be a list");
+        return NULL;
+    }
+    if (!PyIter_Check(items)) {
+        PyErr_SetString(PyExc_TypeError, "items must be an iterator");
+        return NULL;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(args[7]);
+    if (index == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    double task = PyFloat_AsDouble(args[8]);
+    if (task == -1.0 && PyErr_Occurred()) {
+        return NULL;
+    }
+    double step = PyFloat_AsDouble(args[11]);
+    if (step == -1.0 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_ssize_t base_count = PyObject_Length(marks);
+    if (base_count < 0) {
+        return NULL;
+    }
+
+    Py_buffer view;
+    double *slots = NULL;
+    if (board != Py_None) {
+        if (PyObject_GetBuffer(board, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+            return NULL;
+        }
+        if (index < 0 || (index + 2) * (Py_ssize_t)sizeof(double) > view.len) {
+            PyBuffer_Release(&view);
+            PyErr_Format(PyExc_IndexError, "board slot %zd is outside the board", index);
+            return NULL;
+        }
+        slots = (double *)view.buf;
+    }
+
+    Py_ssize_t capacity = 1024, count = 0;
+    double *buffer = PyMem_Malloc(capacity * sizeof(double));
+    if (buffer == NULL) {
+        if (slots != NULL) {
+            PyBuffer_Release(&view);
+        }
+        return PyErr_NoMemory();
+    }
+
+    int failed = 0;
+    double due = 0.0, now = 0.0;
+    PyObject *item;
+    while ((item = PyIter_Next(items)) != NULL) {
+        if (perf_now(&now) < 0) {
+            Py_DECREF(item);
+            failed = 1;
+            break;
+        }
+        if (now >= due) {
+            int stop = checkpoint(stopped, read_at, read, cpu_clock, base_count + count);
+            if (stop != 0) {
+                Py_DECREF(item);
+                failed = stop < 0;
+                break;
+            }
+            if (slots != NULL) {
+                slots[index + 1] = now;
+            }
+            due = now + step;
+        }
+        if (count == capacity) {
+            double *grown = PyMem_Realloc(buffer, 2 * capacity * sizeof(double));
+            if (grown == NULL) {
+                Py_DECREF(item);
+                PyErr_NoMemory();
+                failed = 1;
+                break;
+            }
+            buffer = grown;
+            capacity *= 2;
+        }
+        buffer[count++] = now;
+        if (slots != NULL) {
+            slots[index] = task;
+        }
+        task += 1.0;
+        PyObject *value = PyObject_CallOneArg(func, item);
+        Py_DECREF(item);
+        if (value == NULL) {
+            failed = 1;
+            break;
+        }
+        int appended = PyList_Append(results, value);
+        Py_DECREF(value);
+        if (appended < 0) {
+            failed = 1;
+            break;
+        }
+    }
+    if (!failed && PyErr_Occurred()) {  /* the iterator itself raised */
+        failed = 1;
+    }
+
+    /* The marks so far are kept whatever happened: the caller records a failed task against
+     * its own start and resumes the loop. The task's exception wins over a failed flush. */
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *raised = failed ? PyErr_GetRaisedException() : NULL;
+#else
+    PyObject *type = NULL, *value = NULL, *traceback = NULL;
+    if (failed) {
+        PyErr_Fetch(&type, &value, &traceback);
+    }
+#endif
+    int flushed = flush_marks(marks, buffer, count);
+    PyMem_Free(buffer);
+    if (slots != NULL) {
+        PyBuffer_Release(&view);
+    }
+    if (failed) {
+        if (flushed < 0) {
+            PyErr_Clear();
+        }
+#if PY_VERSION_HEX >= 0x030C0000
+        PyErr_SetRaisedException(raised);
+#else
+        PyErr_Restore(type, value, traceback);
+#endif
+        return NULL;
+    }
+    if (flushed < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef hotloop_methods[] = {
+    {"run_tasks", (PyCFunction)(void (*)(void))run_tasks, METH_FASTCALL, run_tasks_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot hotloop_slots[] = {
+#ifdef Py_GIL_DISABLED
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef hotloop_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "desktop_app.engine._hotloop",
+    .m_doc = "The worker's hot loop in C (see _hotloop.c and _worker.py).",
+    .m_size = 0,
+    .m_methods = hotloop_methods,
+    .m_slots = hotloop_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__hotloop(void)
+{
+    return PyModuleDef_Init(&hotloop_module);
+}

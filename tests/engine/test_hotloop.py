@@ -1,0 +1,162 @@
+"""The compiled hot loop (engine/_hotloop.c) against the Python loop it replaces.
+
+Every test runs a chunk through both loops (``use_compiled_loop`` on and off) and asserts the
+same chunk comes out: results, errors, the number and order of the marks, the CPU readings'
+positions, the board. Times differ between two runs, so they are checked for what must hold
+whatever the load: on the ``perf_counter`` timeline, in order, one per task plus the end.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+
+import pytest
+
+from desktop_app import workloads
+from desktop_app.engine import _worker
+from desktop_app.engine._worker import SLOT_STRIDE, ThreadBoard, run_chunk, running_tasks
+
+pytestmark = pytest.mark.skipif(
+    _worker._compiled_loop is None,
+    reason="the compiled loop was not built (no C compiler when the lab was installed)",
+)
+
+
+@pytest.fixture
+def loops(monkeypatch):
+    """Run ``run_chunk`` once with each loop: returns a function doing so."""
+
+    def both(func, first, items, stop=None):
+        out = {}
+        for compiled in (True, False):
+            monkeypatch.setattr(_worker, "use_compiled_loop", compiled)
+            began = time.perf_counter()
+            chunk = run_chunk(func, first, items, stop)
+            out[compiled] = (chunk, began, time.perf_counter())
+        return out
+
+    return both
+
+
+def _shape(chunk):
+    return (
+        chunk.first,
+        chunk.results,
+        [(task, name, message) for task, name, message, _ in chunk.errors],
+        sorted(chunk.error_ends),
+        len(chunk.marks),
+        chunk.output,
+    )
+
+
+def test_the_ci_build_has_the_compiled_loop():
+    """Installed with a C compiler (``.ci/run`` installs one), the lab uses the compiled loop;
+    a report names the loop that timed it."""
+    from desktop_app.engine.outputs.report import environment
+
+    assert _worker.timing_loop() == "compiled"
+    assert environment()["timing_loop"] == "compiled"
+
+
+def test_both_loops_give_the_same_chunk_on_the_perf_counter_timeline(loops):
+    items = list(range(5000))
+    for chunk, began, ended in loops(workloads.square, 10, items).values():
+        assert _shape(chunk) == (10, [x * x for x in items], [], [], 5001, "")
+        marks = list(chunk.marks)
+        assert began <= marks[0] and marks[-1] <= ended
+        assert marks == sorted(marks)
+        starts, ends, ok = chunk.span_columns()
+        assert len(starts) == len(ends) == 5000 and all(ok)
+
+
+def test_a_failing_task_is_its_own_error_and_the_chunk_goes_on(loops):
+    items = list(range(300))
+    runs = loops(workloads.square_fails_at_five, 0, items)
+    compiled, python = runs[True][0], runs[False][0]
+    assert _shape(compiled) == _shape(python)
+    assert [task for task, *_ in compiled.errors] == [5]
+    assert "ValueError" in compiled.errors[0][1] or compiled.errors[0][1]
+    assert "square_fails_at_five" in compiled.errors[0][3]  # the task's own traceback
+    starts, ends, ok = compiled.span_columns()
+    assert not ok[5] and ends[5] >= starts[5] and sum(ok) == 299
+    shares = compiled.span_on_cpu()
+    assert shares is not None and len(shares) == 300
+
+
+def test_system_exit_in_a_task_does_not_end_the_chunk(loops):
+    def leave(x):
+        if x == 2:
+            raise SystemExit(3)
+        return x
+
+    runs = loops(leave, 0, list(range(5)))
+    assert _shape(runs[True][0]) == _shape(runs[False][0])
+    assert runs[True][0].results == [0, 1, None, 3, 4]
+
+
+def test_the_cpu_clock_is_read_at_the_same_places(loops, monkeypatch):
+    monkeypatch.setattr(_worker, "CPU_STEP", 0.0)  # a reading before every task
+    runs = loops(workloads.square, 0, list(range(50)))
+    for chunk, *_ in runs.values():
+        at, cpu = chunk.readings
+        assert list(at) == list(range(51))  # every task's start, then the chunk's end
+        assert list(cpu) == sorted(cpu)
+
+
+def test_a_set_stop_flag_ends_the_chunk_before_its_first_task(loops):
+    stop = threading.Event()
+    stop.set()
+    for chunk, *_ in loops(workloads.square, 0, list(range(10)), stop).values():
+        assert chunk.results == [] and len(chunk.marks) == 1
+
+
+def test_the_board_shows_the_running_task_and_idle_after(monkeypatch):
+    board = ThreadBoard(2)
+    seen = []
+
+    def look(x):
+        seen.append(running_tasks(board.values, 2))
+        return x
+
+    monkeypatch.setattr(_worker, "use_compiled_loop", True)
+    monkeypatch.setattr(_worker._local, "slot", 1, raising=False)
+    monkeypatch.setattr(_worker._local, "board", board.values, raising=False)
+    board.values[SLOT_STRIDE] = 4242
+    run_chunk(look, 7, [0, 1, 2])
+    assert [[(pid, task) for pid, task, _ in row] for row in seen] == [
+        [(4242, 7)],
+        [(4242, 8)],
+        [(4242, 9)],
+    ]
+    assert running_tasks(board.values, 2) == []  # idle again at the chunk's end
+
+
+def test_an_iterator_that_raises_keeps_the_marks_so_far():
+    def items():
+        yield 1
+        yield 2
+        raise KeyError("gone")
+
+    marks, results = array("d"), []
+    with pytest.raises(KeyError):
+        _worker._compiled_loop(
+            abs, items(), results, marks, [].append, [].append, None, 1, 0.0, bool,
+            time.thread_time, 1.0,
+        )  # fmt: skip
+    assert results == [1, 2] and len(marks) == 2
+
+
+def test_wrong_arguments_are_refused_with_what_is_wrong():
+    loop = _worker._compiled_loop
+    args = [abs, iter([1]), [], array("d"), [].append, [].append, None, 1, 0.0, bool]
+    with pytest.raises(TypeError, match="12 arguments"):
+        loop(*args)
+    with pytest.raises(TypeError, match="results must be a list"):
+        loop(abs, iter([1]), (), *args[3:], time.thread_time, 1.0)
+    with pytest.raises(TypeError, match="iterator"):
+        loop(abs, [1], [], *args[3:], time.thread_time, 1.0)
+    small = memoryview(bytearray(16)).cast("d")
+    with pytest.raises(IndexError, match="outside the board"):
+        loop(*args[:6], small, 5, 0.0, bool, time.thread_time, 1.0)
