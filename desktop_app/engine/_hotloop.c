@@ -16,6 +16,25 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#if defined(__linux__)
+#include <time.h>
+
+/* time.perf_counter() on Linux is clock_gettime(CLOCK_MONOTONIC) in every CPython 3.x, turned
+ * into seconds as _PyTime_AsSecondsDouble does; read here without CPython's overflow checks
+ * (a few ns of a ~20 ns reading). */
+static inline int
+perf_now(double *out)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    long long ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    *out = ns % 1000000000LL == 0 ? (double)(ns / 1000000000LL) : (double)ns / 1e9;
+    return 0;
+}
+#else
 static int
 perf_now(double *out)
 {
@@ -31,6 +50,7 @@ perf_now(double *out)
 #endif
     return 0;
 }
+#endif
 
 /* Appends `count` doubles to an array('d') with one call (its C API is not public). */
 static int

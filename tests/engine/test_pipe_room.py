@@ -6,7 +6,6 @@ default 64 KB the worker waited for the parent to read it all before starting it
 
 from __future__ import annotations
 
-import fcntl
 import os
 
 import pytest
@@ -14,6 +13,8 @@ import pytest
 from desktop_app import workloads
 from desktop_app.engine.executors import make_executor
 from desktop_app.engine.executors.pipe_room import widen
+
+fcntl = pytest.importorskip("fcntl")
 
 pytestmark = pytest.mark.skipif(
     not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are set on Linux only"
@@ -58,3 +59,20 @@ def test_a_pipe_that_cannot_grow_keeps_its_size():
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_a_process_pools_call_queue_holds_every_chunk_in_flight():
+    """The manager thread puts every submitted chunk in the call queue at once (a bare
+    ``Pool.map`` writes them all to its pipe), and the module's constant is left as it was."""
+    from concurrent.futures import process as cf_process
+
+    from desktop_app.engine.executors.base import IN_FLIGHT_PER_WORKER
+
+    before = cf_process.EXTRA_QUEUED_CALLS
+    executor = make_executor("processes", 2)
+    executor.start()
+    try:
+        assert executor._pool._call_queue._maxsize == IN_FLIGHT_PER_WORKER * 2
+        assert cf_process.EXTRA_QUEUED_CALLS == before
+    finally:
+        executor.shutdown()

@@ -215,6 +215,8 @@ def test_frozen_cli_benches_a_user_file_on_threads_and_processes(
     assert data["state"] == "completed", result.stderr[-2000:]
     assert {run["backend"] for run in data["runs"]} == {"serial", "threads", "processes"}
     assert all(run["results"] == [x**3 for x in range(20)] for run in data["runs"])
+    # the bundle carries the compiled hot loop (engine/_hotloop.c), not only the Python one
+    assert data["environment"]["timing_loop"] == "compiled"
 
 
 def _qt_mapped(pid: int) -> bool:

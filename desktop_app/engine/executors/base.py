@@ -30,6 +30,11 @@ from ._refusals import check_room, describe_refusal
 
 POLL_S = 0.05
 
+# Chunks submitted and not yet collected, per worker: enough that a worker finishing a chunk
+# finds its next one already sent (process pools hold them all in their call queue: see
+# pipe_room.roomy_process_pool), few enough that a cancel finds little to drop.
+IN_FLIGHT_PER_WORKER = 2
+
 ChunkCallback = Callable[[SpanTable, int, int, tuple], None]
 
 
@@ -232,7 +237,7 @@ class _Dispatch:
         executor = self.executor
         chunks = self._chunks()
         pending: dict[Future, tuple[int, int]] = {}
-        limit = 2 * executor.pool_size
+        limit = IN_FLIGHT_PER_WORKER * executor.pool_size
         exhausted = False
         while True:
             while not exhausted and len(pending) < limit:

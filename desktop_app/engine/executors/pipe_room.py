@@ -11,8 +11,15 @@ hands over and goes on. Elsewhere (no ``F_SETPIPE_SZ``) pipes keep their size.
 
 from __future__ import annotations
 
-import fcntl
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import process as cf_process
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: its pipes are sized when made, and multiprocessing makes them
+    fcntl = None  # type: ignore[assignment]
 
 WANTED_BYTES = 1 << 20
 
@@ -28,7 +35,7 @@ def _allowed() -> int:
 def widen(*connections: Any) -> int:
     """Give each pipe (a ``multiprocessing`` connection) up to 1 MB of room; returns the size
     now set on the last one, 0 where the platform cannot (which is harmless)."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
     if set_size is None:
         return 0
     size = 0
@@ -38,3 +45,25 @@ def widen(*connections: Any) -> int:
         except (OSError, ValueError, AttributeError):  # at the user's pipe quota: keep 64 KB
             size = 0
     return size
+
+
+_CONSTRUCTING = threading.Lock()
+
+
+def roomy_process_pool(queued: int, **kwargs: Any) -> ProcessPoolExecutor:
+    """A ``ProcessPoolExecutor`` whose call queue holds ``queued`` chunks, not workers + 1.
+
+    Its manager thread moves work into the call queue only when woken, which is mostly when a
+    result arrives: with room for one chunk beyond the workers, a worker finishing a chunk
+    often found the queue empty until the parent had read its result. A bare ``Pool.map``
+    writes every chunk to the pipe at once. ``EXTRA_QUEUED_CALLS`` is read only while the
+    executor is built (CPython 3.7 to 3.14 alike), so it is raised for that moment alone.
+    """
+    with _CONSTRUCTING:
+        saved = cf_process.EXTRA_QUEUED_CALLS
+        extra = max(saved, queued - kwargs.get("max_workers", 1))
+        cf_process.EXTRA_QUEUED_CALLS = extra  # type: ignore[misc]  # typeshed: Final; it is not
+        try:
+            return ProcessPoolExecutor(**kwargs)
+        finally:
+            cf_process.EXTRA_QUEUED_CALLS = saved  # type: ignore[misc]

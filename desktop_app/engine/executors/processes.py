@@ -24,8 +24,8 @@ from ..cancel import RunCancelled
 from ..hops import submit_hop
 from ..records import ErrorRecord
 from ..start_method import get_context
-from .base import ACCEPTS_PICKLABLE, Executor
-from .pipe_room import widen
+from .base import ACCEPTS_PICKLABLE, IN_FLIGHT_PER_WORKER, Executor
+from .pipe_room import roomy_process_pool, widen
 from .worker_health import Loss, forkserver_record, idle_dead, inspect_loss, note_forkserver
 
 READY_TIMEOUT_S = 60.0
@@ -166,7 +166,8 @@ class ProcessExecutor(Executor):
 
     def _start(self) -> None:
         workers = self._workers = ProcessWorkers(self.pool_size, self._nice)
-        self._pool = ProcessPoolExecutor(
+        self._pool = roomy_process_pool(
+            IN_FLIGHT_PER_WORKER * self.pool_size,
             max_workers=self.pool_size,
             mp_context=workers.ctx,
             initializer=init_process_worker,
