@@ -13,14 +13,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 READY=.venv/.concurrency-lab-ready
 if [ -f "$READY" ] && [ "$READY" -nt start.sh ] && [ "$READY" -nt pyproject.toml ] \
-    && [ -x .venv/bin/concurrency-lab ]; then
+    && [ "$READY" -nt desktop_app/engine/_hotloop.c ] && [ -x .venv/bin/concurrency-lab ]; then
     exec .venv/bin/concurrency-lab "$@"
 fi
 
 # What Qt needs on a minimal Debian/Ubuntu, for a window on X11 too (see README, Troubleshooting).
 PACKAGES=(libgl1 libegl1 libglib2.0-0 libfontconfig1 libfreetype6 libx11-6 libdbus-1-3
           libxkbcommon0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
-          libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0)
+          libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
+          # a C compiler and Python's headers build the workers' compiled timing loop
+          # (desktop_app/engine/_hotloop.c); without them the lab times tasks in Python, slower
+          gcc python3-dev)
 
 say() { printf 'start.sh: %s\n' "$*" >&2; }
 
@@ -50,7 +53,8 @@ install_project() {
         say "creating .venv"
         python3 -m venv .venv
     fi
-    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] \
+        || [ desktop_app/engine/_hotloop.c -nt "$stamp" ]; then
         say "installing Concurrency Lab into .venv (first time: a few minutes)"
         .venv/bin/python -m pip install -q -e ".[cluster]"  # [cluster]: the dask executor kind
         touch "$stamp"

@@ -3,7 +3,7 @@
  * Why this exists (issue 14, docs/benchmarks.md "Round 4"): the same loop in Python costs
  * about 97 ns a task against 25 ns for a bare `list(map(func, items))`, and on trivial tasks
  * that held the lab to ~0.55x the throughput of a bare `Pool(2).map`. Every part of the loop
- * is the Python loop's (desktop_app/engine/_worker.py: `_run_tasks_py`, the reference and the
+ * is the Python loop's (desktop_app/engine/hot_loop.py: `_run_tasks_py`, the reference and the
  * fallback where this module was not built): per task one clock reading, the board's task
  * number and the task's call; every CPU_STEP of wall time the stop flag, the thread's CPU
  * clock and the board's start time. Nothing here is Python-version specific beyond the clock
@@ -272,7 +272,20 @@ static PyMethodDef hotloop_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Bumped with every change of run_tasks' arguments or meaning: _worker.py uses this module
+ * only when the number is the one it was written for, so a stale build left in a source tree
+ * (pip install -e does not rebuild it on a pull) falls back to the Python loop instead of
+ * failing every chunk. */
+#define HOTLOOP_VERSION 1
+
+static int
+hotloop_exec(PyObject *module)
+{
+    return PyModule_AddIntConstant(module, "VERSION", HOTLOOP_VERSION);
+}
+
 static PyModuleDef_Slot hotloop_slots[] = {
+    {Py_mod_exec, hotloop_exec},
 #ifdef Py_GIL_DISABLED
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif

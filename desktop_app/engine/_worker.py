@@ -17,22 +17,17 @@ import threading
 import time
 import traceback
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .gil import gil_enabled_now
+from .hot_loop import CPU_STEP as CPU_STEP  # re-exported: the chunk's readings follow it
+from .hot_loop import run_tasks
 from .parent_watch import exit_with_parent
 from .records import ErrorRecord
 
 # Captured output per chunk is capped so a worker printing megabytes cannot flood the app.
 OUTPUT_LIMIT = 64 * 1024
-
-# The thread's CPU clock is read at a task's start when at least this much wall time has passed
-# since its last reading (and always at a chunk's first start and last end). A reading costs
-# about 0.5 µs (a system call: the kernel has no vDSO fast path for a thread's CPU clock), three
-# times a trivial task; every task of 20 µs or more gets readings of its own, and a run of
-# shorter tasks shares the CPU share measured over the run.
-CPU_STEP = 20e-6
 
 # Doubles between two worker slots on the running-task board (pid, task, start, then padding):
 # every worker writes its slot's task number on every task, and two slots on one 64-byte cache
@@ -42,21 +37,6 @@ CPU_STEP = 20e-6
 SLOT_STRIDE = 16
 
 _local = threading.local()
-
-try:  # built by setup.py where a C compiler was found; the Python loop does the same, slower
-    from ._hotloop import run_tasks as _compiled_loop
-except ImportError:  # pragma: no cover - depends on how the lab was installed
-    _compiled_loop = None
-
-# Whether chunks run in the compiled loop (when built). Off only for the A/B benchmark and the
-# tests that hold the two loops against each other; CONCURRENCY_LAB_PYTHON_LOOP=1 sets it off in
-# every worker, since a spawned worker re-imports this module.
-use_compiled_loop = os.environ.get("CONCURRENCY_LAB_PYTHON_LOOP", "") in ("", "0")
-
-
-def timing_loop() -> str:
-    """Which loop times this process's chunks: "compiled" or "python" (a report says which)."""
-    return "compiled" if _compiled_loop is not None and use_compiled_loop else "python"
 
 
 def describe_exception(exc: BaseException) -> tuple[str, str, str]:
@@ -317,7 +297,7 @@ def run_chunk(
     try:
         while True:
             try:
-                _run_tasks(func, remaining, chunk, readings, board, base, stop)
+                run_tasks(func, remaining, chunk, readings, board, base, stop)
                 break
             except BaseException as exc:  # SystemExit too: it must not kill a pool worker
                 end = clock()
@@ -335,84 +315,6 @@ def run_chunk(
         chunk.gil = gil_enabled_now()
     chunk.readings = readings
     return chunk
-
-
-def _run_tasks(
-    func: Callable,
-    items: Iterator,
-    chunk: ChunkResult,
-    readings: tuple,
-    board: Any,
-    base: int,
-    stop: threading.Event | None,
-) -> None:
-    """The hot loop of every benchmark: per task one clock call, the board's task number and
-    the task's call. What need not be per task waits until ``CPU_STEP`` has passed (every task,
-    for tasks that long): the thread's CPU clock, the stop flag (a cancel ends the chunk within
-    20 µs of work) and the board's start time (the running task's start, early by at most
-    20 µs). Run by the compiled loop (``_hotloop.c``) where it was built, else by
-    :func:`_run_tasks_py`; the two do the same, checked in tests/engine/test_hotloop.py."""
-    task = float(chunk.first + len(chunk.results))  # the board holds doubles
-    stopped = stop.is_set if stop is not None else bool
-    loop = _compiled_loop if _compiled_loop is not None and use_compiled_loop else None
-    if loop is None:
-        _run_tasks_py(func, items, chunk, readings, board, base, task, stopped)
-        return
-    loop(
-        func,
-        items,
-        chunk.results,
-        chunk.marks,
-        readings[0].append,
-        readings[1].append,
-        None if board is None else _board_buffer(board),
-        base + 1,
-        task,
-        stopped,
-        time.thread_time,
-        CPU_STEP,
-    )
-
-
-def _board_buffer(board: Any) -> Any:
-    """The board as a writable buffer of doubles for the compiled loop (a process worker's is
-    a memoryview already; a thread pool's is an array)."""
-    return board if isinstance(board, (memoryview, array)) else _writable_view(board)
-
-
-def _run_tasks_py(
-    func: Callable,
-    items: Iterator,
-    chunk: ChunkResult,
-    readings: tuple,
-    board: Any,
-    base: int,
-    task: float,
-    stopped: Callable[[], bool],
-) -> None:
-    """The hot loop in Python, profiled in docs/benchmarks.md: one clock call, one comparison,
-    two appends and the board's task number a task (about 97 ns with a trivial task, against
-    about 45 ns for the compiled loop)."""
-    marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
-    mark, keep = marks.append, chunk.results.append
-    read_at, read = readings[0].append, readings[1].append
-    if board is None:
-        board, base = [0.0] * 3, 0  # writing a scratch list is cheaper than testing per task
-    index = base + 1
-    due = 0.0
-    for item in items:
-        now = clock()
-        if now >= due:
-            if stopped():
-                return
-            read_at(len(marks))
-            read(cpu_clock())
-            board[base + 2] = now
-            due = now + CPU_STEP
-        mark(now)
-        board[index] = task
-        task += 1.0
-        keep(func(item))
 
 
 def run_chunk_pickled(func: Callable[[Any], Any], first: int, items: Sequence[Any]) -> bytes:

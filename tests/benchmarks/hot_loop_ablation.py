@@ -11,6 +11,9 @@ import threading
 import time
 from array import array
 
+from desktop_app.engine import hot_loop
+from desktop_app.engine._worker import run_chunk
+
 
 def sq(x: int) -> int:
     return x * x
@@ -64,7 +67,7 @@ def v_old_watched():
 
 
 def v_new():
-    """this branch's loop (engine/_worker.py _run_tasks)."""
+    """the Python loop of round 3 (engine/hot_loop.py _run_tasks_py)."""
     m = array("d")
     mark = m.append
     res: list = []
@@ -102,8 +105,22 @@ def v_cpu_every_task():
         keep(sq(x))
 
 
+def v_lab_python() -> None:
+    """the lab's whole chunk runner (engine/_worker.run_chunk) on the Python loop."""
+    hot_loop.use_compiled_loop = False
+    run_chunk(sq, 0, items)
+
+
+def v_lab_compiled() -> None:
+    """the same on the compiled loop (engine/_hotloop.c), as the lab runs where it was built."""
+    hot_loop.use_compiled_loop = True
+    run_chunk(sq, 0, items)
+
+
 def main() -> None:
     variants = [v_bare, v_loop_keep, v_clock_mark, v_old_watched, v_new, v_cpu_every_task]
+    if hot_loop._compiled_loop is not None:
+        variants += [v_lab_python, v_lab_compiled]
     best = {f.__name__: float("inf") for f in variants}
     for index in range(9):
         for f in variants if index % 2 == 0 else variants[::-1]:

@@ -1,4 +1,4 @@
-"""The compiled hot loop (engine/_hotloop.c) against the Python loop it replaces.
+"""The compiled hot loop (engine/_hotloop.c) against the Python loop (engine/hot_loop.py).
 
 Every test runs a chunk through both loops (``use_compiled_loop`` on and off) and asserts the
 same chunk comes out: results, errors, the number and order of the marks, the CPU readings'
@@ -15,11 +15,11 @@ from array import array
 import pytest
 
 from desktop_app import workloads
-from desktop_app.engine import _worker
+from desktop_app.engine import _worker, hot_loop
 from desktop_app.engine._worker import SLOT_STRIDE, ThreadBoard, run_chunk, running_tasks
 
 pytestmark = pytest.mark.skipif(
-    _worker._compiled_loop is None,
+    hot_loop._compiled_loop is None,
     reason="the compiled loop was not built (no C compiler when the lab was installed)",
 )
 
@@ -31,7 +31,7 @@ def loops(monkeypatch):
     def both(func, first, items, stop=None):
         out = {}
         for compiled in (True, False):
-            monkeypatch.setattr(_worker, "use_compiled_loop", compiled)
+            monkeypatch.setattr(hot_loop, "use_compiled_loop", compiled)
             began = time.perf_counter()
             chunk = run_chunk(func, first, items, stop)
             out[compiled] = (chunk, began, time.perf_counter())
@@ -56,7 +56,7 @@ def test_the_ci_build_has_the_compiled_loop():
     a report names the loop that timed it."""
     from desktop_app.engine.outputs.report import environment
 
-    assert _worker.timing_loop() == "compiled"
+    assert hot_loop.timing_loop() == "compiled"
     assert environment()["timing_loop"] == "compiled"
 
 
@@ -97,7 +97,7 @@ def test_system_exit_in_a_task_does_not_end_the_chunk(loops):
 
 
 def test_the_cpu_clock_is_read_at_the_same_places(loops, monkeypatch):
-    monkeypatch.setattr(_worker, "CPU_STEP", 0.0)  # a reading before every task
+    monkeypatch.setattr(hot_loop, "CPU_STEP", 0.0)  # a reading before every task
     runs = loops(workloads.square, 0, list(range(50)))
     for chunk, *_ in runs.values():
         at, cpu = chunk.readings
@@ -120,7 +120,7 @@ def test_the_board_shows_the_running_task_and_idle_after(monkeypatch):
         seen.append(running_tasks(board.values, 2))
         return x
 
-    monkeypatch.setattr(_worker, "use_compiled_loop", True)
+    monkeypatch.setattr(hot_loop, "use_compiled_loop", True)
     monkeypatch.setattr(_worker._local, "slot", 1, raising=False)
     monkeypatch.setattr(_worker._local, "board", board.values, raising=False)
     board.values[SLOT_STRIDE] = 4242
@@ -141,7 +141,7 @@ def test_an_iterator_that_raises_keeps_the_marks_so_far():
 
     marks, results = array("d"), []
     with pytest.raises(KeyError):
-        _worker._compiled_loop(
+        hot_loop._compiled_loop(
             abs, items(), results, marks, [].append, [].append, None, 1, 0.0, bool,
             time.thread_time, 1.0,
         )  # fmt: skip
@@ -149,7 +149,7 @@ def test_an_iterator_that_raises_keeps_the_marks_so_far():
 
 
 def test_wrong_arguments_are_refused_with_what_is_wrong():
-    loop = _worker._compiled_loop
+    loop = hot_loop._compiled_loop
     args = [abs, iter([1]), [], array("d"), [].append, [].append, None, 1, 0.0, bool]
     with pytest.raises(TypeError, match="12 arguments"):
         loop(*args)
@@ -160,3 +160,14 @@ def test_wrong_arguments_are_refused_with_what_is_wrong():
     small = memoryview(bytearray(16)).cast("d")
     with pytest.raises(IndexError, match="outside the board"):
         loop(*args[:6], small, 5, 0.0, bool, time.thread_time, 1.0)
+
+
+def test_a_build_of_another_version_is_not_used():
+    """A source tree keeps its old build across a pull (``pip install -e`` does not rebuild
+    it): the Python loop runs instead of a compiled loop that takes other arguments."""
+    from types import SimpleNamespace
+
+    assert hot_loop.usable_loop(hot_loop._hotloop) is hot_loop._compiled_loop
+    assert hot_loop.usable_loop(SimpleNamespace(run_tasks=abs)) is None  # no VERSION: older
+    newer = SimpleNamespace(VERSION=hot_loop.HOTLOOP_VERSION + 1, run_tasks=abs)
+    assert hot_loop.usable_loop(newer) is None

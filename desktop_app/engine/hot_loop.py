@@ -1,0 +1,135 @@
+"""The loop that runs a chunk's tasks and times each: compiled where it was built, else Python.
+
+Every benchmark of trivial tasks is this loop: per task one clock reading (the task's start,
+which is also the previous task's end), the worker board's task number and the task's call.
+The same loop in C (``_hotloop.c``) costs about 25 ns a task on top of the call, against about
+70 ns in Python (docs/benchmarks.md, issue 14 "Round 4"); the Python one stays as the reference
+the tests hold the compiled one to, and as the loop where no C compiler built it (another
+interpreter's run host, an install without one). Children import this module: no Qt.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from array import array
+from collections.abc import Callable, Iterator
+from typing import Any
+
+# The thread's CPU clock is read at a task's start when at least this much wall time has passed
+# since its last reading (and always at a chunk's first start and last end). A reading costs
+# about 0.5 µs (a system call: the kernel has no vDSO fast path for a thread's CPU clock), three
+# times a trivial task; every task of 20 µs or more gets readings of its own, and a run of
+# shorter tasks shares the CPU share measured over the run.
+CPU_STEP = 20e-6
+
+# The version of _hotloop.c's run_tasks this module calls (its HOTLOOP_VERSION).
+HOTLOOP_VERSION = 1
+
+
+def usable_loop(module: Any) -> Callable[..., None] | None:
+    """``module.run_tasks`` when ``module`` is the compiled loop of the version this file
+    calls; None for a build of another version (``pip install -e`` leaves a source tree's
+    build as it was across a pull), so the Python loop runs instead of every chunk failing."""
+    if getattr(module, "VERSION", None) != HOTLOOP_VERSION:
+        return None
+    return getattr(module, "run_tasks", None)
+
+
+try:  # built by setup.py where a C compiler was found; the Python loop does the same, slower
+    from . import _hotloop
+except ImportError:  # pragma: no cover - depends on how the lab was installed
+    _compiled_loop = None
+else:
+    _compiled_loop = usable_loop(_hotloop)
+
+# Whether chunks run in the compiled loop (when built). Off only for the A/B benchmark and the
+# tests that hold the two loops against each other; CONCURRENCY_LAB_PYTHON_LOOP=1 sets it off in
+# every worker, since a spawned worker re-imports this module.
+use_compiled_loop = os.environ.get("CONCURRENCY_LAB_PYTHON_LOOP", "") in ("", "0")
+
+
+def timing_loop() -> str:
+    """Which loop times this process's chunks: "compiled" or "python" (a report says which)."""
+    return "compiled" if _compiled_loop is not None and use_compiled_loop else "python"
+
+
+def run_tasks(
+    func: Callable,
+    items: Iterator,
+    chunk: Any,
+    readings: tuple,
+    board: Any,
+    base: int,
+    stop: threading.Event | None,
+) -> None:
+    """The hot loop of every benchmark: per task one clock call, the board's task number and
+    the task's call. What need not be per task waits until ``CPU_STEP`` has passed (every task,
+    for tasks that long): the thread's CPU clock, the stop flag (a cancel ends the chunk within
+    20 µs of work) and the board's start time (the running task's start, early by at most
+    20 µs). Run by the compiled loop (``_hotloop.c``) where it was built, else by
+    :func:`_run_tasks_py`; the two do the same, checked in tests/engine/test_hotloop.py."""
+    task = float(chunk.first + len(chunk.results))  # the board holds doubles
+    stopped = stop.is_set if stop is not None else bool
+    loop = _compiled_loop if _compiled_loop is not None and use_compiled_loop else None
+    if loop is None:
+        _run_tasks_py(func, items, chunk, readings, board, base, task, stopped)
+        return
+    loop(
+        func,
+        items,
+        chunk.results,
+        chunk.marks,
+        readings[0].append,
+        readings[1].append,
+        None if board is None else _board_buffer(board),
+        base + 1,
+        task,
+        stopped,
+        time.thread_time,
+        CPU_STEP,
+    )
+
+
+def _board_buffer(board: Any) -> Any:
+    """The board as a writable buffer of doubles for the compiled loop (a process worker's is
+    a memoryview already; a thread pool's is an array)."""
+    if isinstance(board, (memoryview, array)):
+        return board
+    return memoryview(board).cast("B").cast("d")
+
+
+def _run_tasks_py(
+    func: Callable,
+    items: Iterator,
+    chunk: Any,
+    readings: tuple,
+    board: Any,
+    base: int,
+    task: float,
+    stopped: Callable[[], bool],
+) -> None:
+    """The hot loop in Python, profiled in docs/benchmarks.md: one clock call, one comparison,
+    two appends and the board's task number a task (about 97 ns with a trivial task, against
+    about 45 ns for the compiled loop)."""
+    marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
+    mark, keep = marks.append, chunk.results.append
+    read_at, read = readings[0].append, readings[1].append
+    if board is None:
+        board, base = [0.0] * 3, 0  # writing a scratch list is cheaper than testing per task
+    index = base + 1
+    due = 0.0
+    for item in items:
+        now = clock()
+        if now >= due:
+            if stopped():
+                return
+            read_at(len(marks))
+            read(cpu_clock())
+            board[base + 2] = now
+            due = now + CPU_STEP
+        mark(now)
+        board[index] = task
+        task += 1.0
+        keep(func(item))
