@@ -56,6 +56,7 @@ def test_the_host_runs_under_the_other_interpreter_and_says_so(other_python):
     assert env["python"] == ".".join(map(str, info.version))
     assert env["executable"] == info.path
     assert env["pid"] != os.getpid()
+    assert env["timing_loop"] == "python"  # the compiled loop is built for this interpreter only
     gil = env["gil"]
     assert gil["free_threaded_build"] is info.free_threaded
     assert gil["workers_checked"] >= 4  # serial, 2 threads, 2 processes, the asyncio loop
