@@ -36,3 +36,25 @@ def test_a_noisy_row_is_flagged_with_its_reason_and_efficiency_is_in_percent():
     reason = next(line for line in text.splitlines() if "io · threads × 4:" in line)
     assert "max − min" in reason and "of the median" in reason
     assert "MAD" in text and "repeats" in text
+
+
+def test_a_run_timed_by_the_python_loop_says_so_and_a_compiled_one_adds_nothing():
+    def report(loop: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            environment={"python": "3.12", "cpu_count": 2, "timing_loop": loop},
+            params={},
+            state="completed",
+            duration_s=1.0,
+            pool_sizes=(1,),
+            repeats=1,
+            summary=[],
+            output=[],
+            errors=[],
+            table_columns=[],
+            table_rows=[],
+            notes=[],
+        )
+
+    lesson = SimpleNamespace(id="pool-timing", title="Pool timing")
+    assert "task timing: the Python loop" in render_report(report("python"), lesson)
+    assert "task timing" not in render_report(report("compiled"), lesson)
