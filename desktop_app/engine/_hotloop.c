@@ -1,20 +1,28 @@
 /* The worker's hot loop in C: each task's start read from the clock once, at C cost.
  *
- * Why this exists (issue 14, docs/benchmarks.md "Round 4"): the same loop in Python costs
- * about 97 ns a task against 25 ns for a bare `list(map(func, items))`, and on trivial tasks
- * that held the lab to ~0.55x the throughput of a bare `Pool(2).map`. Every part of the loop
- * is the Python loop's (desktop_app/engine/hot_loop.py: `_run_tasks_py`, the reference and the
- * fallback where this module was not built): per task one clock reading, the board's task
- * number and the task's call; every CPU_STEP of wall time the stop flag, the thread's CPU
- * clock and the board's start time. Nothing here is Python-version specific beyond the clock
- * call, and the module declares it needs no GIL, so importing it on a free-threaded build
- * leaves the GIL off (the lab's own GIL verdict would otherwise report it re-enabled).
+ * Why this exists (issue 14, docs/benchmarks.md "Round 4"): the lab's chunk runner on the same
+ * loop in Python costs ~134 ns a task of squares against ~74 ns on this one (a bare list
+ * comprehension: ~38 ns), and on trivial tasks that held the lab to ~0.55x the throughput of a
+ * bare `Pool(2).map`. Every step is the Python loop's (desktop_app/engine/hot_loop.py:
+ * `_run_tasks_py`, the reference the tests hold this one to, and the loop wherever this module
+ * was not built): per task one clock reading, the board's task number and the task's call;
+ * every CPU_STEP of wall time the stop flag, the thread's CPU clock and the board's start
+ * time. The stop flag the lab passes is always Python code (hot_loop.py: `_not_stopped` when
+ * there is no flag), and calling it is what lets the interpreter switch threads and run signal
+ * handlers, as it does between a Python loop's bytecodes: with tasks that are C functions
+ * (abs, math.factorial) and a C flag (`bool`), a chunk held the GIL from start to end, so the
+ * parent-watch thread could not end an orphaned worker. The module has no state: it declares
+ * that it needs no GIL (importing it on a free-threaded build leaves the GIL off, which the
+ * lab's own GIL verdict would otherwise report re-enabled) and that it runs in isolated
+ * subinterpreters. What differs between CPython versions is the clock call off Linux and how
+ * a pending exception is set aside (3.12's PyErr_GetRaisedException).
  *
  * The clock is CPython's own perf_counter (the same value `time.perf_counter()` returns), so
  * marks taken here and in Python (a failed task's end, the chunk's last end) are one timeline.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 #if defined(__linux__)
 #include <time.h>
@@ -59,13 +67,14 @@ flush_marks(PyObject *marks, const double *buffer, Py_ssize_t count)
     if (count == 0) {
         return 0;
     }
-    PyObject *bytes = PyBytes_FromStringAndSize((const char *)buffer,
-                                                count * (Py_ssize_t)sizeof(double));
-    if (bytes == NULL) {
+    /* A read-only view of the buffer, not a bytes copy: frombytes makes the one copy. */
+    PyObject *view = PyMemoryView_FromMemory((char *)buffer,
+                                             count * (Py_ssize_t)sizeof(double), PyBUF_READ);
+    if (view == NULL) {
         return -1;
     }
-    PyObject *done = PyObject_CallMethod(marks, "frombytes", "O", bytes);
-    Py_DECREF(bytes);
+    PyObject *done = PyObject_CallMethod(marks, "frombytes", "O", view);
+    Py_DECREF(view);
     if (done == NULL) {
         return -1;
     }
@@ -74,7 +83,9 @@ flush_marks(PyObject *marks, const double *buffer, Py_ssize_t count)
 }
 
 /* The checks made once every `step` seconds of wall time: returns 1 to stop, 0 to go on,
- * -1 with an exception set. */
+ * -1 with an exception set. The CPU clock is read before either reading is recorded, so the
+ * two arrays stay in step; the signal check, the one call a task's own code can make raise
+ * (a handler it installed), comes last. */
 static int
 checkpoint(PyObject *stopped, PyObject *read_at, PyObject *read, PyObject *cpu_clock,
            Py_ssize_t mark_index)
@@ -88,20 +99,22 @@ checkpoint(PyObject *stopped, PyObject *read_at, PyObject *read, PyObject *cpu_c
     if (stop != 0) {
         return stop;
     }
+    PyObject *cpu = PyObject_CallNoArgs(cpu_clock);
+    if (cpu == NULL) {
+        return -1;
+    }
     PyObject *index = PyLong_FromSsize_t(mark_index);
     if (index == NULL) {
+        Py_DECREF(cpu);
         return -1;
     }
     PyObject *done = PyObject_CallOneArg(read_at, index);
     Py_DECREF(index);
     if (done == NULL) {
+        Py_DECREF(cpu);
         return -1;
     }
     Py_DECREF(done);
-    PyObject *cpu = PyObject_CallNoArgs(cpu_clock);
-    if (cpu == NULL) {
-        return -1;
-    }
     done = PyObject_CallOneArg(read, cpu);
     Py_DECREF(cpu);
     if (done == NULL) {
@@ -161,10 +174,18 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     Py_buffer view;
     double *slots = NULL;
     if (board != Py_None) {
-        if (PyObject_GetBuffer(board, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        if (PyObject_GetBuffer(board, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+            < 0) {
             return NULL;
         }
-        if (index < 0 || (index + 2) * (Py_ssize_t)sizeof(double) > view.len) {
+        Py_ssize_t doubles = view.len / (Py_ssize_t)sizeof(double);
+        if (view.itemsize != (Py_ssize_t)sizeof(double) || view.format == NULL
+            || strcmp(view.format, "d") != 0) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "board must be a writable buffer of doubles");
+            return NULL;
+        }
+        if (index < 0 || doubles < 2 || index > doubles - 2) {
             PyBuffer_Release(&view);
             PyErr_Format(PyExc_IndexError, "board slot %zd is outside the board", index);
             return NULL;
@@ -190,13 +211,14 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             failed = 1;
             break;
         }
+        int check_failed = 0;
         if (now >= due) {
             int stop = checkpoint(stopped, read_at, read, cpu_clock, base_count + count);
-            if (stop != 0) {
+            if (stop > 0) {  /* stopped before this task: it is not run */
                 Py_DECREF(item);
-                failed = stop < 0;
                 break;
             }
+            check_failed = stop < 0;
             if (slots != NULL) {
                 slots[index + 1] = now;
             }
@@ -206,14 +228,23 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             double *grown = PyMem_Realloc(buffer, 2 * capacity * sizeof(double));
             if (grown == NULL) {
                 Py_DECREF(item);
-                PyErr_NoMemory();
+                if (!check_failed) {
+                    PyErr_NoMemory();
+                }
                 failed = 1;
                 break;
             }
             buffer = grown;
             capacity *= 2;
         }
+        /* Every item taken gets its mark, even one whose checkpoint raised: the caller then
+         * records it as a failed task and the chunk's marks stay one a task. */
         buffer[count++] = now;
+        if (check_failed) {
+            Py_DECREF(item);
+            failed = 1;
+            break;
+        }
         if (slots != NULL) {
             slots[index] = task;
         }
@@ -276,7 +307,7 @@ static PyMethodDef hotloop_methods[] = {
  * only when the number is the one it was written for, so a stale build left in a source tree
  * (pip install -e does not rebuild it on a pull) falls back to the Python loop instead of
  * failing every chunk. */
-#define HOTLOOP_VERSION 1
+#define HOTLOOP_VERSION 2
 
 static int
 hotloop_exec(PyObject *module)
@@ -286,6 +317,10 @@ hotloop_exec(PyObject *module)
 
 static PyModuleDef_Slot hotloop_slots[] = {
     {Py_mod_exec, hotloop_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    /* No module state: safe in isolated subinterpreters (the interpreters kind's workers). */
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
 #ifdef Py_GIL_DISABLED
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif

@@ -284,30 +284,40 @@ def run_chunk(
     """Run ``func`` on each item, timing each task; never raises for a task's exception.
 
     ``stop`` (thread workers only: they cannot be killed) ends the chunk between two tasks.
-    The try block is around the loop, not inside it (a failure resumes the loop).
+    The try block is around the loop, not inside it (a failure resumes the loop). An exception
+    raised after a task was taken but before its start was marked (a signal handler the task
+    installed) still leaves one mark a task; one raised twice running without any task taken
+    is the loop's own failure, and fails the chunk instead of recording phantom tasks forever.
     """
     chunk = ChunkResult(first, os.getpid(), threading.current_thread().name)
-    results = chunk.results
+    results, marks = chunk.results, chunk.marks
     board = getattr(_local, "board", None)
     base = SLOT_STRIDE * _local.slot if board is not None else 0
     clock = time.perf_counter
     remaining = iter(items)
     readings = (array("q"), array("d"))  # (mark index, thread CPU clock) pairs
+    stalled = 0
     _begin_capture()
     try:
         while True:
+            marked = len(marks)
             try:
                 run_tasks(func, remaining, chunk, readings, board, base, stop)
                 break
             except BaseException as exc:  # SystemExit too: it must not kill a pool worker
                 end = clock()
+                stalled = stalled + 1 if len(marks) == marked else 0
+                if stalled > 1:
+                    raise
+                if len(marks) == len(results):  # taken, not marked: it starts where it failed
+                    marks.append(end)
                 task = first + len(results)
                 chunk.error_ends[task] = end
                 chunk.errors.append((task, *describe_exception(exc)))
                 results.append(None)
     finally:
-        chunk.marks.append(clock())
-        readings[0].append(len(chunk.marks) - 1)
+        marks.append(clock())
+        readings[0].append(len(marks) - 1)
         readings[1].append(time.thread_time())
         if board is not None:
             board[base + 1] = -1

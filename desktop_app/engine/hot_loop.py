@@ -2,8 +2,8 @@
 
 Every benchmark of trivial tasks is this loop: per task one clock reading (the task's start,
 which is also the previous task's end), the worker board's task number and the task's call.
-The same loop in C (``_hotloop.c``) costs about 25 ns a task on top of the call, against about
-70 ns in Python (docs/benchmarks.md, issue 14 "Round 4"); the Python one stays as the reference
+The same loop in C (``_hotloop.c``) adds ~23 ns a task to the call (17 of them the clock),
+against ~80 ns in Python (docs/benchmarks.md, issue 14 "Round 4"); the Python one stays as the reference
 the tests hold the compiled one to, and as the loop where no C compiler built it (another
 interpreter's run host, an install without one). Children import this module: no Qt.
 """
@@ -25,7 +25,7 @@ from typing import Any
 CPU_STEP = 20e-6
 
 # The version of _hotloop.c's run_tasks this module calls (its HOTLOOP_VERSION).
-HOTLOOP_VERSION = 1
+HOTLOOP_VERSION = 2
 
 
 def usable_loop(module: Any) -> Callable[..., None] | None:
@@ -71,9 +71,10 @@ def run_tasks(
     20 µs). Run by the compiled loop (``_hotloop.c``) where it was built, else by
     :func:`_run_tasks_py`; the two do the same, checked in tests/engine/test_hotloop.py."""
     task = float(chunk.first + len(chunk.results))  # the board holds doubles
-    stopped = stop.is_set if stop is not None else bool
+    stopped = stop.is_set if stop is not None else _not_stopped
     loop = _compiled_loop if _compiled_loop is not None and use_compiled_loop else None
-    if loop is None:
+    buffer = None if board is None else _board_buffer(board)
+    if loop is None or (board is not None and buffer is None):
         _run_tasks_py(func, items, chunk, readings, board, base, task, stopped)
         return
     loop(
@@ -83,7 +84,7 @@ def run_tasks(
         chunk.marks,
         readings[0].append,
         readings[1].append,
-        None if board is None else _board_buffer(board),
+        buffer,
         base + 1,
         task,
         stopped,
@@ -92,12 +93,26 @@ def run_tasks(
     )
 
 
+def _not_stopped() -> bool:
+    """The stop flag of a worker that has none. Python code on purpose, not ``bool``: the
+    compiled loop calls it every ``CPU_STEP``, and entering a Python function is where the
+    interpreter hands the GIL to a thread that asked for it and runs pending signal handlers.
+    With C-function tasks and a C flag a chunk held the GIL to its end (the parent-watch
+    thread of an orphaned worker could not run; tests/engine/test_hotloop.py)."""
+    return False
+
+
 def _board_buffer(board: Any) -> Any:
     """The board as a writable buffer of doubles for the compiled loop (a process worker's is
-    a memoryview already; a thread pool's is an array)."""
-    if isinstance(board, (memoryview, array)):
-        return board
-    return memoryview(board).cast("B").cast("d")
+    a memoryview already; a thread pool's is an array), or None when it is not one: the
+    Python loop then writes it item by item, as it always could."""
+    if isinstance(board, array):
+        return board if board.typecode == "d" else None
+    try:
+        view = board if isinstance(board, memoryview) else memoryview(board).cast("B").cast("d")
+    except (TypeError, ValueError):
+        return None
+    return view if view.format == "d" and not view.readonly else None
 
 
 def _run_tasks_py(
@@ -111,8 +126,8 @@ def _run_tasks_py(
     stopped: Callable[[], bool],
 ) -> None:
     """The hot loop in Python, profiled in docs/benchmarks.md: one clock call, one comparison,
-    two appends and the board's task number a task (about 97 ns with a trivial task, against
-    about 45 ns for the compiled loop)."""
+    two appends and the board's task number a task (the lab's chunk runner takes ~134 ns a
+    task of squares on it, ~74 ns on the compiled loop; ``hot_loop_ablation.py``)."""
     marks, clock, cpu_clock = chunk.marks, time.perf_counter, time.thread_time
     mark, keep = marks.append, chunk.results.append
     read_at, read = readings[0].append, readings[1].append
@@ -125,8 +140,9 @@ def _run_tasks_py(
         if now >= due:
             if stopped():
                 return
+            cpu = cpu_clock()  # read first: the two readings are recorded together
             read_at(len(marks))
-            read(cpu_clock())
+            read(cpu)
             board[base + 2] = now
             due = now + CPU_STEP
         mark(now)

@@ -51,9 +51,9 @@ def _shape(chunk):
     )
 
 
-def test_the_ci_build_has_the_compiled_loop():
-    """Installed with a C compiler (``.ci/run`` installs one), the lab uses the compiled loop;
-    a report names the loop that timed it."""
+def test_a_report_names_the_compiled_loop_when_it_was_built():
+    """Built (``.ci/run`` fails when it was not, since these tests would then skip), the lab
+    uses the compiled loop, and a report names the loop that timed it."""
     from desktop_app.engine.outputs.report import environment
 
     assert hot_loop.timing_loop() == "compiled"
@@ -77,7 +77,7 @@ def test_a_failing_task_is_its_own_error_and_the_chunk_goes_on(loops):
     compiled, python = runs[True][0], runs[False][0]
     assert _shape(compiled) == _shape(python)
     assert [task for task, *_ in compiled.errors] == [5]
-    assert "ValueError" in compiled.errors[0][1] or compiled.errors[0][1]
+    assert compiled.errors[0][1] == python.errors[0][1] == "ValueError"
     assert "square_fails_at_five" in compiled.errors[0][3]  # the task's own traceback
     starts, ends, ok = compiled.span_columns()
     assert not ok[5] and ends[5] >= starts[5] and sum(ok) == 299
@@ -171,3 +171,88 @@ def test_a_build_of_another_version_is_not_used():
     assert hot_loop.usable_loop(SimpleNamespace(run_tasks=abs)) is None  # no VERSION: older
     newer = SimpleNamespace(VERSION=hot_loop.HOTLOOP_VERSION + 1, run_tasks=abs)
     assert hot_loop.usable_loop(newer) is None
+
+
+class _Flag:
+    """A stop flag whose ``is_set`` raises at its n-th call (as a signal handler might)."""
+
+    def __init__(self, raise_at: int) -> None:
+        self.calls, self.raise_at = 0, raise_at
+
+    def is_set(self) -> bool:
+        self.calls += 1
+        if self.calls == self.raise_at:
+            raise InterruptedError("stop flag broke")
+        return False
+
+
+def test_a_stop_flag_set_by_a_task_ends_the_chunk_before_the_next(loops, monkeypatch):
+    monkeypatch.setattr(hot_loop, "CPU_STEP", 0.0)  # the flag is asked before every task
+    for compiled in (True, False):
+        stop = threading.Event()
+
+        def task(x, stop=stop):
+            if x == 3:
+                stop.set()
+            return x
+
+        monkeypatch.setattr(hot_loop, "use_compiled_loop", compiled)
+        chunk = run_chunk(task, 0, list(range(10)), stop)
+        assert chunk.results == [0, 1, 2, 3] and len(chunk.marks) == 5, compiled
+
+
+def test_a_task_taken_but_failed_before_its_start_keeps_one_mark_a_task(loops, monkeypatch):
+    """The checkpoint raising (here the stop flag) after an item was taken: that item is a
+    failed task with a start of its own, and the chunk goes on with the rest."""
+    monkeypatch.setattr(hot_loop, "CPU_STEP", 0.0)
+    shapes = []
+    for compiled in (True, False):
+        monkeypatch.setattr(hot_loop, "use_compiled_loop", compiled)
+        chunk = run_chunk(workloads.square, 0, list(range(6)), _Flag(raise_at=3))
+        assert chunk.results == [0, 1, None, 9, 16, 25], compiled
+        assert [(task, name) for task, name, *_ in chunk.errors] == [(2, "InterruptedError")]
+        starts, ends, ok = chunk.span_columns()
+        assert len(starts) == len(ends) == 6 and list(ok) == [1, 1, 0, 1, 1, 1]
+        assert chunk.span_on_cpu() is not None  # the readings stayed one per mark they name
+        shapes.append(_shape(chunk))
+    assert shapes[0] == shapes[1]
+
+
+def test_a_loop_that_cannot_run_fails_the_chunk_instead_of_spinning(monkeypatch):
+    """A board the loop cannot write (not doubles) raised before any task on every retry:
+    the chunk now fails as a whole after the second try, with at most one task recorded."""
+    board = array("q", [0]) * (2 * SLOT_STRIDE)  # integers: a float task number cannot go in
+    monkeypatch.setattr(_worker._local, "slot", 0, raising=False)
+    monkeypatch.setattr(_worker._local, "board", board, raising=False)
+    for compiled in (True, False):
+        monkeypatch.setattr(hot_loop, "use_compiled_loop", compiled)
+        with pytest.raises(TypeError):
+            run_chunk(workloads.square, 0, list(range(1000)))
+
+
+def test_c_function_tasks_let_other_threads_run_during_the_chunk():
+    """A chunk of C-function tasks runs no Python code: the loop hands the GIL over every
+    switch interval, as the interpreter does, so another thread (the worker's parent-watch,
+    a thread pool's other workers) runs meanwhile, not only once the chunk is done."""
+    ticks: list[float] = []
+    done = threading.Event()
+
+    def spin():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0)
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        time.sleep(0.01)
+        began = time.perf_counter()
+        chunk = run_chunk(abs, 0, [-1] * 3_000_000)
+        ended = time.perf_counter()
+    finally:
+        done.set()
+        spinner.join()
+    assert chunk.results[-1] == 1
+    span = ended - began
+    inside = [t for t in ticks if began + 0.1 * span < t < ended - 0.1 * span]
+    assert inside, (span, len(ticks))
