@@ -47,6 +47,9 @@ def test_the_gil_lesson_runs_under_the_chosen_python_and_the_window_says_so(qtbo
     assert report.environment["executable"] == info.path
     assert {row[0] for row in report.table_rows} == {"3.12"}
     assert "GIL on (standard build)" in label.text() and "Python 3.12." in label.text()
+    # the compiled timing loop is built for the app's own Python only: the window says so
+    assert report.environment["timing_loop"] == "python"
+    assert "Python timing loop" in label.text() and "~60 ns" in label.toolTip()
     header = lab_window.ui.timeline.interpreter_label.text()
     assert header == f"Python {report.environment['python']} · GIL on (standard build)"
     if os.environ.get("CONCURRENCY_LAB_SCREENSHOTS"):
