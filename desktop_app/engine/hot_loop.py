@@ -3,9 +3,10 @@
 Every benchmark of trivial tasks is this loop: per task one clock reading (the task's start,
 which is also the previous task's end), the worker board's task number and the task's call.
 The same loop in C (``_hotloop.c``) adds ~23 ns a task to the call (17 of them the clock),
-against ~80 ns in Python (docs/benchmarks.md, issue 14 "Round 4"); the Python one stays as the reference
-the tests hold the compiled one to, and as the loop where no C compiler built it (another
-interpreter's run host, an install without one). Children import this module: no Qt.
+against ~80 ns in Python (docs/benchmarks.md, issue 14 "Round 4"); the Python one stays as
+the reference the tests hold the compiled one to, and as the loop where no C compiler built
+it (another interpreter's run host, an install without one). Children import this module:
+no Qt.
 """
 
 from __future__ import annotations
@@ -50,9 +51,14 @@ else:
 use_compiled_loop = os.environ.get("CONCURRENCY_LAB_PYTHON_LOOP", "") in ("", "0")
 
 
+def _loop_in_use() -> Callable[..., None] | None:
+    """The compiled loop when it was built and is not switched off, else None."""
+    return _compiled_loop if use_compiled_loop else None
+
+
 def timing_loop() -> str:
     """Which loop times this process's chunks: "compiled" or "python" (a report says which)."""
-    return "compiled" if _compiled_loop is not None and use_compiled_loop else "python"
+    return "python" if _loop_in_use() is None else "compiled"
 
 
 def run_tasks(
@@ -72,7 +78,7 @@ def run_tasks(
     :func:`_run_tasks_py`; the two do the same, checked in tests/engine/test_hotloop.py."""
     task = float(chunk.first + len(chunk.results))  # the board holds doubles
     stopped = stop.is_set if stop is not None else _not_stopped
-    loop = _compiled_loop if _compiled_loop is not None and use_compiled_loop else None
+    loop = _loop_in_use()
     buffer = None if board is None else _board_buffer(board)
     if loop is None or (board is not None and buffer is None):
         _run_tasks_py(func, items, chunk, readings, board, base, task, stopped)
@@ -103,16 +109,14 @@ def _not_stopped() -> bool:
 
 
 def _board_buffer(board: Any) -> Any:
-    """The board as a writable buffer of doubles for the compiled loop (a process worker's is
-    a memoryview already; a thread pool's is an array), or None when it is not one: the
-    Python loop then writes it item by item, as it always could."""
+    """The board as the compiled loop writes it: a thread pool's array of doubles, or the
+    view of doubles ``_worker._writable_view`` made of a process pool's shared one. None for
+    anything else (that view could not be made): the Python loop writes it item by item."""
     if isinstance(board, array):
         return board if board.typecode == "d" else None
-    try:
-        view = board if isinstance(board, memoryview) else memoryview(board).cast("B").cast("d")
-    except (TypeError, ValueError):
-        return None
-    return view if view.format == "d" and not view.readonly else None
+    if isinstance(board, memoryview) and board.format == "d" and not board.readonly:
+        return board
+    return None
 
 
 def _run_tasks_py(

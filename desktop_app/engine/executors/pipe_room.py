@@ -58,12 +58,15 @@ def roomy_process_pool(queued: int, **kwargs: Any) -> ProcessPoolExecutor:
     often found the queue empty until the parent had read its result. A bare ``Pool.map``
     writes every chunk to the pipe at once. ``EXTRA_QUEUED_CALLS`` is read only while the
     executor is built (CPython 3.7 to 3.14 alike), so it is raised for that moment alone.
+    Its two pipes (chunks out, results back) get their room too (:func:`widen`).
     """
     with _CONSTRUCTING:
         saved = cf_process.EXTRA_QUEUED_CALLS
         extra = max(saved, queued - kwargs.get("max_workers", 1))
         cf_process.EXTRA_QUEUED_CALLS = extra  # type: ignore[misc]  # typeshed: Final; it is not
         try:
-            return ProcessPoolExecutor(**kwargs)
+            pool = ProcessPoolExecutor(**kwargs)
         finally:
             cf_process.EXTRA_QUEUED_CALLS = saved  # type: ignore[misc]
+    widen(pool._call_queue._reader, pool._result_queue._reader)  # type: ignore[attr-defined]
+    return pool

@@ -25,7 +25,7 @@ from ..hops import submit_hop
 from ..records import ErrorRecord
 from ..start_method import get_context
 from .base import ACCEPTS_PICKLABLE, IN_FLIGHT_PER_WORKER, Executor
-from .pipe_room import roomy_process_pool, widen
+from .pipe_room import roomy_process_pool
 from .worker_health import Loss, forkserver_record, idle_dead, inspect_loss, note_forkserver
 
 READY_TIMEOUT_S = 60.0
@@ -177,7 +177,6 @@ class ProcessExecutor(Executor):
         # thread exists, as ``_launch_processes`` does), so start-up is measured apart from the
         # work; one by one, so that a cancel stops the launch too.
         pool = self._pool
-        widen(pool._call_queue._reader, pool._result_queue._reader)  # type: ignore[attr-defined]
         try:
             for _ in range(self.pool_size):
                 if self.interrupted():
