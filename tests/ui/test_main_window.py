@@ -17,6 +17,7 @@ from scenarios.scenario_params import QUICK  # per-scenario settings: tests/scen
 
 from desktop_app.scenarios.base import ParamError
 from desktop_app.scenarios.registry import all_scenarios
+from desktop_app.ui.bridge import RunWorker
 
 OBJECT_NAMES = (
     "scenarioList",
@@ -143,7 +144,9 @@ def test_a_second_run_is_refused_while_one_runs(qtbot, lab_window):
         lab_window.cancel_run()
 
 
-def test_the_finished_runs_report_is_shown_before_the_next_run_can_start(qtbot, lab_window):
+def test_the_finished_runs_report_is_shown_before_the_next_run_can_start(
+    qtbot, lab_window, monkeypatch
+):
     """The window shows a finished run in two turns of the event loop (its last frame, then
     its report): between them it is still busy, so a new run cannot meet the old report."""
     lab_window.select_scenario("pool-timing")
@@ -151,16 +154,22 @@ def test_the_finished_runs_report_is_shown_before_the_next_run_can_start(qtbot, 
     lab_window.set_param("n", 20)
     lab_window.set_pool_sizes((2,))
     seen = []
-    assert lab_window.start_run()
-    # Queued right behind the window's own slot for the worker's report (connected at start,
-    # before the run can end: a first-batch hook missed the report when a whole run of 20
-    # squares beat the first batch to the GUI thread).
-    lab_window._worker.signals.run_finished.connect(
-        lambda _report: seen.append((lab_window.is_running(), lab_window.start_run())),
-        Qt.ConnectionType.QueuedConnection,
-    )
+    real_start = RunWorker.start
+
+    def start_with_probe(worker: RunWorker) -> None:
+        # Queued right behind the window's own slot for the worker's report: connected after
+        # the window's connections and before the worker's thread exists, so even a run that
+        # ends at once cannot emit before the probe listens (connecting after start_run
+        # returned missed a 20-square run on a loaded CI machine).
+        worker.signals.run_finished.connect(
+            lambda _report: seen.append((lab_window.is_running(), lab_window.start_run())),
+            Qt.ConnectionType.QueuedConnection,
+        )
+        real_start(worker)
+
+    monkeypatch.setattr(RunWorker, "start", start_with_probe)
     with qtbot.waitSignal(lab_window.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
-        pass
+        assert lab_window.start_run()
     assert seen == [(True, False)], "still busy between the last frame and the report"
     report = blocker.args[0]
     assert report.table_rows and lab_window.ui.results.row_count() == len(report.table_rows)
