@@ -25,6 +25,7 @@ from .hot_loop import CPU_STEP as CPU_STEP  # re-exported: the chunk's readings 
 from .hot_loop import run_tasks
 from .parent_watch import exit_with_parent
 from .records import ErrorRecord
+from .worker_heap import keep_heap_warm
 
 # Captured output per chunk is capped so a worker printing megabytes cannot flood the app.
 OUTPUT_LIMIT = 64 * 1024
@@ -155,12 +156,14 @@ def init_thread_worker(board: ThreadBoard) -> None:
 
 
 def init_process_worker(board: Any, slots: int, counter: Any, ready: Any, nice: int) -> None:
-    """Process-pool initializer: board slot, parent-death watch, stdout capture, readiness.
+    """Process-pool initializer: board slot, parent-death watch, a warm heap, stdout capture,
+    readiness.
 
     The watch thread exits the worker as soon as the app dies, even by SIGKILL; without it
     pool workers (and then the forkserver and resource tracker) lived on for good.
     """
     exit_with_parent()
+    keep_heap_warm()  # chunk buffers reuse the heap instead of faulting pages in every chunk
     if nice:
         try:
             os.nice(nice)
