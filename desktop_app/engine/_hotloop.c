@@ -19,9 +19,13 @@
  *
  * The clock is CPython's own perf_counter (the same value `time.perf_counter()` returns), so
  * marks taken here and in Python (a failed task's end, the chunk's last end) are one timeline.
+ * Where the kernel keeps that clock on the time-stamp counter, a task's start is the counter
+ * (half the cost), placed on the same timeline between readings of the clock taken at every
+ * checkpoint and at the chunk's end (`to_seconds`).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__linux__)
@@ -59,6 +63,81 @@ perf_now(double *out)
     return 0;
 }
 #endif
+
+/* The time-stamp counter: ~8 ns a reading against ~17 for clock_gettime on the lab's VM, and
+ * on trivial tasks that difference is a tenth of the lab's cost a task (docs/benchmarks.md,
+ * issue 14 "Round 5"). Used only where the kernel itself keeps CLOCK_MONOTONIC on it (its
+ * clocksource is "tsc": invariant and in step across CPUs, which hot_loop.py checks), and only
+ * between readings of the real clock: see `to_seconds`. */
+#if defined(__linux__) && (defined(__x86_64__) || defined(__i386__))
+#include <x86intrin.h>
+#define HAVE_TICKS 1
+static inline uint64_t
+ticks_now(void)
+{
+    return __rdtsc();
+}
+#else
+#define HAVE_TICKS 0
+static inline uint64_t
+ticks_now(void)
+{
+    return 0;
+}
+#endif
+
+/* A task's start as the loop keeps it: seconds, or a tick count until the chunk's end. */
+typedef union {
+    double sec;
+    uint64_t tick;
+} Mark;
+
+/* The clock read between two tick readings: the pair that anchors ticks to seconds. */
+typedef struct {
+    uint64_t tick;
+    double sec;
+} Anchor;
+
+static int
+read_anchor(Anchor *out)
+{
+    uint64_t before = ticks_now();
+    if (perf_now(&out->sec) < 0) {
+        return -1;
+    }
+    out->tick = before + (ticks_now() - before) / 2;
+    return 0;
+}
+
+/* Turns `count` tick marks into perf_counter seconds, in place: each is placed on the straight
+ * line between the anchors around it (one every CPU_STEP of wall time, and one at the end), so
+ * every mark lies between two real clock readings at most a step apart, and a mark that is an
+ * anchor's tick becomes that reading exactly. Marks and anchors are both in time order: one
+ * forward walk. */
+static void
+to_seconds(Mark *marks, Py_ssize_t count, const Anchor *anchors, Py_ssize_t anchor_count)
+{
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        uint64_t tick = marks[i].tick;
+        while (k + 2 < anchor_count && tick >= anchors[k + 1].tick) {
+            k++;
+        }
+        const Anchor *low = &anchors[k], *high = &anchors[anchor_count > 1 ? k + 1 : k];
+        double sec;
+        if (tick <= low->tick || high->tick <= low->tick) {
+            sec = low->sec;
+        }
+        else if (tick >= high->tick) {
+            sec = high->sec;
+        }
+        else {
+            sec = low->sec + (double)(tick - low->tick) * (high->sec - low->sec)
+                                 / (double)(high->tick - low->tick);
+        }
+        marks[i].sec = sec;
+    }
+}
 
 /* Appends `count` doubles to an array('d') with one call (its C API is not public). */
 static int
@@ -126,21 +205,84 @@ checkpoint(PyObject *stopped, PyObject *read_at, PyObject *read, PyObject *cpu_c
 
 PyDoc_STRVAR(run_tasks_doc,
 "run_tasks(func, items, results, marks, read_at, read, board, index, task, stopped,\n"
-"          cpu_clock, step)\n"
+"          cpu_clock, step, ticks)\n"
 "--\n\n"
 "Call func on each item of the iterator items, appending each result to the list results\n"
 "and each task's start (perf_counter seconds) to the array('d') marks. board is None or a\n"
 "writable buffer of doubles: board[index] gets each task's number (task, task + 1, ...) and\n"
 "board[index + 1] the start of the task at each checkpoint. Every `step` seconds (and at the\n"
 "first task) stopped() is asked (true: return before the task), read_at(len(marks)) and\n"
-"read(cpu_clock()) record the thread's CPU clock. A task's exception propagates with the\n"
-"marks so far kept; returns None.");
+"read(cpu_clock()) record the thread's CPU clock. With ticks true (and TICKS 1), starts\n"
+"are read from the time-stamp counter and placed between readings of perf_counter's clock\n"
+"taken at each checkpoint and at the end. A task's exception propagates with the marks so\n"
+"far kept; returns None.");
+
+/* What the loop keeps while it runs: the marks (and the anchors, in ticks mode) in buffers of
+ * its own, handed to the array('d') once at the end. */
+typedef struct {
+    Mark *marks;
+    Py_ssize_t count, capacity;
+    Anchor *anchors;
+    Py_ssize_t anchor_count, anchor_capacity;
+} Kept;
+
+static int
+grow(void **buffer, Py_ssize_t *capacity, size_t item)
+{
+    void *grown = PyMem_Realloc(*buffer, 2 * (size_t)*capacity * item);
+    if (grown == NULL) {
+        return -1;
+    }
+    *buffer = grown;
+    *capacity *= 2;
+    return 0;
+}
+
+/* Reads the clock for a task whose start is due a check: returns 1 when it is a checkpoint
+ * (and, in ticks mode, records the anchor and the task's start as its tick), 0 when it is not
+ * yet (ticks mode before the counter's rate is known: the clock is read every task until a
+ * step has passed since the first anchor), -1 with an exception set. */
+static int
+due_clock(Kept *kept, int ticked, double due, double *now, uint64_t *tick)
+{
+    if (!ticked) {
+        return perf_now(now) < 0 ? -1 : (*now >= due);
+    }
+    Anchor anchor;
+    if (read_anchor(&anchor) < 0) {
+        return -1;
+    }
+    *now = anchor.sec;
+    *tick = anchor.tick;
+    if (kept->anchor_count > 0 && anchor.sec < due) {
+        return 0;
+    }
+    if (kept->anchor_count == kept->anchor_capacity
+        && grow((void **)&kept->anchors, &kept->anchor_capacity, sizeof(Anchor)) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    kept->anchors[kept->anchor_count++] = anchor;
+    return 1;
+}
+
+/* Ticks a step lasts, from the first two anchors (at least a step apart); 0 (read the clock
+ * every task, as before them) when the counter did not move forward. */
+static uint64_t
+step_ticks(const Kept *kept, double step)
+{
+    const Anchor *a = &kept->anchors[0], *b = &kept->anchors[1];
+    if (b->tick <= a->tick || b->sec <= a->sec) {
+        return 0;
+    }
+    return (uint64_t)(step * (double)(b->tick - a->tick) / (b->sec - a->sec));
+}
 
 static PyObject *
 run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 12) {
-        PyErr_Format(PyExc_TypeError, "run_tasks takes 12 arguments (%zd given)", nargs);
+    if (nargs != 13) {
+        PyErr_Format(PyExc_TypeError, "run_tasks takes 13 arguments (%zd given)", nargs);
         return NULL;
     }
     PyObject *func = args[0], *items = args[1], *results = args[2], *marks = args[3];
@@ -166,6 +308,11 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (step == -1.0 && PyErr_Occurred()) {
         return NULL;
     }
+    int ticked = PyObject_IsTrue(args[12]);
+    if (ticked < 0) {
+        return NULL;
+    }
+    ticked = ticked && HAVE_TICKS;
     Py_ssize_t base_count = PyObject_Length(marks);
     if (base_count < 0) {
         return NULL;
@@ -193,9 +340,11 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         slots = (double *)view.buf;
     }
 
-    Py_ssize_t capacity = 1024, count = 0;
-    double *buffer = PyMem_Malloc(capacity * sizeof(double));
-    if (buffer == NULL) {
+    Kept kept = {PyMem_Malloc(1024 * sizeof(Mark)), 0, 1024,
+                 PyMem_Malloc(64 * sizeof(Anchor)), 0, 64};
+    if (kept.marks == NULL || kept.anchors == NULL) {
+        PyMem_Free(kept.marks);
+        PyMem_Free(kept.anchors);
         if (slots != NULL) {
             PyBuffer_Release(&view);
         }
@@ -204,16 +353,24 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 
     int failed = 0;
     double due = 0.0, now = 0.0;
+    uint64_t due_tick = 0, tick = 0, per_step = 0;
     PyObject *item;
     while ((item = PyIter_Next(items)) != NULL) {
-        if (perf_now(&now) < 0) {
-            Py_DECREF(item);
-            failed = 1;
-            break;
+        int check_failed = 0, checking = 1;
+        if (ticked) {
+            tick = ticks_now();
+            checking = tick >= due_tick;
         }
-        int check_failed = 0;
-        if (now >= due) {
-            int stop = checkpoint(stopped, read_at, read, cpu_clock, base_count + count);
+        if (checking) {
+            checking = due_clock(&kept, ticked, due, &now, &tick);
+            if (checking < 0) {
+                Py_DECREF(item);
+                failed = 1;
+                break;
+            }
+        }
+        if (checking) {
+            int stop = checkpoint(stopped, read_at, read, cpu_clock, base_count + kept.count);
             if (stop > 0) {  /* stopped before this task: it is not run */
                 Py_DECREF(item);
                 break;
@@ -223,23 +380,28 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                 slots[index + 1] = now;
             }
             due = now + step;
-        }
-        if (count == capacity) {
-            double *grown = PyMem_Realloc(buffer, 2 * capacity * sizeof(double));
-            if (grown == NULL) {
-                Py_DECREF(item);
-                if (!check_failed) {
-                    PyErr_NoMemory();
-                }
-                failed = 1;
-                break;
+            if (ticked && per_step == 0 && kept.anchor_count >= 2) {
+                per_step = step_ticks(&kept, step);
             }
-            buffer = grown;
-            capacity *= 2;
+            due_tick = per_step ? tick + per_step : 0;
+        }
+        if (kept.count == kept.capacity
+            && grow((void **)&kept.marks, &kept.capacity, sizeof(Mark)) < 0) {
+            Py_DECREF(item);
+            if (!check_failed) {
+                PyErr_NoMemory();
+            }
+            failed = 1;
+            break;
         }
         /* Every item taken gets its mark, even one whose checkpoint raised: the caller then
          * records it as a failed task and the chunk's marks stay one a task. */
-        buffer[count++] = now;
+        if (ticked) {
+            kept.marks[kept.count++].tick = tick;
+        }
+        else {
+            kept.marks[kept.count++].sec = now;
+        }
         if (check_failed) {
             Py_DECREF(item);
             failed = 1;
@@ -276,8 +438,23 @@ run_tasks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyErr_Fetch(&type, &value, &traceback);
     }
 #endif
-    int flushed = flush_marks(marks, buffer, count);
-    PyMem_Free(buffer);
+    int flushed = 0;
+    if (ticked && kept.count > 0) {
+        /* The closing anchor, in place of a kept one if there is no room: never fails. */
+        Anchor last;
+        if (read_anchor(&last) < 0) {
+            PyErr_Clear();
+            last = kept.anchors[kept.anchor_count - 1];
+        }
+        if (kept.anchor_count == kept.anchor_capacity) {
+            kept.anchor_count--;
+        }
+        kept.anchors[kept.anchor_count++] = last;
+        to_seconds(kept.marks, kept.count, kept.anchors, kept.anchor_count);
+    }
+    flushed = flush_marks(marks, (const double *)kept.marks, kept.count);
+    PyMem_Free(kept.marks);
+    PyMem_Free(kept.anchors);
     if (slots != NULL) {
         PyBuffer_Release(&view);
     }
@@ -307,11 +484,14 @@ static PyMethodDef hotloop_methods[] = {
  * only when the number is the one it was written for, so a stale build left in a source tree
  * (pip install -e does not rebuild it on a pull) falls back to the Python loop instead of
  * failing every chunk. */
-#define HOTLOOP_VERSION 2
+#define HOTLOOP_VERSION 3
 
 static int
 hotloop_exec(PyObject *module)
 {
+    if (PyModule_AddIntConstant(module, "TICKS", HAVE_TICKS) < 0) {
+        return -1;
+    }
     return PyModule_AddIntConstant(module, "VERSION", HOTLOOP_VERSION);
 }
 

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 VERSION: int
+TICKS: int  # 1 where the loop can read the time-stamp counter (x86 Linux)
 
 def run_tasks(
     func: Callable[[Any], Any],
@@ -19,5 +20,6 @@ def run_tasks(
     stopped: Callable[[], bool],
     cpu_clock: Callable[[], float],
     step: float,
+    ticks: bool,
     /,
 ) -> None: ...

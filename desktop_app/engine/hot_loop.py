@@ -3,7 +3,8 @@
 Every benchmark of trivial tasks is this loop: per task one clock reading (the task's start,
 which is also the previous task's end), the worker board's task number and the task's call.
 The same loop in C (``_hotloop.c``) adds ~23 ns a task to the call (17 of them the clock),
-against ~80 ns in Python (docs/benchmarks.md, issue 14 "Round 4"); the Python one stays as
+against ~80 ns in Python (docs/benchmarks.md, issue 14 "Round 4"), and ~15 where it reads the
+time-stamp counter instead ("Round 5": ``use_ticks``); the Python one stays as
 the reference the tests hold the compiled one to, and as the loop where no C compiler built
 it (another interpreter's run host, an install without one). Children import this module:
 no Qt.
@@ -26,7 +27,7 @@ from typing import Any
 CPU_STEP = 20e-6
 
 # The version of _hotloop.c's run_tasks this module calls (its HOTLOOP_VERSION).
-HOTLOOP_VERSION = 2
+HOTLOOP_VERSION = 3
 
 
 def usable_loop(module: Any) -> Callable[..., None] | None:
@@ -45,6 +46,30 @@ except ImportError:  # pragma: no cover - depends on how the lab was installed
 else:
     _compiled_loop = usable_loop(_hotloop)
 
+# Where the kernel keeps CLOCK_MONOTONIC on the time-stamp counter, the counter is invariant and
+# in step across CPUs (the kernel checked both before choosing it).
+CLOCKSOURCE = "/sys/devices/system/clocksource/clocksource0/current_clocksource"
+
+
+def kernel_clock_on_tsc(path: str = CLOCKSOURCE) -> bool:
+    """Whether the kernel's clocksource is the time-stamp counter ("tsc")."""
+    try:
+        with open(path, encoding="ascii") as source:
+            return source.read().strip() == "tsc"
+    except (OSError, ValueError):  # not Linux, or no sysfs (a container without it)
+        return False
+
+
+# Whether the compiled loop reads each task's start from the time-stamp counter (~8 ns) and
+# places it between readings of perf_counter's clock (~17 ns each, one every CPU_STEP): where
+# the counter can be read (x86 Linux) and the kernel's own clock runs on it. Off in tests that
+# hold the two ways against each other, and with CONCURRENCY_LAB_NO_TICKS=1 (every worker).
+use_ticks = (
+    bool(getattr(_hotloop, "TICKS", 0) if _compiled_loop is not None else 0)
+    and kernel_clock_on_tsc()
+    and os.environ.get("CONCURRENCY_LAB_NO_TICKS", "") in ("", "0")
+)
+
 # Whether chunks run in the compiled loop (when built). Off only for the A/B benchmark and the
 # tests that hold the two loops against each other; CONCURRENCY_LAB_PYTHON_LOOP=1 sets it off in
 # every worker, since a spawned worker re-imports this module.
@@ -59,6 +84,12 @@ def _loop_in_use() -> Callable[..., None] | None:
 def timing_loop() -> str:
     """Which loop times this process's chunks: "compiled" or "python" (a report says which)."""
     return "python" if _loop_in_use() is None else "compiled"
+
+
+def task_clock() -> str:
+    """How this process's chunks read each task's start: "tsc" (the time-stamp counter between
+    readings of perf_counter's clock) or "perf_counter" (that clock every task)."""
+    return "tsc" if _loop_in_use() is not None and use_ticks else "perf_counter"
 
 
 def run_tasks(
@@ -96,6 +127,7 @@ def run_tasks(
         stopped,
         time.thread_time,
         CPU_STEP,
+        use_ticks,
     )
 
 

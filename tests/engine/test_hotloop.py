@@ -30,11 +30,19 @@ def loops(monkeypatch):
 
     def both(func, first, items, stop=None):
         out = {}
-        for compiled in (True, False):
+        # True: the compiled loop as the lab runs it here (the time-stamp counter where the
+        # kernel's clock runs on it); "clock": the compiled loop reading the clock every task;
+        # False: the Python loop.
+        for way, compiled, ticks in (
+            (True, True, hot_loop.use_ticks),
+            ("clock", True, False),
+            (False, False, False),
+        ):
             monkeypatch.setattr(hot_loop, "use_compiled_loop", compiled)
+            monkeypatch.setattr(hot_loop, "use_ticks", ticks)
             began = time.perf_counter()
             chunk = run_chunk(func, first, items, stop)
-            out[compiled] = (chunk, began, time.perf_counter())
+            out[way] = (chunk, began, time.perf_counter())
         return out
 
     return both
@@ -75,7 +83,7 @@ def test_a_failing_task_is_its_own_error_and_the_chunk_goes_on(loops):
     items = list(range(300))
     runs = loops(workloads.square_fails_at_five, 0, items)
     compiled, python = runs[True][0], runs[False][0]
-    assert _shape(compiled) == _shape(python)
+    assert _shape(compiled) == _shape(python) == _shape(runs["clock"][0])
     assert [task for task, *_ in compiled.errors] == [5]
     assert compiled.errors[0][1] == python.errors[0][1] == "ValueError"
     assert "square_fails_at_five" in compiled.errors[0][3]  # the task's own traceback
@@ -143,7 +151,7 @@ def test_an_iterator_that_raises_keeps_the_marks_so_far():
     with pytest.raises(KeyError):
         hot_loop._compiled_loop(
             abs, items(), results, marks, [].append, [].append, None, 1, 0.0, bool,
-            time.thread_time, 1.0,
+            time.thread_time, 1.0, hot_loop.use_ticks,
         )  # fmt: skip
     assert results == [1, 2] and len(marks) == 2
 
@@ -151,15 +159,15 @@ def test_an_iterator_that_raises_keeps_the_marks_so_far():
 def test_wrong_arguments_are_refused_with_what_is_wrong():
     loop = hot_loop._compiled_loop
     args = [abs, iter([1]), [], array("d"), [].append, [].append, None, 1, 0.0, bool]
-    with pytest.raises(TypeError, match="12 arguments"):
+    with pytest.raises(TypeError, match="13 arguments"):
         loop(*args)
     with pytest.raises(TypeError, match="results must be a list"):
-        loop(abs, iter([1]), (), *args[3:], time.thread_time, 1.0)
+        loop(abs, iter([1]), (), *args[3:], time.thread_time, 1.0, False)
     with pytest.raises(TypeError, match="iterator"):
-        loop(abs, [1], [], *args[3:], time.thread_time, 1.0)
+        loop(abs, [1], [], *args[3:], time.thread_time, 1.0, False)
     small = memoryview(bytearray(16)).cast("d")
     with pytest.raises(IndexError, match="outside the board"):
-        loop(*args[:6], small, 5, 0.0, bool, time.thread_time, 1.0)
+        loop(*args[:6], small, 5, 0.0, bool, time.thread_time, 1.0, False)
 
 
 def test_a_build_of_another_version_is_not_used():
@@ -256,3 +264,61 @@ def test_c_function_tasks_let_other_threads_run_during_the_chunk():
     span = ended - began
     inside = [t for t in ticks if began + 0.1 * span < t < ended - 0.1 * span]
     assert inside, (span, len(ticks))
+
+
+needs_ticks = pytest.mark.skipif(
+    not hot_loop.use_ticks, reason="no time-stamp counter under the kernel's clock here"
+)
+
+
+@needs_ticks
+def test_starts_read_from_the_counter_are_on_the_perf_counter_timeline(monkeypatch):
+    """Each task reads perf_counter itself: its start (a counter reading placed between the
+    clock readings around it) must come before that, and the next task's start after it.
+    Tasks of uneven lengths over ~4 ms make ~200 anchors (the loop's buffer starts at 64), so
+    a start placed by the wrong segment or a wrong rate would land microseconds off."""
+    seen: list[float] = []
+
+    def task(x):
+        until = time.perf_counter() + (x % 7) * 1e-6
+        while time.perf_counter() < until:
+            pass
+        seen.append(time.perf_counter())
+        return x
+
+    monkeypatch.setattr(hot_loop, "use_compiled_loop", True)
+    monkeypatch.setattr(hot_loop, "use_ticks", True)
+    chunk = run_chunk(task, 0, list(range(1500)))
+    marks = list(chunk.marks)
+    assert len(marks) == 1501 and len(chunk.readings[0]) > 64
+    slack = 1e-6  # two unserialized counter reads and a clock read apart
+    for i, inside in enumerate(seen):
+        assert marks[i] <= inside + slack, (i, marks[i], inside)
+        assert inside <= marks[i + 1] + slack, (i, inside, marks[i + 1])
+
+
+@needs_ticks
+def test_the_counter_and_the_clock_give_the_same_chunk(loops):
+    runs = loops(workloads.square, 0, list(range(20_000)))
+    (ticked, began, ended), (clocked, *_) = runs[True], runs["clock"]
+    assert _shape(ticked) == _shape(clocked)
+    marks = list(ticked.marks)
+    assert began <= marks[0] and marks[-1] <= ended and marks == sorted(marks)
+
+
+def test_the_counter_is_used_only_where_the_kernels_clock_runs_on_it(tmp_path):
+    source = tmp_path / "current_clocksource"
+    source.write_text("tsc\n")
+    assert hot_loop.kernel_clock_on_tsc(str(source))
+    source.write_text("kvm-clock\n")
+    assert not hot_loop.kernel_clock_on_tsc(str(source))
+    assert not hot_loop.kernel_clock_on_tsc(str(tmp_path / "absent"))
+
+
+def test_a_report_names_how_task_starts_were_read(monkeypatch):
+    from desktop_app.engine.outputs.report import environment
+
+    expected = "tsc" if hot_loop.use_ticks else "perf_counter"
+    assert environment()["task_clock"] == hot_loop.task_clock() == expected
+    monkeypatch.setattr(hot_loop, "use_compiled_loop", False)  # the Python loop: the clock
+    assert environment()["task_clock"] == "perf_counter"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..hot_loop import timing_loop
+from ..hot_loop import task_clock, timing_loop
 from ..lock_events import LockLog
 from ..records import ErrorRecord, Measurement, SpanTable, TaskSpan, cpu_ns
 from ..start_method import START_METHOD
@@ -44,6 +44,7 @@ def environment() -> dict[str, Any]:
         "pid": os.getpid(),  # the process that ran the run: the run host, or the CLI itself
         "executable": sys.executable,  # which Python: the run host may run under another one
         "timing_loop": timing_loop(),  # the compiled loop, or the slower Python one (hot_loop.py)
+        "task_clock": task_clock(),  # each start read from the time-stamp counter, or the clock
     }
 
 
