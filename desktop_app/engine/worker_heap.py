@@ -8,9 +8,16 @@ faults a chunk, against none for a bare ``Pool.map`` whose results are small (me
 ``/proc/<pid>/stat``; docs/benchmarks.md, issue 14). ``M_TOP_PAD`` makes the heap keep that
 much free memory at its top, and carve large requests from it instead of mapping each anew.
 
-Memory cost: at most ``TOP_PAD`` bytes a worker, and only pages a chunk once touched. glibc
-only (``mallopt`` exists nowhere else as such); elsewhere this does nothing, harmlessly.
-Standard library only: every process worker calls it from its initializer.
+Who calls it: every process worker (its initializer), and the process that collects their
+chunks when it builds a process pool: the run host or the CLI, processes of the engine's own
+(the window's process never builds a pool). The setting lasts for the rest of the process.
+
+Memory cost: at most ``TOP_PAD`` bytes of freed memory kept per malloc arena (the main one, and
+one per thread that allocates a lot: a pool's result thread), and only pages once touched.
+Setting it also turns off glibc's sliding mmap threshold, so requests above 128 KB that the
+heap's top cannot meet are mapped (and faulted in) each time: the top pad is what keeps them
+in the heap. glibc only (``mallopt`` exists nowhere else as such); elsewhere this does
+nothing, harmlessly. Standard library only.
 """
 
 from __future__ import annotations

@@ -266,13 +266,21 @@ def test_c_function_tasks_let_other_threads_run_during_the_chunk():
     assert inside, (span, len(ticks))
 
 
+# The counter's path runs wherever the loop can read it, whatever the kernel's clocksource (the
+# lab uses it only where that is "tsc", but the conversion is the same code everywhere).
 needs_ticks = pytest.mark.skipif(
-    not hot_loop.use_ticks, reason="no time-stamp counter under the kernel's clock here"
+    not getattr(hot_loop._hotloop, "TICKS", 0), reason="this CPU has no counter the loop reads"
 )
 
 
+@pytest.fixture
+def ticked(monkeypatch):
+    monkeypatch.setattr(hot_loop, "use_compiled_loop", True)
+    monkeypatch.setattr(hot_loop, "use_ticks", True)
+
+
 @needs_ticks
-def test_starts_read_from_the_counter_are_on_the_perf_counter_timeline(monkeypatch):
+def test_starts_read_from_the_counter_are_on_the_perf_counter_timeline(ticked):
     """Each task reads perf_counter itself: its start (a counter reading placed between the
     clock readings around it) must come before that, and the next task's start after it.
     Tasks of uneven lengths over ~4 ms make ~200 anchors (the loop's buffer starts at 64), so
@@ -286,8 +294,6 @@ def test_starts_read_from_the_counter_are_on_the_perf_counter_timeline(monkeypat
         seen.append(time.perf_counter())
         return x
 
-    monkeypatch.setattr(hot_loop, "use_compiled_loop", True)
-    monkeypatch.setattr(hot_loop, "use_ticks", True)
     chunk = run_chunk(task, 0, list(range(1500)))
     marks = list(chunk.marks)
     assert len(marks) == 1501 and len(chunk.readings[0]) > 64
@@ -298,12 +304,43 @@ def test_starts_read_from_the_counter_are_on_the_perf_counter_timeline(monkeypat
 
 
 @needs_ticks
-def test_the_counter_and_the_clock_give_the_same_chunk(loops):
+def test_the_counter_and_the_clock_give_the_same_chunk(loops, monkeypatch):
+    monkeypatch.setattr(hot_loop, "use_ticks", True)
     runs = loops(workloads.square, 0, list(range(20_000)))
-    (ticked, began, ended), (clocked, *_) = runs[True], runs["clock"]
-    assert _shape(ticked) == _shape(clocked)
-    marks = list(ticked.marks)
+    (counted, began, ended), (clocked, *_) = runs[True], runs["clock"]
+    assert _shape(counted) == _shape(clocked)
+    marks = list(counted.marks)
     assert began <= marks[0] and marks[-1] <= ended and marks == sorted(marks)
+
+
+@needs_ticks
+def test_on_the_counter_checkpoints_still_come_every_step(ticked):
+    """The counter says when a step has passed once its rate is known: the checkpoints (CPU
+    readings, the stop flag) stay about CPU_STEP apart, as on the clock. A rate taken wrong
+    from one skewed reading spaced them 850 µs apart instead of 20."""
+    chunk = run_chunk(workloads.square, 0, list(range(60_000)))  # ~2-3 ms of tasks
+    at = list(chunk.readings[0])
+    gaps = sorted(chunk.marks[j] - chunk.marks[i] for i, j in zip(at[:-1], at[1:], strict=True))
+    assert len(gaps) > 20
+    assert gaps[len(gaps) // 2] < 3 * hot_loop.CPU_STEP, gaps[len(gaps) // 2]
+
+
+@needs_ticks
+def test_on_the_counter_a_stop_flag_and_a_failing_task_behave_as_on_the_clock(ticked, monkeypatch):
+    monkeypatch.setattr(hot_loop, "CPU_STEP", 0.0)
+    stop = threading.Event()
+
+    def task(x):
+        if x == 3:
+            stop.set()
+        return x
+
+    chunk = run_chunk(task, 0, list(range(10)), stop)
+    assert chunk.results == [0, 1, 2, 3] and len(chunk.marks) == 5
+    chunk = run_chunk(workloads.square_fails_at_five, 0, list(range(8)))
+    starts, ends, ok = chunk.span_columns()
+    assert list(ok) == [1, 1, 1, 1, 1, 0, 1, 1]
+    assert list(chunk.marks) == sorted(chunk.marks) and ends[5] >= starts[5]
 
 
 def test_the_counter_is_used_only_where_the_kernels_clock_runs_on_it(tmp_path):
