@@ -2,7 +2,7 @@
 
 In the spirit of ``concurrent.futures.Executor``: one small class per kind of worker, one
 ``map`` that returns results in input order plus a span for every task. The loop keeps at most
-two chunks per worker in flight, so memory stays bounded for any ``n`` and a cancel or a dead
+four chunks per worker in flight, so memory stays bounded for any ``n`` and a cancel or a dead
 worker is noticed within one poll (50 ms).
 """
 
@@ -13,8 +13,9 @@ import pickle
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import Any, ClassVar
 
 from .._worker import describe_exception
@@ -30,10 +31,13 @@ from ._refusals import check_room, describe_refusal
 
 POLL_S = 0.05
 
-# Chunks submitted and not yet collected, per worker: enough that a worker finishing a chunk
-# finds its next one already sent (process pools hold them all in their call queue: see
-# pipe_room.roomy_process_pool), few enough that a cancel finds little to drop.
-IN_FLIGHT_PER_WORKER = 2
+# Chunks submitted and not yet collected, per worker: a map at the default chunksize (four chunks
+# a worker, as Pool.map's) is sent whole at its start, as a bare Pool.map sends it, while the
+# parent's GIL is free; with two, the parent's pipe feeder waited for the GIL behind the
+# collecting of results while workers sat idle (docs/benchmarks.md, issue 14 "Round 5"). A
+# bound all the same: with a small chunksize memory stays that of a few chunks, and a cancel
+# kills a process pool's workers or drops a thread pool's queued chunks at once.
+IN_FLIGHT_PER_WORKER = 4
 
 ChunkCallback = Callable[[SpanTable, int, int, tuple], None]
 
@@ -237,20 +241,24 @@ class _Dispatch:
         executor = self.executor
         chunks = self._chunks()
         pending: dict[Future, tuple[int, int]] = {}
+        # Futures land here as they finish (a done-callback), in the order they finish:
+        # ``concurrent.futures.wait`` took ~60 µs a call to arm and disarm a waiter on every
+        # pending future, several times a map (docs/benchmarks.md, issue 14 "Round 5").
+        arrivals: SimpleQueue[Future] = SimpleQueue()
         limit = IN_FLIGHT_PER_WORKER * executor.pool_size
-        exhausted = False
         while True:
-            while not exhausted and len(pending) < limit:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                pending[executor._submit(self.func, *chunk)] = (chunk[0], len(chunk[1]))
+            self._submit_more(chunks, pending, arrivals, limit)
             if not pending:
                 return "completed"
-            finished, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
-            for future in finished:
-                first, size = pending.pop(future)
+            finished = [
+                (future, pending.pop(future))
+                for future in _arrived(arrivals, POLL_S)
+                if future in pending  # a future cancelled by an abort still calls back
+            ]
+            # The next chunks go out before these are collected: a worker that just finished
+            # finds its next chunk on its way instead of waiting while the parent unpickles.
+            self._submit_more(chunks, pending, arrivals, limit)
+            for future, (first, size) in finished:
                 self._collect(future, first, size)
             state = self._check(began)
             if state:
@@ -259,6 +267,16 @@ class _Dispatch:
                 return state
             if self.hooks.on_progress:
                 self.hooks.on_progress(self.done, self.count, executor._running())
+
+    def _submit_more(self, chunks, pending, arrivals, limit) -> None:
+        """Submit chunks until ``limit`` are in flight or none are left."""
+        while len(pending) < limit:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            future = self.executor._submit(self.func, *chunk)
+            pending[future] = (chunk[0], len(chunk[1]))
+            future.add_done_callback(arrivals.put)
 
     def _check(self, began: float) -> str | None:
         executor = self.executor
@@ -354,3 +372,17 @@ def _first_unpicklable(items: Sequence[Any]) -> int:
         except Exception:
             return offset
     return 0
+
+
+def _arrived(arrivals: SimpleQueue[Future], timeout: float) -> list[Future]:
+    """The futures that finished: the first within ``timeout`` (none when it passes), then any
+    others already there."""
+    try:
+        out = [arrivals.get(timeout=timeout)]
+    except Empty:
+        return []
+    while True:
+        try:
+            out.append(arrivals.get_nowait())
+        except Empty:
+            return out
