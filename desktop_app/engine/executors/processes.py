@@ -24,7 +24,7 @@ from ..cancel import RunCancelled
 from ..hops import submit_hop
 from ..records import ErrorRecord
 from ..start_method import get_context
-from ..worker_heap import keep_heap_warm
+from ..worker_heap import COLLECTOR_TOP_PAD, keep_heap_warm
 from .base import ACCEPTS_PICKLABLE, IN_FLIGHT_PER_WORKER, Executor
 from .pipe_room import roomy_process_pool
 from .worker_health import Loss, forkserver_record, idle_dead, inspect_loss, note_forkserver
@@ -62,7 +62,7 @@ class ProcessWorkers:
     def __init__(self, pool_size: int, nice: int) -> None:
         # This process unpickles every chunk the workers send: it keeps its freed heap mapped
         # as they do (worker_heap.py; their initializer does the same for them).
-        keep_heap_warm()
+        keep_heap_warm(COLLECTOR_TOP_PAD)
         ctx = get_context()
         self.ctx = ctx
         # Spare slots: multiprocessing.Pool replaces a dead worker at once, and the replacement
