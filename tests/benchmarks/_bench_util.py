@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -58,3 +59,61 @@ def write_results(name: str, payload: dict) -> Path:
     path.write_text(json.dumps(payload, indent=2))
     print(f"wrote {path}", file=sys.stderr)
     return path
+
+
+class CleanProcessPool:
+    """A bare ``Pool(size).map(workloads.noop, range(count))`` in a Python process of its own,
+    timed there, one map per :meth:`run`.
+
+    Why not in the benchmark's own process: building a lab process pool sets that process's
+    allocator (``engine/worker_heap.py``: glibc's top pad, which also turns its sliding mmap
+    threshold off), and a bare pool sharing that process measured 5-12 % slower in two A/Bs
+    than one in a process of its own, which flattered the lab. A user's bare ``Pool.map`` runs in a plain process;
+    so does this one. Rounds still alternate with the lab's: each :meth:`run` is one map.
+    """
+
+    def __init__(self, count: int, size: int) -> None:
+        self._child = subprocess.Popen(
+            [sys.executable, "-c", _CLEAN_POOL_CHILD, str(count), str(size)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        ready = self._child.stdout.readline().strip()  # type: ignore[union-attr]
+        if ready != "ready":
+            self.close()
+            raise RuntimeError(f"the bare pool's process did not start ({ready!r})")
+
+    def run(self) -> float:
+        self._child.stdin.write("run\n")  # type: ignore[union-attr]
+        self._child.stdin.flush()  # type: ignore[union-attr]
+        return float(self._child.stdout.readline())  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        if self._child.stdin is not None:
+            self._child.stdin.close()
+        try:
+            self._child.wait(30)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
+
+
+# The child: builds its pool on the lab's start method (never fork), warms it, then times one
+# map for every "run" line it reads; a plain module run by -c, so its workers never re-run it.
+_CLEAN_POOL_CHILD = """
+import sys, time
+from desktop_app import workloads
+from desktop_app.engine.start_method import get_context
+count, size = int(sys.argv[1]), int(sys.argv[2])
+items = list(range(count))
+pool = get_context().Pool(size)
+pool.map(workloads.noop, items[:1000])
+print("ready", flush=True)
+for line in sys.stdin:
+    began = time.perf_counter()
+    pool.map(workloads.noop, items)
+    print(time.perf_counter() - began, flush=True)
+pool.terminate()
+pool.join()
+"""

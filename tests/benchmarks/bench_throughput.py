@@ -7,7 +7,9 @@ Three figures, each the median of ``--rounds`` alternating rounds (lab, bare, la
   reading) against a bare ``[square(x) for x in items]``, as ``wall_s`` is measured;
 - pool 100k and pool 1M: ``workloads.noop`` through the lab's ``processes`` executor at 2
   workers against a bare ``Pool(2).map`` with its default chunksize, which is also the lab's;
-  the lab as it reports its wall time and as the whole ``map`` call takes, timed outside.
+  the lab as it reports its wall time and as the whole ``map`` call takes, timed outside. The
+  bare pool runs in a plain process of its own (``_bench_util.CleanProcessPool``): the lab's
+  pool sets its own process's allocator, which slowed a bare pool sharing that process.
 
 Written for ``ab_compare.py`` (one tree against another); results/throughput.json.
 """
@@ -18,11 +20,10 @@ import argparse
 import sys
 import time
 
-from _bench_util import alternate, median, timed, write_results
+from _bench_util import CleanProcessPool, alternate, median, timed, write_results
 
 from desktop_app import workloads
 from desktop_app.engine.executors import make_executor
-from desktop_app.engine.start_method import get_context
 
 
 def serial(count: int, rounds: int) -> dict:
@@ -52,8 +53,7 @@ def pool(count: int, rounds: int, size: int = 2) -> dict:
     items = list(range(count))
     lab = make_executor("processes", size)
     lab.start()
-    bare = get_context().Pool(size)
-    bare.map(workloads.noop, items[:1000])
+    bare = CleanProcessPool(count, size)  # in a plain process, as a user's own would run
 
     whole_call: list[float] = []
 
@@ -68,15 +68,14 @@ def pool(count: int, rounds: int, size: int = 2) -> dict:
         times = alternate(
             {
                 "lab": lab_run,
-                "bare Pool.map": lambda: timed(lambda: bare.map(workloads.noop, items)),
+                "bare Pool.map": bare.run,
             },
             rounds,
             mirrored=True,
         )
     finally:
         lab.shutdown()
-        bare.terminate()
-        bare.join()
+        bare.close()
     m = {name: median(values) for name, values in times.items()}
     m["lab, whole map call"] = median(whole_call)
     ratios = [b / a for a, b in zip(times["lab"], times["bare Pool.map"], strict=True)]

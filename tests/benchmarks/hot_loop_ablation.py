@@ -112,8 +112,15 @@ def v_lab_python() -> None:
 
 
 def v_lab_compiled() -> None:
-    """the same on the compiled loop (engine/_hotloop.c), as the lab runs where it was built."""
-    hot_loop.use_compiled_loop = True
+    """the same on the compiled loop (engine/_hotloop.c) reading the clock every task."""
+    hot_loop.use_compiled_loop, hot_loop.use_ticks = True, False
+    run_chunk(sq, 0, items)
+
+
+def v_lab_counter() -> None:
+    """the compiled loop reading the time-stamp counter, as the lab runs where the kernel's
+    clock runs on it (hot_loop.use_ticks)."""
+    hot_loop.use_compiled_loop, hot_loop.use_ticks = True, True
     run_chunk(sq, 0, items)
 
 
@@ -121,6 +128,8 @@ def main() -> None:
     variants = [v_bare, v_loop_keep, v_clock_mark, v_old_watched, v_new, v_cpu_every_task]
     if hot_loop._compiled_loop is not None:
         variants += [v_lab_python, v_lab_compiled]
+        if getattr(hot_loop._hotloop, "TICKS", 0):
+            variants.append(v_lab_counter)
     best = {f.__name__: float("inf") for f in variants}
     for index in range(9):
         for f in variants if index % 2 == 0 else variants[::-1]:
