@@ -13,6 +13,7 @@ setup(
         Extension(
             "desktop_app.engine._hotloop",
             sources=["desktop_app/engine/_hotloop.c"],
+            depends=["desktop_app/engine/_hotloop_clock.h"],  # rebuilt when it changes
             optional=True,
         )
     ]

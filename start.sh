@@ -13,7 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 READY=.venv/.concurrency-lab-ready
 if [ -f "$READY" ] && [ "$READY" -nt start.sh ] && [ "$READY" -nt pyproject.toml ] \
-    && [ "$READY" -nt desktop_app/engine/_hotloop.c ] && [ -x .venv/bin/concurrency-lab ]; then
+    && [ "$READY" -nt desktop_app/engine/_hotloop.c ] && [ "$READY" -nt desktop_app/engine/_hotloop_clock.h ] \
+    && [ -x .venv/bin/concurrency-lab ]; then
     exec .venv/bin/concurrency-lab "$@"
 fi
 
@@ -69,7 +70,8 @@ install_project() {
         python3 -m venv .venv
     fi
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] \
-        || [ desktop_app/engine/_hotloop.c -nt "$stamp" ]; then
+        || [ desktop_app/engine/_hotloop.c -nt "$stamp" ] \
+        || [ desktop_app/engine/_hotloop_clock.h -nt "$stamp" ]; then
         say "installing Concurrency Lab into .venv (first time: a few minutes)"
         .venv/bin/python -m pip install -q -e ".[cluster]"  # [cluster]: the dask executor kind
         touch "$stamp"
