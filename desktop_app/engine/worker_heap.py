@@ -14,7 +14,9 @@ chunks when it builds a process pool: the run host or the CLI, processes of the 
 
 Memory cost: at most ``TOP_PAD`` (a worker) or ``COLLECTOR_TOP_PAD`` (the collecting process)
 of freed memory kept per malloc arena (the main one, and one per thread that allocates a lot:
-a pool's result thread), and only pages once touched.
+a pool's result thread), and only pages once touched. A thread's arena lives in heaps of 64 MB
+at most, so in the collecting process a thread arena's freed memory is in effect never given
+back; the main arena's, beyond the pad, is.
 Setting it also turns off glibc's sliding mmap threshold, so requests above 128 KB that the
 heap's top cannot meet are mapped (and faulted in) each time: the top pad is what keeps them
 in the heap. glibc only (``mallopt`` exists nowhere else as such); elsewhere this does

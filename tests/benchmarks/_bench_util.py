@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import select
+import signal
 import statistics
 import subprocess
 import sys
@@ -72,31 +74,59 @@ class CleanProcessPool:
     so does this one. Rounds still alternate with the lab's: each :meth:`run` is one map.
     """
 
-    def __init__(self, count: int, size: int) -> None:
+    def __init__(self, count: int, size: int, timeout: float = 300.0) -> None:
+        self._timeout = timeout
         self._child = subprocess.Popen(
             [sys.executable, "-c", _CLEAN_POOL_CHILD, str(count), str(size)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its pool's workers and forkserver go with it on a kill
         )
-        ready = self._child.stdout.readline().strip()  # type: ignore[union-attr]
+        ready = self._line()
         if ready != "ready":
             self.close()
             raise RuntimeError(f"the bare pool's process did not start ({ready!r})")
 
     def run(self) -> float:
-        self._child.stdin.write("run\n")  # type: ignore[union-attr]
-        self._child.stdin.flush()  # type: ignore[union-attr]
-        return float(self._child.stdout.readline())  # type: ignore[union-attr]
+        """Seconds one bare map took, timed in the child."""
+        try:
+            self._child.stdin.write("run\n")  # type: ignore[union-attr]
+            self._child.stdin.flush()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            raise RuntimeError("the bare pool's process has ended") from None
+        line = self._line()
+        try:
+            return float(line)
+        except ValueError:
+            raise RuntimeError(f"the bare pool's process answered {line!r}") from None
+
+    def _line(self) -> str:
+        """The child's next line; '' when it ended, RuntimeError when it hangs."""
+        stdout = self._child.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], self._timeout)
+        if not ready:
+            self.close()
+            raise RuntimeError(f"the bare pool's process said nothing for {self._timeout:g} s")
+        return stdout.readline().strip()
 
     def close(self) -> None:
-        if self._child.stdin is not None:
-            self._child.stdin.close()
+        """End the child and everything it started (its pool's workers, its forkserver)."""
         try:
+            if self._child.stdin is not None:
+                self._child.stdin.close()
             self._child.wait(30)
-        except subprocess.TimeoutExpired:
-            self._child.kill()
+        except (BrokenPipeError, subprocess.TimeoutExpired):
+            pass
+        finally:
+            try:  # whatever is left of its session: a crashed child's workers too
+                os.killpg(self._child.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
             self._child.wait()
+            if self._child.stdout is not None:
+                self._child.stdout.close()
 
 
 # The child: builds its pool on the lab's start method (never fork), warms it, then times one

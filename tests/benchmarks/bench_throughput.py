@@ -53,7 +53,11 @@ def pool(count: int, rounds: int, size: int = 2) -> dict:
     items = list(range(count))
     lab = make_executor("processes", size)
     lab.start()
-    bare = CleanProcessPool(count, size)  # in a plain process, as a user's own would run
+    try:
+        bare = CleanProcessPool(count, size)  # in a plain process, as a user's own would run
+    except BaseException:
+        lab.shutdown()
+        raise
 
     whole_call: list[float] = []
 

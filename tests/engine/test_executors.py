@@ -124,6 +124,21 @@ def test_a_dead_worker_fails_the_run_then_the_pool_is_rebuilt(process_executor, 
     assert process_executor.map(workloads.square, [3]).results == [9]
 
 
+def test_a_dead_worker_with_more_chunks_than_in_flight_fails_the_run_not_the_call(
+    process_executor,
+):
+    """Chunks still to send when a worker dies: the pool is marked broken before its futures
+    fail, so the next submit raises. That chunk fails like the others and the death is
+    reported with its pid and exit code; it escaped ``map`` as a bare BrokenProcessPool
+    when the next chunks went out before the failed ones were looked at."""
+    outcome = process_executor.map(workloads.exit_worker, [1] * 60, chunksize=1)
+    assert outcome.state == "failed"
+    died = [record for record in outcome.errors if record.type == "WorkerDied"]
+    assert died and died[0].exitcode == 3 and died[0].pid
+    assert process_executor.broken
+    assert process_executor.map(workloads.square, [3]).results == [9]
+
+
 def test_cancel_stops_a_hung_map_and_kills_its_workers(process_executor):
     cancel = CancelToken()
     timer = threading.Timer(0.3, cancel.cancel)

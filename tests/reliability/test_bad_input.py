@@ -5,9 +5,9 @@ with a few subprocess cases for what only a real process shows (undecodable byte
 Whatever the input: exit code 0, 1, 2 or 130, at most one short line on stderr, never a
 traceback. The window's limits and the settings file are in test_bad_input_window.py.
 
-What bounds memory at the limits: the engine keeps at most four chunks per worker in flight
-(executors/base.py), so a huge n costs its n results and spans, not n pending tasks; every
-parameter has a maximum (n <= 100,000 tasks, factorial n <= 5,000, 4 MB messages); a run keeps
+What bounds memory at the limits: the engine keeps at most four chunks per worker in flight,
+and as many finished ones for a moment (executors/base.py), so a huge n costs its n results
+and spans, not n pending tasks; every parameter has a maximum (n <= 100,000 tasks, factorial n <= 5,000, 4 MB messages); a run keeps
 10,000 output lines and a worker's chunk 64 KB of prints; the window shows 5,000 lines and
 2,000 error rows; pools hold at most 64 workers and the pool manager 24 idle ones.
 """

@@ -2,8 +2,9 @@
 
 In the spirit of ``concurrent.futures.Executor``: one small class per kind of worker, one
 ``map`` that returns results in input order plus a span for every task. The loop keeps at most
-four chunks per worker in flight, so memory stays bounded for any ``n`` and a cancel or a dead
-worker is noticed within one poll (50 ms).
+four chunks per worker in flight (and, for a moment, as many finished ones not yet collected),
+so memory stays bounded for any ``n`` and a cancel or a dead worker is noticed within one poll
+(50 ms).
 """
 
 from __future__ import annotations
@@ -256,8 +257,11 @@ class _Dispatch:
                 if future in pending  # a future cancelled by an abort still calls back
             ]
             # The next chunks go out before these are collected: a worker that just finished
-            # finds its next chunk on its way instead of waiting while the parent unpickles.
-            self._submit_more(chunks, pending, arrivals, limit)
+            # finds its next chunk on its way instead of waiting while the parent unpickles
+            # (so up to twice ``limit`` chunks are held for a moment, the finished ones' results
+            # not yet copied out). Not once cancelled: _check ends the run below.
+            if not self.cancel.cancelled:
+                self._submit_more(chunks, pending, arrivals, limit)
             for future, (first, size) in finished:
                 self._collect(future, first, size)
             state = self._check(began)
@@ -269,12 +273,22 @@ class _Dispatch:
                 self.hooks.on_progress(self.done, self.count, executor._running())
 
     def _submit_more(self, chunks, pending, arrivals, limit) -> None:
-        """Submit chunks until ``limit`` are in flight or none are left."""
+        """Submit chunks until ``limit`` are in flight or none are left.
+
+        A submit that raises (a process pool a dead worker broke before its futures failed,
+        an argument a kind cannot send) becomes that chunk's failed future: collected like
+        any other, so the death is reported by :meth:`_check` with its pid and exit code and
+        an unsendable argument by ``_chunk_failed``, instead of escaping ``map``.
+        """
         while len(pending) < limit:
             chunk = next(chunks, None)
             if chunk is None:
                 return
-            future = self.executor._submit(self.func, *chunk)
+            try:
+                future = self.executor._submit(self.func, *chunk)
+            except Exception as exc:
+                future = Future()
+                future.set_exception(exc)
             pending[future] = (chunk[0], len(chunk[1]))
             future.add_done_callback(arrivals.put)
 
