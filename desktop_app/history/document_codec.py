@@ -40,7 +40,7 @@ def pack_document(document: dict[str, Any]) -> bytes:
         else:
             columns.append(values)
             runs.append({**run, "results": {_PACKED: len(values)}})
-    text = json.dumps({**document, "runs": runs}, separators=(",", ":")).encode()
+    text = dumps_in_slices({**document, "runs": runs}).encode()
     head = zlib.compress(text, _ZLIB_LEVEL)
     merged = np.concatenate(columns) if columns else np.zeros(0, np.int64)
     narrow = _narrow(_delta(merged))
@@ -48,6 +48,33 @@ def pack_document(document: dict[str, Any]) -> bytes:
     # the default strategy finds; measured on a million squares: 51 KB against 900 KB.
     tail = _compress(bytes([narrow.dtype.itemsize]) + _shuffle(narrow), zlib.Z_DEFAULT_STRATEGY)
     return b"".join([MAGIC, _LENGTH.pack(len(head)), head, tail])
+
+
+# Items a single json.dumps call encodes at most. json's C encoder holds the GIL for a whole
+# call: one call on a 100,000-row results table held it ~65 ms, and the window's GUI thread,
+# waiting for it while the history saver ran, froze that long (gui_latency.py, the table case;
+# docs/benchmarks.md). Between two calls the interpreter hands the GIL over as usual.
+SLICE = 2_000
+
+
+def dumps_in_slices(value: Any) -> str:
+    """``json.dumps(value, separators=(",", ":"))``, the same text, made by calls that each
+    encode at most ``SLICE`` items of a list: long lists are cut, dicts with string keys are
+    walked; anything else is one call (its own size is small)."""
+    if isinstance(value, list) and len(value) > SLICE:
+        pieces = (_dumps(value[i : i + SLICE])[1:-1] for i in range(0, len(value), SLICE))
+        return "[" + ",".join(pieces) + "]"
+    if isinstance(value, dict) and value and all(type(key) is str for key in value):
+        return (
+            "{"
+            + ",".join(_dumps(key) + ":" + dumps_in_slices(item) for key, item in value.items())
+            + "}"
+        )
+    return _dumps(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def unpack_document(blob: bytes) -> dict[str, Any]:
