@@ -180,8 +180,10 @@ class MainWindow(RunLifecycle, QMainWindow):
             QTimer.singleShot(0, self, functools.partial(self._prepare_lessons, remaining))
 
     def warm_up_host(self) -> None:
-        """Start the run host on a pool thread, so the first Run finds it ready."""
+        """Start the run host (and load the history's store) on pool threads, so the first
+        Run finds it ready and its save imports nothing on the GUI thread."""
         QThreadPool.globalInstance().start(self._start_host_quietly)
+        self.history.warm_up()
 
     @property
     def settings_store(self) -> SettingsStore:

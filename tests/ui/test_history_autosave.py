@@ -126,3 +126,24 @@ def test_a_cancelled_run_is_saved_as_cancelled(qtbot, lab_window, tmp_path, monk
     assert finished.args[0].state == "cancelled"
     summary = Store(tmp_path / "data" / "history.sqlite3").summary(saved.args[0])
     assert summary.state == "cancelled" and summary.scenario == "pool-timing"
+
+
+def test_the_store_is_loaded_off_the_gui_thread_before_the_first_save(
+    qtbot, lab_window, monkeypatch
+):
+    """Its first import took 13-26 ms on the GUI thread, inside the slot that shows a finished
+    run; the window now has a pool thread load it once its views are built."""
+    import threading
+
+    from desktop_app.ui.history import run_history
+
+    on_main: list[bool] = []
+    monkeypatch.setattr(
+        run_history,
+        "_import_store",
+        lambda: on_main.append(threading.current_thread() is threading.main_thread()),
+    )
+    monkeypatch.setattr(lab_window.history, "_store", None)
+    lab_window.warm_up_host()  # what the window does once its views are built
+    qtbot.waitUntil(lambda: bool(on_main), timeout=SAVE_TIMEOUT_MS)
+    assert on_main == [False]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from .background import BackgroundCalls
 
@@ -48,6 +48,13 @@ class RunHistory(QObject):
             self._store = Store()
         return self._store
 
+    def warm_up(self) -> None:
+        """Import the store's modules on a pool thread (after the first paint), so the first
+        save does not import them on the GUI thread: that took 13-26 ms there, inside the
+        slot that shows the finished run (gui_latency.py --profile)."""
+        if self._store is None:
+            QThreadPool.globalInstance().start(_import_store)
+
     def save_report(self, report: Any) -> None:
         """Save ``report`` on a pool thread; ``run_saved`` or ``save_failed`` follows."""
         if not self.save_enabled:
@@ -75,3 +82,7 @@ class RunHistory(QObject):
 
     def wait(self, timeout: float = SAVE_WAIT_S) -> bool:
         return self.calls.wait(timeout)
+
+
+def _import_store() -> None:
+    from ...history import store  # noqa: F401  # imported for its side effect: it is loaded
