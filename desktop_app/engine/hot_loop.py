@@ -65,7 +65,8 @@ def kernel_clock_on_tsc(path: str = CLOCKSOURCE) -> bool:
 # the counter can be read (x86 Linux) and the kernel's own clock runs on it. Off in tests that
 # hold the two ways against each other, and with CONCURRENCY_LAB_NO_TICKS=1 (every worker).
 use_ticks = (
-    bool(getattr(_hotloop, "TICKS", 0) if _compiled_loop is not None else 0)
+    _compiled_loop is not None
+    and bool(getattr(_hotloop, "TICKS", 0))
     and kernel_clock_on_tsc()
     and os.environ.get("CONCURRENCY_LAB_NO_TICKS", "") in ("", "0")
 )
