@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..engine.hot_loop import PYTHON_LOOP_NOTE
 from ..engine.stats import noise_reason
 
 MAX_TABLE_ROWS = 40
@@ -150,10 +151,7 @@ def render_report(report: Any, scenario: Any, verbose: bool = False) -> str:
             f"{(env.get('gil') or {}).get('summary', 'GIL verdict not recorded')}"
         )
     if env.get("timing_loop") == "python":
-        lines.append(
-            "task timing: the Python loop (no compiled loop for this interpreter): timing each "
-            "task costs ~60 ns more than the compiled loop, which tasks under a few µs show"
-        )
+        lines.append(f"task timing: {PYTHON_LOOP_NOTE}")
     lines += _section("Summary", _summary_lines(report.summary))
     lines += _why_lines(report)
     lines += _hop_lines(report)

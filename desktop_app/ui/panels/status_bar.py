@@ -14,6 +14,7 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
+from ...engine.hot_loop import PYTHON_LOOP_NOTE
 from ...engine.outputs.report import environment
 
 
@@ -126,13 +127,7 @@ class StatusBar(QStatusBar):
             f"The last run ran under {env.get('executable', '?')}\n{verdict}: whether the build "
             "is free-threaded (Py_GIL_DISABLED == 1) and whether the GIL was off in every "
             "worker after its imports (sys._is_gil_enabled())"
-            + (
-                "\nIts workers timed tasks with the lab's Python loop (no compiled loop for this "
-                "interpreter): timing each task costs ~60 ns more than the compiled loop, "
-                "which tasks under a few µs show"
-                if python_loop
-                else ""
-            )
+            + (f"\nIts workers timed tasks with {PYTHON_LOOP_NOTE}" if python_loop else "")
         )
 
     def set_pools(self, pools: list[tuple[str, int, bool]]) -> None:
